@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(VENV)/bin/sqlsynth schema inspect demo-out/model.xlsx
 
 test: $(STAMP) system-deps
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 install: $(STAMP)
@@ -35,8 +35,8 @@ system-deps:
 	@scripts/ensure-system-deps.sh
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/ruff format --check
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .ruff_cache
