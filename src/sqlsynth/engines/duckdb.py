@@ -1,0 +1,158 @@
+"""DuckDB, in-process.
+
+Read-only means `duckdb.connect(path, read_only=True)`, which refuses every change to the
+database, plus a statement-type allow-list: DuckDB's read-only mode still lets `COPY ... TO`,
+`EXPORT DATABASE`, `ATTACH`, `INSTALL`/`LOAD` and `SET` through, which write files or change the
+process. The timeout is a `threading.Timer` that calls `interrupt()`; the connection stays usable
+after an interrupt (checked, and reopened if it is not).
+
+DuckDB shares one database instance per file within a process, and refuses a second connection to
+the same file with a different configuration (a read-write one while a read-only one is open, and
+the reverse): close one engine before opening the same file in the other mode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlsynth.engines.base import Result
+from sqlsynth.engines.url import EngineURL, parse_url, short_error, timeout_message
+from sqlsynth.errors import EngineError
+
+# Statement types a read-only engine runs (DESCRIBE, SHOW, SUMMARIZE, VALUES, FROM-first are SELECT;
+# PIVOT is MULTI).
+READ_ONLY_TYPES = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL", "MULTI"})
+
+
+class DuckDBEngine:
+    """One DuckDB connection; calls are serialised by a lock."""
+
+    name = "duckdb"
+    dialect = "duckdb"
+
+    def __init__(self, url: str | Path | EngineURL, *, read_only: bool = True) -> None:
+        self._url = url if isinstance(url, EngineURL) else parse_url(url)
+        if self._url.kind != "duckdb":
+            raise EngineError("not a DuckDB URL", where=self._url.display)
+        self.url = self._url.url
+        self.read_only = read_only
+        self._lock = threading.Lock()
+        self._conn: Any = self._connect()
+
+    @property
+    def display(self) -> str:
+        return self._url.display
+
+    def _connect(self) -> Any:
+        import duckdb
+
+        where = self._url.display
+        if self._url.in_memory:
+            if self.read_only:
+                raise EngineError("an in-memory database is empty; open it with read_only=False", where=where)
+            target = ":memory:"
+        else:
+            path = Path(self._url.path or "")
+            if path.is_dir():
+                raise EngineError("is a folder, not a database file", where=where)
+            if self.read_only and not path.exists():
+                raise EngineError("no such file", where=where)
+            target = str(path)
+        try:
+            return duckdb.connect(target, read_only=self.read_only)
+        except duckdb.Error as err:
+            raise EngineError(f"cannot open: {short_error(err)}", where=where) from None
+
+    def execute(self, sql: str, timeout_s: float | None = 10.0, max_rows: int | None = None) -> Result:
+        """Run one statement; errors and timeouts come back in the Result, never raised."""
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                return Result(error="engine is closed")
+            start = time.perf_counter()
+            try:
+                statements = conn.extract_statements(sql)
+            except Exception as err:  # noqa: BLE001 - every failure is a value
+                return Result(error=short_error(err), elapsed_ms=_ms(start))
+            if len(statements) != 1:
+                what = "no statement" if not statements else "more than one statement"
+                return Result(error=f"{what}; give exactly one", elapsed_ms=_ms(start))
+            kind = statements[0].type.name
+            if self.read_only and kind not in READ_ONLY_TYPES:
+                refused = f"{kind} statements are refused by a read-only engine"
+                return Result(error=refused, elapsed_ms=_ms(start))
+
+            state = {"running": True, "fired": False}
+            guard = threading.Lock()
+
+            def interrupt() -> None:
+                with guard:
+                    if state["running"]:
+                        state["fired"] = True
+                        conn.interrupt()
+
+            timer = None
+            if timeout_s is not None:
+                timer = threading.Timer(max(timeout_s, 0.0), interrupt)
+                timer.daemon = True
+                timer.start()
+            try:
+                conn.execute(sql)
+                columns = [d[0] for d in conn.description] if conn.description else []
+                if not columns:
+                    rows: list[tuple[Any, ...]] = []
+                elif max_rows is None:
+                    rows = conn.fetchall()
+                else:
+                    rows = conn.fetchmany(max_rows) if max_rows > 0 else []
+                result = Result(columns=columns, rows=rows)
+            except Exception as err:  # noqa: BLE001 - every failure is a value
+                text = short_error(err)
+                if "'pytz'" in text:  # DuckDB converts TIMESTAMPTZ values with pytz
+                    text = "DuckDB needs the pytz package to return TIMESTAMP WITH TIME ZONE values"
+                result = Result(error=text)
+            finally:
+                with guard:
+                    state["running"] = False
+                if timer is not None:
+                    timer.cancel()
+            if state["fired"] and not result.ok:
+                result = Result(error=timeout_message(timeout_s), timed_out=True)
+                self._check_alive()
+            result.elapsed_ms = _ms(start)
+            return result
+
+    def _check_alive(self) -> None:
+        """After an interrupt: the connection should still answer; reopen it if it does not."""
+        try:
+            self._conn.execute("SELECT 1").fetchall()
+        except Exception:  # noqa: BLE001 - any failure means: reopen
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            try:
+                self._conn = self._connect()
+            except EngineError:
+                self._conn = None  # later calls answer "engine is closed"
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> DuckDBEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"DuckDBEngine({self.display!r}, read_only={self.read_only})"
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0

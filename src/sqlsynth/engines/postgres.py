@@ -1,0 +1,169 @@
+"""PostgreSQL through psycopg 3 (the `postgres` extra).
+
+Every execute is its own transaction: `BEGIN READ ONLY` (the connection's `read_only` flag, and
+`default_transaction_read_only` is set for the session as well), `SET LOCAL statement_timeout`,
+the statement, then ROLLBACK, so a failed or timed-out statement leaves the connection usable and
+nothing a statement did survives it. With read_only=False the transaction is read-write and
+committed.
+
+The statement is sent with the extended query protocol (prepared), which the server refuses for
+more than one statement: `SELECT 1; COMMIT; DELETE ...` cannot slip out of the read-only
+transaction. With `max_rows`, a SELECT runs through a server-side cursor, so only the rows asked
+for cross the wire. A read-only engine refuses COPY (a superuser could write server files with it);
+connect as a role without superuser rights to rule out the rest (lo_export, adminpack...).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlsynth.engines.base import Result
+from sqlsynth.engines.url import EngineURL, parse_url, short_error, timeout_message
+from sqlsynth.errors import EngineError
+
+CONNECT_TIMEOUT_S = 5
+_CURSOR_NAME = "sqlsynth_rows"
+_FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*([A-Za-z]+)", re.S)
+_CURSOR_STATEMENTS = {"SELECT", "WITH", "VALUES", "TABLE"}
+
+
+def first_keyword(sql: str) -> str:
+    """The statement's first word, upper-cased, after comments and opening parentheses."""
+    m = _FIRST_WORD.match(sql)
+    return m.group(1).upper() if m else ""
+
+
+class PostgresEngine:
+    """One psycopg connection; calls are serialised by a lock."""
+
+    name = "postgres"
+    dialect = "postgres"
+
+    def __init__(self, url: str | Path | EngineURL, *, read_only: bool = True) -> None:
+        self._url = url if isinstance(url, EngineURL) else parse_url(url)
+        if self._url.kind != "postgres":
+            raise EngineError("not a PostgreSQL URL", where=self._url.display)
+        self.url = self._url.url
+        self.read_only = read_only
+        self._lock = threading.Lock()
+        self._conn: Any = self._connect()
+
+    @property
+    def display(self) -> str:
+        return self._url.display
+
+    def _secret(self) -> str | None:
+        from urllib.parse import urlsplit
+
+        try:
+            return urlsplit(self._url.url).password
+        except ValueError:
+            return None
+
+    def _connect(self) -> Any:
+        where = self._url.display
+        try:
+            import psycopg
+        except ImportError:
+            raise EngineError(
+                "PostgreSQL needs psycopg: pip install 'sqlsynth[postgres]'", where=where
+            ) from None
+        try:
+            conn = psycopg.connect(
+                self._url.conninfo or "", connect_timeout=CONNECT_TIMEOUT_S, autocommit=False
+            )
+        except psycopg.Error as err:
+            message = f"cannot connect: {short_error(err, secret=self._secret())}"
+            raise EngineError(message, where=where) from None
+        try:
+            if self.read_only:
+                conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                conn.commit()
+                conn.read_only = True  # every transaction starts with BEGIN READ ONLY
+        except psycopg.Error as err:
+            conn.close()
+            raise EngineError(f"cannot set up the session: {short_error(err)}", where=where) from None
+        return conn
+
+    def execute(self, sql: str, timeout_s: float | None = 10.0, max_rows: int | None = None) -> Result:
+        """Run one statement in its own transaction; errors and timeouts come back in the Result."""
+        import psycopg
+
+        with self._lock:
+            start = time.perf_counter()
+            conn = self._conn
+            if conn is None:
+                return Result(error="engine is closed")
+            if conn.broken:  # the server went away earlier: try once to come back
+                try:
+                    conn = self._conn = self._connect()
+                except EngineError as err:
+                    return Result(error=err.message, elapsed_ms=_ms(start))
+            keyword = first_keyword(sql)
+            if self.read_only and keyword == "COPY":
+                return Result(error="COPY is refused by a read-only engine", elapsed_ms=_ms(start))
+            cur: Any = None
+            try:
+                ms = 0 if timeout_s is None else max(1, round(timeout_s * 1000))
+                conn.execute(f"SET LOCAL statement_timeout = {ms}", prepare=False)
+                if max_rows is not None and keyword in _CURSOR_STATEMENTS:
+                    cur = conn.cursor(name=_CURSOR_NAME)
+                    cur.execute(sql)
+                else:
+                    cur = conn.cursor()
+                    cur.execute(sql, prepare=True)  # extended protocol: one statement only
+                columns = [c.name for c in cur.description] if cur.description else []
+                if not columns:
+                    rows: list[tuple[Any, ...]] = []
+                elif max_rows is None:
+                    rows = cur.fetchall()
+                else:
+                    rows = cur.fetchmany(max_rows) if max_rows > 0 else []
+                cur.close()
+                cur = None
+                if self.read_only:
+                    conn.rollback()
+                else:
+                    conn.commit()
+                return Result(columns=columns, rows=rows, elapsed_ms=_ms(start))
+            except Exception as err:  # noqa: BLE001 - every failure is a value
+                self._abort(cur)
+                if isinstance(err, psycopg.errors.QueryCanceled) and "statement timeout" in str(err):
+                    return Result(error=timeout_message(timeout_s), timed_out=True, elapsed_ms=_ms(start))
+                return Result(error=short_error(err, secret=self._secret()), elapsed_ms=_ms(start))
+
+    def _abort(self, cur: Any) -> None:
+        conn = self._conn
+        try:
+            if cur is not None and not conn.broken:
+                cur.close()
+        except Exception:  # noqa: BLE001 - the rollback below ends the cursor anyway
+            pass
+        try:
+            if not conn.broken:
+                conn.rollback()
+        except Exception:  # noqa: BLE001 - a broken connection is reopened by the next execute
+            pass
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> PostgresEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"PostgresEngine({self.display!r}, read_only={self.read_only})"
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0

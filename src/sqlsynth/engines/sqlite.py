@@ -1,0 +1,146 @@
+"""SQLite through the standard library's sqlite3.
+
+Read-only means the file is opened with `mode=ro` (a missing file is an error and is never
+created) and an authorizer refuses ATTACH/DETACH, which would otherwise let a statement create or
+write another file (`ATTACH 'x.db'`, `VACUUM INTO 'x.db'`). The timeout is a progress handler
+that aborts the statement once the deadline passes; it stays installed while rows are fetched,
+because SQLite computes rows lazily.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.request import pathname2url
+
+from sqlsynth.engines.base import Result
+from sqlsynth.engines.url import EngineURL, parse_url, short_error, timeout_message
+from sqlsynth.errors import EngineError
+
+PROGRESS_STEPS = 1000  # VM instructions between two deadline checks
+_DENIED_READ_ONLY = {sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH}
+
+
+def _read_only_authorizer(action: int, *_: Any) -> int:
+    return sqlite3.SQLITE_DENY if action in _DENIED_READ_ONLY else sqlite3.SQLITE_OK
+
+
+class SqliteEngine:
+    """One sqlite3 connection; usable from any thread (calls are serialised by a lock)."""
+
+    name = "sqlite"
+    dialect = "sqlite"
+
+    def __init__(self, url: str | Path | EngineURL, *, read_only: bool = True) -> None:
+        self._url = url if isinstance(url, EngineURL) else parse_url(url)
+        if self._url.kind != "sqlite":
+            raise EngineError("not a SQLite URL", where=self._url.display)
+        self.url = self._url.url
+        self.read_only = read_only
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = self._connect()
+
+    @property
+    def display(self) -> str:
+        return self._url.display
+
+    def _connect(self) -> sqlite3.Connection:
+        where = self._url.display
+        if self._url.in_memory:
+            if self.read_only:
+                raise EngineError("an in-memory database is empty; open it with read_only=False", where=where)
+            target, uri = ":memory:", False
+        else:
+            path = Path(self._url.path or "")
+            if path.is_dir():
+                raise EngineError("is a folder, not a database file", where=where)
+            if self.read_only and not path.exists():
+                raise EngineError("no such file", where=where)
+            mode = "ro" if self.read_only else "rwc"
+            target, uri = f"file:{pathname2url(str(path.resolve()))}?mode={mode}", True
+        try:
+            conn = sqlite3.connect(target, uri=uri, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as err:
+            raise EngineError(f"cannot open: {short_error(err)}", where=where) from None
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as err:
+            conn.close()
+            raise EngineError(f"not a SQLite database ({short_error(err)})", where=where) from None
+        if self.read_only:
+            conn.set_authorizer(_read_only_authorizer)
+        return conn
+
+    def execute(self, sql: str, timeout_s: float | None = 10.0, max_rows: int | None = None) -> Result:
+        """Run one statement; errors and timeouts come back in the Result, never raised."""
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                return Result(error="engine is closed")
+            deadline = None if timeout_s is None else time.monotonic() + timeout_s
+            fired = False
+
+            def progress() -> int:
+                nonlocal fired
+                if deadline is not None and time.monotonic() > deadline:
+                    fired = True
+                    return 1
+                return 0
+
+            start = time.perf_counter()
+            cur: sqlite3.Cursor | None = None
+            conn.set_progress_handler(progress, PROGRESS_STEPS)
+            try:
+                cur = conn.execute(sql)  # more than one statement: ProgrammingError
+                columns = [d[0] for d in cur.description] if cur.description else []
+                rows = _fetch(cur, max_rows)
+                return Result(columns=columns, rows=rows, elapsed_ms=_ms(start))
+            except Exception as err:  # noqa: BLE001 - every failure is a value
+                if fired:
+                    return Result(error=timeout_message(timeout_s), timed_out=True, elapsed_ms=_ms(start))
+                return Result(error=short_error(err), elapsed_ms=_ms(start))
+            finally:
+                if cur is not None:
+                    cur.close()
+                conn.set_progress_handler(None, PROGRESS_STEPS)
+                self._end_transaction(conn)
+
+    def _end_transaction(self, conn: sqlite3.Connection) -> None:
+        """A statement's own BEGIN must not outlive it: roll back (read-only) or commit."""
+        if not conn.in_transaction:
+            return
+        try:
+            if self.read_only:
+                conn.rollback()
+            else:
+                conn.commit()
+        except sqlite3.Error:
+            conn.rollback()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> SqliteEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SqliteEngine({self.display!r}, read_only={self.read_only})"
+
+
+def _fetch(cur: sqlite3.Cursor, max_rows: int | None) -> list[Any]:
+    if max_rows is None:
+        return cur.fetchall()
+    return cur.fetchmany(max_rows) if max_rows > 0 else []
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0
