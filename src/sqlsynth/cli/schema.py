@@ -10,6 +10,7 @@ from rich.table import Table as RichTable
 from rich.tree import Tree
 
 from sqlsynth.cli.common import console, user_errors
+from sqlsynth.schema.ddl_render import DDL_DIALECTS
 from sqlsynth.schema.loaders import load_schema
 from sqlsynth.schema.model import Schema
 
@@ -18,7 +19,6 @@ app = typer.Typer(help="Read a schema from any source; show, export or render it
 SourceArg = typer.Argument(..., help="Workbook, .sql DDL, tables.json, schema JSON, or database URL.")
 DbIdOpt = typer.Option(None, "--db-id", help="Which database of a Spider tables.json.")
 InferOpt = typer.Option(True, "--infer-keys/--no-infer-keys", help="Infer foreign keys (ASASQL sheets).")
-DDL_DIALECTS = ("sqlite", "postgres", "duckdb", "mysql", "bigquery", "tsql")
 
 
 def _load(source: str, db_id: str | None, dialect: str | None, infer_keys: bool) -> Schema:
