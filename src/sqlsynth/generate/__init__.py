@@ -1,0 +1,1 @@
+"""Query generators (walk, templates, LLM), the complexity spec and exact measurement."""

@@ -1,0 +1,95 @@
+"""What a column is for, as a person asking about the data would see it.
+
+The walk generator selects names and measures, groups by categories, aggregates numbers, and
+filters on anything but surrogate keys; these roles come from the column's logical type, name,
+keys and (when a value pool is given) how many distinct values it holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlsynth.generate.values import ValuePool
+from sqlsynth.schema.model import Schema, Table
+from sqlsynth.schema.types import LogicalType
+
+NAME_LIKE = re.compile(
+    r"(^|_)(name|title|label|first_?name|last_?name|full_?name|username|email|city|country|code|sku)$|Name$",
+    re.IGNORECASE,
+)
+ID_LIKE = re.compile(r"(^|_)(id|uuid|guid)$|Id$|ID$", re.IGNORECASE)
+FREE_TEXT = re.compile(
+    r"(description|comment|body|content|message|text|note|address|url|bio|summary)", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class ColumnRoles:
+    table: str
+    keys: frozenset[str]
+    labels: tuple[str, ...]
+    measures: tuple[str, ...]
+    categories: tuple[str, ...]
+    temporals: tuple[str, ...]
+    booleans: tuple[str, ...]
+    texts: tuple[str, ...]
+    filterable: tuple[str, ...]
+
+    @property
+    def label(self) -> str | None:
+        return self.labels[0] if self.labels else None
+
+
+def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) -> ColumnRoles:
+    fk_cols = {c for fk in schema.foreign_keys_of(table.name) for c in fk.source_columns}
+    keys = frozenset(set(table.primary_key) | fk_cols)
+    labels, measures, categories, temporals, booleans, texts, filterable = [], [], [], [], [], [], []
+    rows = pool.row_counts.get(table.name, 0) if pool else 0
+    for col in table.columns:
+        if not col.include:
+            continue
+        lt, name = col.logical_type, col.name
+        is_key = name in keys or bool(ID_LIKE.search(name))
+        info = pool.get(table.name, name) if pool else None
+        if pool and info is not None and not info.values:
+            continue  # all NULL (or not sampled): nothing to ask about
+        if lt in (LogicalType.BINARY, LogicalType.JSON, LogicalType.OTHER):
+            continue
+        filterable.append(name)
+        few_distinct = bool(
+            col.possible_values
+            or (info is not None and 1 < info.distinct <= 25 and rows >= 2 * info.distinct)
+        )
+        if lt is LogicalType.TEXT:
+            texts.append(name)
+            if NAME_LIKE.search(name) and not is_key:
+                labels.append(name)
+            if few_distinct and not FREE_TEXT.search(name):
+                categories.append(name)
+        elif lt.is_numeric and not is_key:
+            if few_distinct and lt is LogicalType.INTEGER and (info is None or info.distinct <= 10):
+                categories.append(name)
+            measures.append(name)
+        elif lt in (LogicalType.DATE, LogicalType.DATETIME):
+            temporals.append(name)
+        elif lt is LogicalType.BOOLEAN:
+            booleans.append(name)
+    # No name-like column: the first non-key, non-free text column names the rows, else a key.
+    if not labels:
+        labels = [c for c in texts if c not in keys and not FREE_TEXT.search(c)][:1]
+    if not labels:
+        labels = [c for c in texts if c not in keys][:1] or [k for k in table.primary_key if k in filterable][
+            :1
+        ]
+    return ColumnRoles(
+        table=table.name,
+        keys=keys,
+        labels=tuple(labels),
+        measures=tuple(measures),
+        categories=tuple(categories),
+        temporals=tuple(temporals),
+        booleans=tuple(booleans),
+        texts=tuple(texts),
+        filterable=tuple(filterable),
+    )

@@ -1,0 +1,89 @@
+"""Where predicate values come from: the database's own data (a value profile or a live sample).
+
+Generators ask a ValuePool for real values of a column, so predicates hit rows and results are
+not empty. A pool is built from a saved profile (`sqlsynth profile`) or by sampling a live engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import random
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from sqlsynth.schema.types import LogicalType
+
+if TYPE_CHECKING:
+    from sqlsynth.engines.base import Engine
+    from sqlsynth.schema.model import Schema
+
+
+@dataclass
+class ColumnValues:
+    values: list[Any] = field(default_factory=list)  # distinct non-null values, most frequent first
+    null_fraction: float = 0.0
+    distinct: int = 0
+
+
+@dataclass
+class ValuePool:
+    """Real values per (table, column) and row counts per table."""
+
+    columns: dict[tuple[str, str], ColumnValues] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
+
+    def get(self, table: str, column: str) -> ColumnValues:
+        return self.columns.get((table, column), ColumnValues())
+
+    def values(self, table: str, column: str) -> list[Any]:
+        return self.get(table, column).values
+
+    def sample(self, table: str, column: str, rng: random.Random, k: int = 1) -> list[Any]:
+        vals = self.values(table, column)
+        if len(vals) < k:
+            return []
+        return rng.sample(vals, k)
+
+    @classmethod
+    def from_engine(
+        cls, engine: Engine, schema: Schema, *, per_column: int = 40, timeout_s: float = 30.0
+    ) -> ValuePool:
+        """Sample the most frequent distinct values of every column (read-only queries)."""
+        pool = cls()
+        q = lambda name: exp.to_identifier(name, quoted=True).sql(engine.dialect)  # noqa: E731
+        for table in schema.tables:
+            t = q(table.name)
+            res = engine.execute(f"SELECT COUNT(*) FROM {t}", timeout_s)
+            total = int(res.rows[0][0]) if res.ok and res.rows else 0
+            pool.row_counts[table.name] = total
+            for col in table.columns:
+                if col.logical_type in (LogicalType.BINARY, LogicalType.JSON, LogicalType.OTHER):
+                    continue
+                c = q(col.name)
+                res = engine.execute(
+                    f"SELECT {c}, COUNT(*) AS n FROM {t} WHERE {c} IS NOT NULL GROUP BY {c} "
+                    f"ORDER BY n DESC, {c} LIMIT {per_column}",
+                    timeout_s,
+                )
+                vals = [_plain(r[0]) for r in res.rows] if res.ok else []
+                nn = engine.execute(f"SELECT COUNT({c}), COUNT(DISTINCT {c}) FROM {t}", timeout_s)
+                non_null, distinct = (int(nn.rows[0][0]), int(nn.rows[0][1])) if nn.ok and nn.rows else (0, 0)
+                pool.columns[(table.name, col.name)] = ColumnValues(
+                    values=vals,
+                    null_fraction=(1 - non_null / total) if total else 0.0,
+                    distinct=distinct,
+                )
+        return pool
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, (bytes, memoryview)):
+        return None
+    return value

@@ -1,0 +1,808 @@
+"""The FK-graph walk generator (seeds/000): SELECT queries a person could ask, of controlled size.
+
+One query is built in three steps: draw target counts from the ComplexitySpec; walk a connected
+sub-graph of the foreign-key graph with that many joins (chains, stars, bridge tables, self-joins
+with aliases) and join on the FK columns; then fill the clauses with meaningful items (names and
+measures, type-fitting aggregates, strict GROUP BY, HAVING on aggregates, top-k ORDER BY + LIMIT)
+and predicates whose values come from the database itself. The result is measured exactly
+(generate.measure) and kept only if every count lies inside the spec.
+
+Cross-engine care, so that every rendering returns the same rows:
+- ORDER BY ... LIMIT carries tiebreakers and explicit NULLS FIRST/LAST (rendered per dialect);
+- NOT IN subqueries select only non-null keys; no ROUND or integer casts of averages;
+- date parts through STRFTIME (TO_CHAR on PostgreSQL), which gives the same text everywhere.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlglot import exp
+
+from sqlsynth.generate.measure import measure, spider_hardness
+from sqlsynth.generate.roles import ColumnRoles, column_roles
+from sqlsynth.generate.spec import ComplexitySpec
+from sqlsynth.generate.values import ValuePool
+from sqlsynth.schema.model import ForeignKey, Schema, Table
+from sqlsynth.schema.types import LogicalType
+
+TOP_K = (1, 3, 5, 10)
+HAVING_COUNTS = (1, 2, 3, 5)
+
+
+class Skip(Exception):
+    """This attempt cannot meet its targets; draw again."""
+
+
+@dataclass
+class GeneratedQuery:
+    expr: exp.Expression
+    tables: list[str]
+    columns: list[str]
+    complexity: dict[str, int]
+    hardness: str
+    order_matters: bool
+    strategy: str = "walk"
+
+
+@dataclass
+class Targets:
+    joins: int
+    conditions: int
+    aggregates: int
+    group_by: int
+    having: int
+    order_by: int
+    limit: int
+    distinct: int
+    subqueries: int
+    set_ops: int
+    cte: int
+    window: int
+    case: int
+    functions: int
+
+
+@dataclass
+class Inst:
+    """One occurrence of a table in FROM."""
+
+    table: Table
+    alias: str | None
+    roles: ColumnRoles
+
+    @property
+    def ref(self) -> str:
+        return self.alias or self.table.name
+
+    def col(self, name: str, qualify: bool = True) -> exp.Column:
+        return exp.column(name, table=self.ref if qualify else None, quoted=True)
+
+
+@dataclass
+class Block:
+    insts: list[Inst]
+    joins: list[tuple[Inst, ForeignKey, str]] = field(default_factory=list)
+    qualify: bool = False
+    used: set[tuple[str, str]] = field(default_factory=set)
+
+    def col(self, inst: Inst, name: str) -> exp.Column:
+        self.used.add((inst.table.name, name))
+        return inst.col(name, self.qualify)
+
+
+class WalkGenerator:
+    """Generate queries for one schema and value pool; `generate(i)` is deterministic in (seed, i)."""
+
+    def __init__(
+        self,
+        schema: Schema,
+        pool: ValuePool,
+        spec: ComplexitySpec | None = None,
+        seed: int = 0,
+        max_attempts: int = 60,
+    ) -> None:
+        self.schema = schema
+        self.pool = pool
+        self.spec = spec or ComplexitySpec()
+        self.seed = seed
+        self.max_attempts = max_attempts
+        self.roles = {t.name: column_roles(schema, t, pool) for t in schema.tables}
+        self.usable = [
+            t for t in schema.tables if self.roles[t.name].filterable and pool.row_counts.get(t.name, 1)
+        ]
+        if not self.usable:
+            raise ValueError(f"schema {schema.name!r} has no table with usable columns")
+        self.max_joins = self._max_joins()
+
+    # -- driver ------------------------------------------------------------------------------
+    def generate(self, index: int) -> GeneratedQuery | None:
+        rng = random.Random(f"walk:{self.seed}:{index}")
+        hardness = rng.choice(self.spec.hardness) if self.spec.hardness else None
+        for _ in range(self.max_attempts):
+            targets = self._draw(rng, hardness)
+            try:
+                expr, block_used, order_matters = self._query(rng, targets)
+            except Skip:
+                continue
+            counts = measure(expr).model_dump()
+            if self.spec.admits(counts) is not None:
+                continue
+            level = spider_hardness(expr)
+            if self.spec.hardness and level not in self.spec.hardness:
+                continue
+            tables = sorted({t for t, _ in block_used})
+            columns = sorted(f"{t}.{c}" for t, c in block_used)
+            return GeneratedQuery(expr, tables, columns, counts, level, order_matters)
+        return None
+
+    def _draw(self, rng: random.Random, hardness: str | None) -> Targets:
+        s = self.spec
+        if hardness is not None:
+            from sqlsynth.generate.spec import HARDNESS_PRESETS
+
+            preset = ComplexitySpec(**HARDNESS_PRESETS[hardness])  # type: ignore[index]
+            s = _intersect(s, preset)
+        t = Targets(
+            joins=min(s.num_joins.draw(rng), self.max_joins),
+            conditions=s.num_conditions.draw(rng),
+            aggregates=s.aggregates.draw(rng),
+            group_by=s.group_by.draw(rng),
+            having=s.having.draw(rng),
+            order_by=s.order_by.draw(rng),
+            limit=s.limit.draw(rng),
+            distinct=s.distinct.draw(rng),
+            subqueries=s.subqueries.draw(rng),
+            set_ops=s.set_ops.draw(rng),
+            cte=s.cte.draw(rng),
+            window=s.window.draw(rng),
+            case=s.case.draw(rng),
+            functions=s.functions.draw(rng),
+        )
+        # One special construct per query keeps questions readable.
+        specials = [k for k in ("subqueries", "set_ops", "cte", "window") if getattr(t, k)]
+        if len(specials) > 1:
+            keep = rng.choice(specials)
+            for k in specials:
+                if k != keep:
+                    setattr(t, k, 0)
+        return t
+
+    def _query(self, rng: random.Random, t: Targets) -> tuple[exp.Expression, set[tuple[str, str]], bool]:
+        if t.set_ops:
+            return self._set_operation(rng, t)
+        if t.cte:
+            return self._cte_query(rng, t)
+        if t.subqueries and "from" in self.spec.subquery_kinds and rng.random() < 0.25:
+            return self._from_subquery(rng, t)
+        block = self._walk(rng, t.joins)
+        select, order_matters = self._select(rng, block, t)
+        return select, block.used, order_matters
+
+    # -- FROM: the walk over the FK graph ---------------------------------------------------
+    def _max_joins(self) -> int:
+        return min(4, len(self.schema.foreign_keys) and max(1, len(self.schema.tables) - 1))
+
+    def _walk(self, rng: random.Random, n_joins: int, start: Table | None = None) -> Block:
+        if start is None:
+            candidates = self.usable
+            if n_joins:
+                candidates = [
+                    t
+                    for t in candidates
+                    if self.schema.graph.neighbours(t.name) or self.schema.foreign_keys_of(t.name)
+                ]
+                if not candidates:
+                    raise Skip
+            start = rng.choice(candidates)
+        insts = [Inst(start, None, self.roles[start.name])]
+        block = Block(insts)
+        for _ in range(n_joins):
+            options: list[tuple[Inst, ForeignKey, Table]] = []
+            for inst in insts:
+                for fk in self.schema.foreign_keys:
+                    if fk.source_table == inst.table.name:
+                        other = self.schema.table(fk.target_table)
+                    elif fk.target_table == inst.table.name:
+                        other = self.schema.table(fk.source_table)
+                    else:
+                        continue
+                    if sum(i.table.name == other.name for i in insts) >= 2:
+                        continue
+                    if any(j_fk is fk and (j_inst is inst) for j_inst, j_fk, _ in block.joins):
+                        continue
+                    if other.name not in {x.name for x in self.usable}:
+                        continue
+                    options.append((inst, fk, other))
+            if not options:
+                raise Skip
+            inst, fk, other = rng.choice(options)
+            new = Inst(other, None, self.roles[other.name])
+            insts.append(new)
+            block.joins.append((inst, fk, self._join_type(rng)))
+        if len(insts) > 1:
+            block.qualify = True
+            for i, inst in enumerate(insts, start=1):
+                inst.alias = f"T{i}"
+        return block
+
+    def _join_type(self, rng: random.Random) -> str:
+        kinds = self.spec.join_types
+        if "inner" in kinds and rng.random() < 0.75:
+            return "inner"
+        return rng.choice(kinds)
+
+    def _from(self, block: Block, query: exp.Select) -> exp.Select:
+        first = block.insts[0]
+        query = query.from_(_table(first))
+        for n, (parent, fk, kind) in enumerate(block.joins, start=1):
+            new = block.insts[n]
+            if (
+                fk.source_table == parent.table.name
+                and fk.target_table == new.table.name
+                and parent is not new
+            ):
+                pairs = [
+                    (parent, s, new, d) for s, d in zip(fk.source_columns, fk.target_columns, strict=True)
+                ]
+            else:
+                pairs = [
+                    (new, s, parent, d) for s, d in zip(fk.source_columns, fk.target_columns, strict=True)
+                ]
+            on = exp.and_(
+                *[exp.EQ(this=block.col(a, ac), expression=block.col(b, bc)) for a, ac, b, bc in pairs]
+            )
+            side = {"left": "LEFT", "right": "RIGHT", "full": "FULL"}.get(kind)
+            query = query.join(exp.Join(this=_table(new), on=on, side=side))
+        return query
+
+    # -- SELECT ------------------------------------------------------------------------------
+    def _select(self, rng: random.Random, block: Block, t: Targets) -> tuple[exp.Select, bool]:
+        grouped = t.group_by > 0 and t.aggregates > 0
+        query = exp.Select()
+        items: list[exp.Expression] = []
+        group_cols: list[exp.Expression] = []
+        aggs: list[exp.Expression] = []
+        if grouped:
+            group_cols = self._group_columns(rng, block, t)
+            items.extend(group_cols)
+            aggs = [self._aggregate(rng, block) for _ in range(t.aggregates)]
+            items.extend(aggs)
+        elif t.aggregates:
+            aggs = [self._aggregate(rng, block) for _ in range(t.aggregates)]
+            items.extend(aggs)
+        else:
+            items.extend(self._plain_items(rng, block, t))
+        if t.case and not t.aggregates:
+            items.append(self._case_item(rng, block))
+        if t.window and not t.aggregates:
+            items.append(self._window_item(rng, block))
+        query = query.select(*_dedupe(items))
+        if t.distinct and not t.aggregates:
+            query = query.distinct()
+        query = self._from(block, query)
+        where = self._where(rng, block, t.conditions, t.subqueries)
+        if where is not None:
+            query = query.where(where)
+        if group_cols:
+            query = query.group_by(*group_cols)
+            if t.having:
+                query = query.having(self._having(rng, block))
+        order_matters = False
+        if t.order_by:
+            order_matters = True
+            query = self._order(rng, block, query, t, aggs, group_cols)
+        return query, order_matters
+
+    def _pick(
+        self, rng: random.Random, block: Block, role: str, exclude: set[tuple[str, str]] | None = None
+    ) -> tuple[Inst, str] | None:
+        options = [
+            (inst, c)
+            for inst in block.insts
+            for c in getattr(inst.roles, role)
+            if not exclude or (inst.ref, c) not in exclude
+        ]
+        return rng.choice(options) if options else None
+
+    def _plain_items(self, rng: random.Random, block: Block, t: Targets) -> list[exp.Expression]:
+        items: list[exp.Expression] = []
+        n = rng.choice((1, 1, 2, 2, 3))
+        roles = ["labels", "labels", "measures", "temporals", "categories"]
+        seen: set[tuple[str, str]] = set()
+        for _ in range(n * 3):
+            if len(items) >= n:
+                break
+            got = self._pick(rng, block, rng.choice(roles), seen)
+            if got is None:
+                continue
+            inst, c = got
+            seen.add((inst.ref, c))
+            col = block.col(inst, c)
+            if t.functions and not any(isinstance(i, exp.Func) for i in items):
+                col = self._function(rng, inst, c, col)
+            items.append(col)
+        if not items:
+            inst = block.insts[0]
+            label = inst.roles.label
+            if label is None:
+                raise Skip
+            items.append(block.col(inst, label))
+        return items
+
+    def _function(self, rng: random.Random, inst: Inst, name: str, col: exp.Column) -> exp.Expression:
+        lt = inst.table.column(name).logical_type
+        if lt in (LogicalType.DATE, LogicalType.DATETIME):
+            fmt = rng.choice(("%Y", "%Y-%m"))
+            return exp.TimeToStr(this=exp.TsOrDsToTimestamp(this=col), format=exp.Literal.string(fmt))
+        if lt is LogicalType.TEXT:
+            return rng.choice((exp.Upper, exp.Lower, exp.Length))(this=col)
+        return col
+
+    def _group_columns(self, rng: random.Random, block: Block, t: Targets) -> list[exp.Expression]:
+        out: list[exp.Expression] = []
+        seen: set[tuple[str, str]] = set()
+        for _ in range(t.group_by):
+            got = self._pick(rng, block, "categories", seen) or self._pick(rng, block, "labels", seen)
+            if got is None:
+                raise Skip
+            inst, c = got
+            seen.add((inst.ref, c))
+            col: exp.Expression = block.col(inst, c)
+            lt = inst.table.column(c).logical_type
+            if t.functions and lt in (LogicalType.DATE, LogicalType.DATETIME):
+                col = self._function(rng, inst, c, block.col(inst, c))
+            out.append(col)
+        if t.functions and not any(isinstance(o, exp.Func) for o in out):
+            got = self._pick(rng, block, "temporals")
+            if got is not None and len(out) < t.group_by + 1 and rng.random() < 0.5:
+                inst, c = got
+                out[-1] = self._function(rng, inst, c, block.col(inst, c))
+        return out
+
+    def _aggregate(self, rng: random.Random, block: Block) -> exp.Expression:
+        kind = rng.choice(("count", "count", "sum", "avg", "minmax", "count_distinct"))
+        if kind in ("sum", "avg"):
+            got = self._pick(rng, block, "measures")
+            if got is not None:
+                inst, c = got
+                return (exp.Sum if kind == "sum" else exp.Avg)(this=block.col(inst, c))
+        if kind == "minmax":
+            got = self._pick(rng, block, "measures") or self._pick(rng, block, "temporals")
+            if got is not None:
+                inst, c = got
+                return rng.choice((exp.Min, exp.Max))(this=block.col(inst, c))
+        if kind == "count_distinct":
+            got = self._pick(rng, block, "labels")
+            if got is not None:
+                inst, c = got
+                return exp.Count(this=exp.Distinct(expressions=[block.col(inst, c)]))
+        return exp.Count(this=exp.Star())
+
+    def _case_item(self, rng: random.Random, block: Block) -> exp.Expression:
+        got = self._pick(rng, block, "measures")
+        if got is None:
+            raise Skip
+        inst, c = got
+        vals = [v for v in self.pool.values(inst.table.name, c) if isinstance(v, (int, float))]
+        if not vals:
+            raise Skip
+        pivot = sorted(vals)[len(vals) // 2]
+        col = block.col(inst, c)
+        case = exp.Case(
+            ifs=[exp.If(this=exp.GT(this=col, expression=_num(pivot)), true=exp.Literal.string("high"))],
+            default=exp.Literal.string("low"),
+        )
+        return exp.alias_(case, f"{c}_level", quoted=True)
+
+    def _window_item(self, rng: random.Random, block: Block) -> exp.Expression:
+        measure_ = self._pick(rng, block, "measures")
+        part = self._pick(rng, block, "categories")
+        if measure_ is None:
+            raise Skip
+        m_inst, m = measure_
+        order = exp.Order(expressions=[exp.Ordered(this=block.col(m_inst, m), desc=True, nulls_first=False)])
+        partition = [block.col(*part)] if part else []
+        if rng.random() < 0.6:
+            fn: exp.Expression = exp.Anonymous(this="RANK", expressions=[])
+            win = exp.Window(this=fn, partition_by=partition, order=order)
+            return exp.alias_(win, "rank", quoted=True)
+        win = exp.Window(this=exp.Sum(this=block.col(m_inst, m)), partition_by=partition or None)
+        return exp.alias_(win, f"total_{m}", quoted=True)
+
+    # -- WHERE -------------------------------------------------------------------------------
+    def _where(self, rng: random.Random, block: Block, n: int, subqueries: int) -> exp.Expression | None:
+        preds: list[exp.Expression] = []
+        for _ in range(subqueries):
+            preds.append(self._subquery_predicate(rng, block))
+        for _ in range(max(0, n - len(preds))):
+            preds.append(self._predicate(rng, block))
+        if not preds:
+            return None
+        if len(preds) >= 2 and self.spec.allow_or and rng.random() < 0.2:
+            i = rng.randrange(len(preds) - 1)
+            preds[i : i + 2] = [exp.Paren(this=exp.or_(preds[i], preds[i + 1]))]
+        if self.spec.allow_not and rng.random() < 0.05:
+            j = rng.randrange(len(preds))
+            preds[j] = exp.Not(this=exp.Paren(this=preds[j]))
+        return exp.and_(*preds) if len(preds) > 1 else preds[0]
+
+    def _predicate(self, rng: random.Random, block: Block, inst: Inst | None = None) -> exp.Expression:
+        options = [
+            (i, c)
+            for i in ([inst] if inst else block.insts)
+            for c in i.roles.filterable
+            if c not in i.table.primary_key or rng.random() < 0.1
+        ]
+        if not options:
+            raise Skip
+        i, c = rng.choice(options)
+        column = i.table.column(c)
+        info = self.pool.get(i.table.name, c)
+        col = block.col(i, c)
+        ops = self._operators(column.logical_type, info.null_fraction > 0, len(info.values))
+        if not ops:
+            raise Skip
+        op = rng.choice(ops)
+        if op == "is_null":
+            return (
+                exp.Is(this=col, expression=exp.Null())
+                if rng.random() < 0.5
+                else exp.Not(this=exp.Is(this=col, expression=exp.Null()))
+            )
+        values = [_literal(v, column.logical_type) for v in info.values]
+        values = [v for v in values if v is not None]
+        if not values:
+            raise Skip
+        if op == "like":
+            return self._like(rng, col, [v for v in info.values if isinstance(v, str)])
+        if op == "in":
+            k = min(len(values), rng.choice((2, 3)))
+            return exp.In(this=col, expressions=rng.sample(values, k))
+        if op == "between":
+            lo, hi = sorted(rng.sample(info.values, 2), key=_sort_key)
+            return exp.Between(
+                this=col, low=_literal(lo, column.logical_type), high=_literal(hi, column.logical_type)
+            )
+        value = rng.choice(values)
+        cls = {"=": exp.EQ, "<>": exp.NEQ, "<": exp.LT, ">": exp.GT, "<=": exp.LTE, ">=": exp.GTE}[op]
+        return cls(this=col, expression=value)
+
+    def _operators(self, lt: LogicalType, has_nulls: bool, n_values: int) -> list[str]:
+        allowed = set(self.spec.operators)
+        if lt is LogicalType.BOOLEAN:
+            ops = ["="]
+        elif lt is LogicalType.TEXT:
+            ops = ["=", "<>", "like", "in"]
+        elif lt.is_numeric or lt.is_temporal:
+            ops = ["=", "<>", "<", ">", "<=", ">=", "in", "between"]
+        else:
+            ops = ["="]
+        if n_values < 2:
+            ops = [o for o in ops if o not in ("in", "between")]
+        if n_values < 1:
+            ops = []
+        if has_nulls:
+            ops.append("is_null")
+        return [o for o in ops if o in allowed]
+
+    def _like(self, rng: random.Random, col: exp.Column, values: list[str]) -> exp.Expression:
+        words = [v for v in values if len(v) >= 3]
+        if not words:
+            raise Skip
+        value = rng.choice(words)
+        mode = rng.choice(("contains", "prefix", "suffix"))
+        n = min(len(value), rng.choice((3, 4, 5)))
+        if mode == "prefix":
+            pattern = value[:n] + "%"
+        elif mode == "suffix":
+            pattern = "%" + value[-n:]
+        else:
+            start = rng.randrange(0, max(1, len(value) - n + 1))
+            pattern = "%" + value[start : start + n] + "%"
+        if "_" in pattern.strip("%") or "%" in pattern.strip("%"):
+            raise Skip
+        return exp.Like(this=col, expression=exp.Literal.string(pattern))
+
+    def _subquery_predicate(self, rng: random.Random, block: Block) -> exp.Expression:
+        kinds = [k for k in self.spec.subquery_kinds if k != "from"]
+        if not kinds:
+            raise Skip
+        kind = rng.choice(kinds)
+        if kind == "scalar":
+            got = self._pick(rng, block, "measures")
+            if got is None:
+                raise Skip
+            inst, c = got
+            inner = exp.select(exp.Avg(this=exp.column(c, quoted=True))).from_(_table_named(inst.table.name))
+            block.used.add((inst.table.name, c))
+            cls = rng.choice((exp.GT, exp.LT))
+            return cls(this=block.col(inst, c), expression=exp.Subquery(this=inner))
+        # IN / NOT IN / EXISTS / NOT EXISTS through a foreign key to a table outside FROM.
+        options: list[tuple[Inst, ForeignKey, bool]] = []
+        for inst in block.insts:
+            for fk in self.schema.foreign_keys:
+                if len(fk.source_columns) != 1:
+                    continue
+                if fk.target_table == inst.table.name:
+                    options.append((inst, fk, True))  # child rows reference this instance
+                if fk.source_table == inst.table.name:
+                    options.append((inst, fk, False))  # this instance references a parent
+        if not options:
+            raise Skip
+        inst, fk, inst_is_parent = rng.choice(options)
+        other = self.schema.table(fk.source_table if inst_is_parent else fk.target_table)
+        other_col = fk.source_columns[0] if inst_is_parent else fk.target_columns[0]
+        own_col = fk.target_columns[0] if inst_is_parent else fk.source_columns[0]
+        inner_inst = Inst(other, "S1", self.roles[other.name])
+        inner_block = Block([inner_inst], qualify=False)
+        inner_pred = self._predicate(rng, inner_block) if rng.random() < 0.8 else None
+        block.used.update(inner_block.used | {(other.name, other_col)})
+        if kind in ("in", "not_in"):
+            nullable = other.column(other_col).nullable and other_col not in other.primary_key
+            if kind == "not_in" and nullable:
+                raise Skip
+            inner = exp.select(exp.column(other_col, quoted=True)).from_(_table_named(other.name))
+            if inner_pred is not None:
+                inner = inner.where(inner_pred)
+            sub = exp.In(this=block.col(inst, own_col), query=exp.Subquery(this=inner))
+            return exp.Not(this=sub) if kind == "not_in" else sub
+        # EXISTS: correlated on the key; the outer side must be qualified.
+        block.qualify = True
+        if inst.alias is None:
+            inst.alias = inst.table.name
+        correl = exp.EQ(this=exp.column(other_col, table="S1", quoted=True), expression=inst.col(own_col))
+        block.used.add((inst.table.name, own_col))
+        cond = exp.and_(correl, _requalify(inner_pred, "S1")) if inner_pred is not None else correl
+        inner = exp.select(exp.Literal.number(1)).from_(_table(inner_inst)).where(cond)
+        sub = exp.Exists(this=inner)
+        return exp.Not(this=sub) if kind == "not_exists" else sub
+
+    def _having(self, rng: random.Random, block: Block) -> exp.Expression:
+        got = self._pick(rng, block, "measures")
+        if got is not None and rng.random() < 0.4:
+            inst, c = got
+            vals = sorted(v for v in self.pool.values(inst.table.name, c) if isinstance(v, (int, float)))
+            if vals:
+                pivot = vals[len(vals) // 2]
+                return exp.GT(this=exp.Avg(this=block.col(inst, c)), expression=_num(pivot))
+        op = rng.choice((exp.GT, exp.GTE))
+        return op(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(rng.choice(HAVING_COUNTS)))
+
+    # -- ORDER BY / LIMIT --------------------------------------------------------------------
+    def _order(
+        self,
+        rng: random.Random,
+        block: Block,
+        query: exp.Select,
+        t: Targets,
+        aggs: list[exp.Expression],
+        group_cols: list[exp.Expression],
+    ) -> exp.Select:
+        keys: list[exp.Expression] = []
+        if aggs:
+            keys.append(rng.choice(aggs).copy())
+        else:
+            got = (
+                self._pick(rng, block, "measures")
+                or self._pick(rng, block, "temporals")
+                or self._pick(rng, block, "labels")
+            )
+            if got is None:
+                raise Skip
+            keys.append(block.col(*got))
+        desc = rng.random() < 0.6
+        ordered = [exp.Ordered(this=keys[0], desc=desc, nulls_first=not desc)]
+        limit = t.limit > 0
+        if limit or t.order_by > 1:
+            # Tiebreakers: the other plain select items, so LIMIT picks the same rows everywhere.
+            for item in query.expressions:
+                plain = item.this if isinstance(item, exp.Alias) else item
+                if len(ordered) >= t.order_by:
+                    break
+                if isinstance(plain, exp.AggFunc) or plain.find(exp.Window) or plain == keys[0]:
+                    continue
+                ordered.append(exp.Ordered(this=plain.copy(), desc=False, nulls_first=True))
+        plain_items = len([i for i in query.expressions if not i.find(exp.AggFunc)])
+        if limit and len(ordered) < plain_items + bool(aggs) and not (aggs and not group_cols):
+            raise Skip  # the order would not be total: engines may keep different rows
+        query = query.order_by(*ordered)
+        if limit:
+            query = query.limit(rng.choice(TOP_K))
+        return query
+
+    # -- special shapes ----------------------------------------------------------------------
+    def _set_operation(
+        self, rng: random.Random, t: Targets
+    ) -> tuple[exp.Expression, set[tuple[str, str]], bool]:
+        table = rng.choice(self.usable)
+        label = self.roles[table.name].label
+        if label is None:
+            raise Skip
+        used: set[tuple[str, str]] = set()
+        branches = []
+        n_left = max(1, t.conditions // 2)
+        for n_cond in (n_left, max(1, t.conditions - n_left)):
+            joins = rng.choice((0, 0, 1)) if t.joins else 0
+            block = self._walk(rng, joins, start=table)
+            first = block.insts[0]
+            q = exp.select(block.col(first, label))
+            q = self._from(block, q)
+            where = self._where(rng, block, n_cond, 0)
+            if where is not None:
+                q = q.where(where)
+            used |= block.used
+            branches.append(q)
+        kind = rng.choice(self.spec.set_op_kinds)
+        cls = {"union": exp.Union, "union_all": exp.Union, "intersect": exp.Intersect, "except": exp.Except}[
+            kind
+        ]
+        expr = cls(this=branches[0], expression=branches[1], distinct=kind != "union_all")
+        return expr, used, False
+
+    def _cte_query(self, rng: random.Random, t: Targets) -> tuple[exp.Expression, set[tuple[str, str]], bool]:
+        """WITH stats AS (child rows per parent key) SELECT parent label, stats measure ..."""
+        fks = [
+            fk
+            for fk in self.schema.foreign_keys
+            if len(fk.source_columns) == 1
+            and fk.source_table != fk.target_table
+            and self.roles[fk.target_table].label
+        ]
+        if not fks:
+            raise Skip
+        fk = rng.choice(fks)
+        child, parent = self.schema.table(fk.source_table), self.schema.table(fk.target_table)
+        key, pkey = fk.source_columns[0], fk.target_columns[0]
+        child_roles = self.roles[child.name]
+        agg: exp.Expression = exp.Count(this=exp.Star())
+        agg_name = "n"
+        if child_roles.measures and rng.random() < 0.5:
+            m = rng.choice(child_roles.measures)
+            agg, agg_name = exp.Sum(this=exp.column(m, quoted=True)), f"total_{m}"
+        inner = (
+            exp.select(exp.column(key, quoted=True), exp.alias_(agg, agg_name, quoted=True))
+            .from_(_table_named(child.name))
+            .group_by(exp.column(key, quoted=True))
+        )
+        stats = exp.to_identifier("stats", quoted=True)
+        label = self.roles[parent.name].label
+        assert label is not None
+        p = exp.column(label, table="T1", quoted=True)
+        n = exp.column(agg_name, table="T2", quoted=True)
+        outer = (
+            exp.select(p, n)
+            .from_(exp.alias_(_table_named(parent.name), "T1", table=True, quoted=True))
+            .join(
+                exp.Join(
+                    this=exp.Table(
+                        this=stats, alias=exp.TableAlias(this=exp.to_identifier("T2", quoted=True))
+                    ),
+                    on=exp.EQ(
+                        this=exp.column(pkey, table="T1", quoted=True),
+                        expression=exp.column(key, table="T2", quoted=True),
+                    ),
+                )
+            )
+        )
+        used = {(child.name, key), (parent.name, pkey), (parent.name, label)}
+        if t.conditions:
+            pblock = Block([Inst(parent, "T1", self.roles[parent.name])], qualify=True)
+            outer = outer.where(self._predicate(rng, pblock))
+            used |= pblock.used
+        order_matters = False
+        if t.order_by:
+            order_matters = True
+            outer = outer.order_by(
+                exp.Ordered(this=n.copy(), desc=True, nulls_first=False),
+                exp.Ordered(this=p.copy(), desc=False, nulls_first=True),
+            )
+            if t.limit:
+                outer = outer.limit(rng.choice(TOP_K))
+        outer = outer.with_(stats, as_=inner)
+        return outer, used, order_matters
+
+    def _from_subquery(
+        self, rng: random.Random, t: Targets
+    ) -> tuple[exp.Expression, set[tuple[str, str]], bool]:
+        """SELECT AVG(n) FROM (SELECT fk, COUNT(*) AS n FROM child GROUP BY fk) AS sub: per-parent stats."""
+        fks = [fk for fk in self.schema.foreign_keys if len(fk.source_columns) == 1]
+        if not fks:
+            raise Skip
+        fk = rng.choice(fks)
+        child = self.schema.table(fk.source_table)
+        key = fk.source_columns[0]
+        inner = exp.select(
+            exp.column(key, quoted=True), exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True)
+        )
+        inner = inner.from_(_table_named(child.name))
+        used = {(child.name, key)}
+        if t.conditions:
+            cblock = Block([Inst(child, None, self.roles[child.name])])
+            inner = inner.where(self._predicate(rng, cblock))
+            used |= cblock.used
+        inner = inner.group_by(exp.column(key, quoted=True))
+        fn = rng.choice((exp.Avg, exp.Max, exp.Min))
+        outer = exp.select(fn(this=exp.column("n", table="sub", quoted=True))).from_(
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("sub", quoted=True)))
+        )
+        return outer, used, False
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def _table(inst: Inst) -> exp.Table:
+    table = _table_named(inst.table.name)
+    if inst.alias:
+        table.set("alias", exp.TableAlias(this=exp.to_identifier(inst.alias, quoted=True)))
+    return table
+
+
+def _table_named(name: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(name, quoted=True))
+
+
+def _requalify(pred: exp.Expression, alias: str) -> exp.Expression:
+    pred = pred.copy()
+    for col in pred.find_all(exp.Column):
+        col.set("table", exp.to_identifier(alias, quoted=True))
+    return pred
+
+
+def _num(value: float) -> exp.Expression:
+    if isinstance(value, float) and not value.is_integer():
+        return exp.Literal.number(repr(round(value, 6)))
+    return exp.Literal.number(str(int(value)))
+
+
+def _literal(value: Any, lt: LogicalType) -> exp.Expression | None:
+    if value is None:
+        return None
+    if lt is LogicalType.BOOLEAN:
+        if isinstance(value, bool):
+            return exp.Boolean(this=value)
+        if isinstance(value, (int, float)):
+            return exp.Literal.number(str(int(value)))
+        return exp.Literal.string(str(value))
+    if lt.is_numeric:
+        if isinstance(value, bool):
+            return exp.Literal.number(str(int(value)))
+        if isinstance(value, (int, float)):
+            return _num(value)
+        try:
+            return _num(float(value))
+        except (TypeError, ValueError):
+            return None
+    if isinstance(value, (int, float)) and lt is LogicalType.TEXT:
+        return exp.Literal.string(str(value))
+    return exp.Literal.string(str(value))
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, (int, float)):
+        return (0, value)
+    return (1, str(value))
+
+
+def _dedupe(items: list[exp.Expression]) -> list[exp.Expression]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = item.sql()
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _intersect(a: ComplexitySpec, b: ComplexitySpec) -> ComplexitySpec:
+    """The tighter of two specs, range by range (empty intersections fall back to `a`)."""
+    data = a.model_dump()
+    for name, value in b.model_dump().items():
+        if isinstance(value, dict) and "min" in value:
+            lo, hi = max(data[name]["min"], value["min"]), min(data[name]["max"], value["max"])
+            if lo <= hi:
+                data[name] = {"min": lo, "max": hi}
+    data["hardness"] = None
+    return ComplexitySpec(**data)

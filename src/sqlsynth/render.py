@@ -1,0 +1,303 @@
+"""One AST, many dialects: render a sqlglot query per dialect, parse-check it, and key it for dedup.
+
+Identifiers are always quoted in renderings (`identify=True`), so reserved words (`order`,
+`group`), mixed case, spaces and unicode survive in every dialect: double quotes for SQLite,
+PostgreSQL, DuckDB and Snowflake, backticks for MySQL and BigQuery, brackets for T-SQL.
+
+A clean rendering is not an equivalent query (see DESIGN.md, Known traps, and the tests of this
+module): e.g. SQLite's integer `7 / 2` is rendered `7 / NULLIF(2, 0)` for DuckDB, which divides as
+floats; `ILIKE` is passed through unchanged to T-SQL, which has no such operator, and T-SQL's
+parser accepts it back. Execute every rendering an engine can run.
+
+`canonical_sql` and `template_of` give keys for deduplication and for capping records per
+query shape.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+import sqlglot
+from sqlglot import ErrorLevel, exp
+from sqlglot.errors import ParseError, SqlglotError, TokenError, UnsupportedError
+
+from sqlsynth.errors import SqlsynthError
+
+DIALECTS: tuple[str, ...] = ("sqlite", "postgres", "duckdb", "mysql", "bigquery", "tsql", "snowflake")
+
+_QUERY = (exp.Select, exp.SetOperation)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_SYMMETRIC = (exp.EQ, exp.NEQ, exp.NullSafeEQ, exp.NullSafeNEQ)
+_FLIP: dict[type[exp.Expression], type[exp.Expression]] = {
+    exp.GT: exp.LT,
+    exp.LT: exp.GT,
+    exp.GTE: exp.LTE,
+    exp.LTE: exp.GTE,
+}
+
+
+def _as_expr(expr: exp.Expression | str, dialect: str) -> exp.Expression:
+    if isinstance(expr, str):
+        try:
+            return sqlglot.parse_one(expr, read=dialect)
+        except (ParseError, TokenError) as err:
+            raise SqlsynthError(f"cannot parse SQL as {dialect}: {err}") from None
+    return expr
+
+
+def _check_dialect(dialect: str) -> None:
+    try:
+        sqlglot.Dialect.get_or_raise(dialect)
+    except ValueError as err:
+        raise SqlsynthError(f"unknown SQL dialect {dialect!r} ({err})") from None
+
+
+def render(expr: exp.Expression | str, dialect: str, *, pretty: bool = False) -> str:
+    """The query in `dialect`, every identifier quoted. Text input is read as SQLite."""
+    _check_dialect(dialect)
+    tree = _as_expr(expr, "sqlite")
+    return tree.sql(dialect=dialect, identify=True, pretty=pretty, unsupported_level=ErrorLevel.IGNORE)
+
+
+def render_all(expr: exp.Expression | str, dialects: Iterable[str] = DIALECTS) -> dict[str, str]:
+    """{dialect: rendering} for each dialect, in the order given."""
+    tree = _as_expr(expr, "sqlite")
+    return {d: render(tree, d) for d in dialects}
+
+
+def unsupported(expr: exp.Expression | str, dialect: str) -> list[str]:
+    """What sqlglot itself reports it could not express in `dialect` (often nothing even when
+    the rendering is wrong: see the module docstring)."""
+    _check_dialect(dialect)
+    tree = _as_expr(expr, "sqlite")
+    try:
+        tree.sql(dialect=dialect, identify=True, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as err:
+        return [line for line in str(err).splitlines() if line.strip()]
+    return []
+
+
+def parses_back(sql: str, dialect: str) -> str | None:
+    """None if `sql` parses as exactly one statement of `dialect`, else the error text."""
+    _check_dialect(dialect)
+    try:
+        trees = sqlglot.parse(sql, read=dialect, error_level=ErrorLevel.RAISE)
+    except SqlglotError as err:
+        return _error_text(err)
+    trees = [t for t in trees if t is not None]
+    if len(trees) != 1:
+        return f"expected one statement, found {len(trees)}"
+    return None
+
+
+def _error_text(err: SqlglotError) -> str:
+    """The first error of a sqlglot exception, without the terminal colour codes it carries."""
+    errors = getattr(err, "errors", None) or []
+    if errors and errors[0].get("description"):
+        first = errors[0]
+        text = f"{first['description']} (line {first.get('line')}, col {first.get('col')})"
+    else:
+        text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return _ANSI.sub("", text)
+
+
+# -- canonical form ---------------------------------------------------------------------------
+def _sources(select: exp.Select) -> list[exp.Expression]:
+    out = []
+    from_ = select.args.get("from_")
+    if from_ is not None:
+        out.append(from_.this)
+    out.extend(j.this for j in select.args.get("joins") or [])
+    return out
+
+
+def _source_names(selects: list[exp.Select]) -> dict[int, list[str]]:
+    return {id(s): [src.alias_or_name.lower() for src in _sources(s)] for s in selects}
+
+
+def _resolve(col: exp.Column, qualifier: str, names: dict[int, list[str]]) -> tuple[int, int] | None:
+    """(select id, source index) that the qualifier of `col` names, innermost scope first."""
+    node = col.parent
+    while node is not None:
+        if isinstance(node, exp.Select):
+            found = names.get(id(node), [])
+            if qualifier in found:
+                return id(node), found.index(qualifier)
+        node = node.parent
+    return None
+
+
+def _drop_table_aliases(tree: exp.Expression) -> None:
+    """Replace each table alias by its table name where that changes no column's binding."""
+    selects = [n for n in tree.walk() if isinstance(n, exp.Select)]
+    names = _source_names(selects)
+    cols = [c for c in tree.find_all(exp.Column) if c.table]
+    bound = {id(c): _resolve(c, c.table.lower(), names) for c in cols}
+    for select in selects:
+        for i, src in enumerate(_sources(select)):
+            if not isinstance(src, exp.Table) or not src.alias:
+                continue
+            new = src.name.lower()
+            if new in names[id(select)] and names[id(select)].index(new) != i:
+                continue
+            trial = {**names, id(select): [*names[id(select)]]}
+            trial[id(select)][i] = new
+            mine = {id(c) for c in cols if bound[id(c)] == (id(select), i)}
+            ok = all(
+                _resolve(c, new if id(c) in mine else c.table.lower(), trial) == bound[id(c)] for c in cols
+            )
+            if not ok:
+                continue
+            src.set("alias", None)
+            for c in cols:
+                if id(c) in mine:
+                    c.set("table", exp.to_identifier(src.name, quoted=True))
+            names = trial
+
+
+def _drop_single_source_qualifiers(tree: exp.Expression) -> None:
+    """In a SELECT over one table, `t.x` becomes `x` where the column binds to that table."""
+    for select in [n for n in tree.walk() if isinstance(n, exp.Select)]:
+        srcs = _sources(select)
+        if len(srcs) != 1:
+            continue
+        name = srcs[0].alias_or_name.lower()
+        for col in select.find_all(exp.Column):
+            if not col.table or col.table.lower() != name:
+                continue
+            inner = col.find_ancestor(exp.Select)
+            if inner is select:
+                col.set("table", None)
+
+
+def _drop_projection_aliases(tree: exp.Expression) -> None:
+    """Aliases of the outermost SELECT's items, where nothing refers to them."""
+    if not isinstance(tree, exp.Select):
+        return
+    referenced = {
+        c.name.lower()
+        for key in ("where", "group", "having", "order", "qualify")
+        if tree.args.get(key) is not None
+        for c in tree.args[key].find_all(exp.Column)
+        if not c.table
+    }
+    for item in tree.expressions:
+        if isinstance(item, exp.Alias) and item.alias.lower() not in referenced:
+            item.replace(item.this)
+
+
+def _key(node: exp.Expression) -> str:
+    return node.sql()
+
+
+def _postorder(tree: exp.Expression, fun: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
+    """Apply `fun` to every node, children before parents, replacing nodes in place.
+
+    (sqlglot's `transform` works top-down and skips the subtree of a replaced node.)
+    """
+    root = tree
+    for node in reversed(list(tree.dfs())):
+        new = fun(node)
+        if new is not node:
+            if node is root:
+                root = new
+            else:
+                node.replace(new)
+    return root
+
+
+def _sort_operands(tree: exp.Expression) -> exp.Expression:
+    """AND / OR operands sorted, `a = b` ordered, `5 < x` turned `x > 5`, literal IN lists sorted."""
+
+    def flatten(node: exp.Expression, kind: type[exp.Expression]) -> list[exp.Expression]:
+        node_ = node.unnest() if isinstance(node, exp.Paren) else node
+        if isinstance(node_, kind):
+            return flatten(node_.this, kind) + flatten(node_.expression, kind)
+        return [node]
+
+    def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, (exp.And, exp.Or)) and not isinstance(node.parent, type(node)):
+            kind = type(node)
+            parts = sorted(flatten(node, kind), key=_key)
+            combine = exp.and_ if kind is exp.And else exp.or_
+            return combine(*[p.copy() for p in parts], copy=False)
+        if isinstance(node, _SYMMETRIC) and _key(node.expression) < _key(node.this):
+            return type(node)(this=node.expression.copy(), expression=node.this.copy())
+        if (
+            type(node) in _FLIP
+            and isinstance(node.this, exp.Literal)
+            and not isinstance(node.expression, exp.Literal)
+        ):
+            return _FLIP[type(node)](this=node.expression.copy(), expression=node.this.copy())
+        if (
+            isinstance(node, exp.In)
+            and node.expressions
+            and all(isinstance(e, exp.Literal) for e in node.expressions)
+        ):
+            node.set("expressions", sorted(node.expressions, key=_key))
+        return node
+
+    return _postorder(tree, fix)
+
+
+def _lower_identifiers(tree: exp.Expression) -> None:
+    for ident in tree.find_all(exp.Identifier):
+        ident.set("this", ident.this.lower())
+        ident.set("quoted", True)
+
+
+def canonical_sql(expr: exp.Expression | str, dialect: str = "sqlite") -> str:
+    """A normal form of a query, the same for queries that differ only in table aliases,
+    qualification of single-table columns, unused output aliases, the order of AND / OR operands
+    and of `=` sides, quoting and identifier case. A key for deduplication, spelled in SQLite
+    (so it can be run there to check it; identifiers are lower-cased, which SQLite ignores).
+    Text input is read in `dialect`.
+    """
+    tree = _as_expr(expr, dialect).copy()
+    _drop_table_aliases(tree)
+    _drop_single_source_qualifiers(tree)
+    _drop_projection_aliases(tree)
+    _lower_identifiers(tree)
+    tree = _sort_operands(tree)
+    return tree.sql(dialect="sqlite", identify=True)
+
+
+# -- templates --------------------------------------------------------------------------------
+def template_of(expr: exp.Expression | str, dialect: str = "sqlite") -> str:
+    """The structural skeleton of a query: tables become `tab`, columns `col`, numbers `num`,
+    strings `str`, a list of literals `(vals)`; aliases are dropped and AND / OR operands sorted.
+    Queries with the same structure share a template, e.g.
+    `SELECT col FROM tab JOIN tab ON col = col WHERE col > num`.
+    """
+    tree = _sort_operands(_as_expr(expr, dialect).copy())
+
+    def abstract(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column):
+            if isinstance(node.this, exp.Star):
+                return exp.Star()
+            return exp.column("col")
+        if isinstance(node, exp.Table):
+            return exp.to_table("tab")
+        if isinstance(node, exp.TableAlias):
+            return exp.TableAlias(this=exp.to_identifier("tab"))
+        if isinstance(node, exp.Alias):
+            return node.this
+        if isinstance(node, exp.CTE):
+            node.set("alias", exp.TableAlias(this=exp.to_identifier("tab")))
+            return node
+        if isinstance(node, exp.Literal):
+            return exp.var("str" if node.is_string else "num")
+        if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
+            return exp.var("num")
+        if (
+            isinstance(node, exp.In)
+            and node.expressions
+            and all(isinstance(e, (exp.Literal, exp.Neg, exp.Var)) for e in node.expressions)
+        ):
+            node.set("expressions", [exp.var("vals")])
+        return node
+
+    tree = _postorder(tree, abstract)
+    tree = _sort_operands(tree)
+    return tree.sql()
