@@ -24,6 +24,24 @@ NO_ALTER_FK = frozenset({"duckdb"})
 NOT_ENFORCED = frozenset({"bigquery"})
 # dialects where TEXT cannot be a key or unique: keys get a bounded VARCHAR
 BOUNDED_KEY_TEXT = frozenset({"mysql", "tsql"})
+_T = exp.DataType.Type
+# MySQL-isms that other dialects refuse: display widths (INT(11)), FLOAT(7, 4), unsigned types
+_WIDTH_TYPES = (exp.DataType.INTEGER_TYPES - {_T.BIT}) | {_T.FLOAT, _T.DOUBLE, _T.UDOUBLE}
+_SIGNED = {
+    _T.UTINYINT: "SMALLINT",
+    _T.USMALLINT: "INT",
+    _T.UMEDIUMINT: "INT",
+    _T.UINT: "BIGINT",
+    _T.UBIGINT: "DECIMAL(20, 0)",
+    _T.UDOUBLE: "DOUBLE",
+}
+# dialects whose binary types take no length (BYTEA(16), BLOB(16) are errors)
+_NO_BINARY_LENGTH = frozenset({"postgres", "duckdb"})
+_BINARY_TYPES = frozenset({_T.BINARY, _T.VARBINARY, _T.BLOB})
+# length-less VARCHAR / VARBINARY: an error in MySQL, one character (byte) in T-SQL
+_NEEDS_LENGTH = frozenset(
+    {exp.DataType.Type.VARCHAR, exp.DataType.Type.NVARCHAR, exp.DataType.Type.VARBINARY}
+)
 
 
 def _ident(name: str) -> exp.Identifier:
@@ -48,12 +66,41 @@ def column_type(col: Column, dialect: str, *, key: bool = False) -> exp.DataType
         rendered = dtype.sql(dialect)
         if logical_type_of(rendered, dialect) != col.logical_type:
             dtype = None
+    if dtype is not None and dialect != "mysql":
+        dtype = _portable(dtype, dialect)
     if dtype is None or dtype.this == exp.DataType.Type.USERDEFINED:
         dtype = exp.DataType.build(CANONICAL_TYPE[col.logical_type])
+    if dtype.this == exp.DataType.Type.FLOAT:
+        # FLOAT is single precision to sqlglot (REAL on PostgreSQL) but double in most DDL; a
+        # 4-byte column would round values that SQLite and DuckDB keep exactly
+        dtype = exp.DataType.build("DOUBLE")
+    unbounded = dtype.this in _NEEDS_LENGTH and not dtype.expressions
+    if unbounded and dialect == "tsql":
+        dtype = exp.DataType(this=dtype.this, expressions=[exp.DataTypeParam(this=exp.var("MAX"))])
+    elif unbounded and dialect == "mysql":
+        dtype = exp.DataType.build(
+            "LONGBLOB" if dtype.this == exp.DataType.Type.VARBINARY else "TEXT", "mysql"
+        )
     if key and dialect in BOUNDED_KEY_TEXT and col.logical_type in (LogicalType.TEXT, LogicalType.OTHER):
         dtype = exp.DataType.build("VARCHAR(255)")
     if dialect == "sqlite":  # SQLite keeps any type name: keep the generic spelling, not REAL/INTEGER
-        dtype = exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=dtype.sql())
+        blob = unbounded and dtype.this == exp.DataType.Type.VARBINARY  # BLOB affinity, not NUMERIC
+        dtype = exp.DataType(this=exp.DataType.Type.USERDEFINED, kind="BLOB" if blob else dtype.sql())
+    return dtype
+
+
+def _portable(dtype: exp.DataType, dialect: str) -> exp.DataType | None:
+    """A MySQL-flavoured native type made acceptable to `dialect` (None: use the canonical type)."""
+    if dtype.this in _SIGNED:
+        return exp.DataType.build(_SIGNED[dtype.this])
+    if dtype.this == _T.UDECIMAL:
+        return exp.DataType(this=_T.DECIMAL, expressions=dtype.expressions)
+    if dtype.this in (_T.ENUM, _T.SET) and dialect != "duckdb":
+        return None  # PostgreSQL needs CREATE TYPE first; the others have no such type
+    if dtype.expressions and (
+        dtype.this in _WIDTH_TYPES or (dtype.this in _BINARY_TYPES and dialect in _NO_BINARY_LENGTH)
+    ):
+        return exp.DataType(this=dtype.this)
     return dtype
 
 
@@ -126,9 +173,7 @@ def create_table(table: Table, dialect: str, foreign_keys: list[ForeignKey]) -> 
     items: list[exp.Expression] = [_column_def(table, c, dialect) for c in table.columns]
     if table.primary_key:
         items.append(
-            exp.PrimaryKey(
-                expressions=[_ident(c) for c in table.primary_key], options=_not_enforced(dialect)
-            )
+            exp.PrimaryKey(expressions=[_ident(c) for c in table.primary_key], options=_not_enforced(dialect))
         )
     items.extend(_foreign_key(fk, dialect) for fk in foreign_keys)
     return exp.Create(this=exp.Schema(this=_table(table.name), expressions=items), kind="TABLE")
@@ -156,12 +201,8 @@ def render_ddl(schema: Schema, dialect: str, *, foreign_keys: bool = True) -> li
     by_source: dict[str, list[ForeignKey]] = {}
     for fk in inline:
         by_source.setdefault(fk.source_table, []).append(fk)
-    order = (
-        creation_order(schema, inline) if foreign_keys and dialect != "sqlite" else schema.table_names
-    )
-    out = [
-        create_table(schema.table(name), dialect, by_source.get(name, [])).sql(dialect) for name in order
-    ]
+    order = creation_order(schema, inline) if foreign_keys and dialect != "sqlite" else schema.table_names
+    out = [create_table(schema.table(name), dialect, by_source.get(name, [])).sql(dialect) for name in order]
     if dialect not in NO_ALTER_FK:
         out.extend(add_foreign_key(fk, dialect).sql(dialect) for fk in deferred)
     return out
@@ -201,9 +242,7 @@ def render_indexes(schema: Schema, dialect: str) -> list[str]:
             this=exp.Index(
                 this=_ident(index_name(fk.source_table, list(cols))),
                 table=_table(fk.source_table),
-                params=exp.IndexParameters(
-                    columns=[_index_column(c, dialect) for c in cols]
-                ),
+                params=exp.IndexParameters(columns=[_index_column(c, dialect) for c in cols]),
             ),
             kind="INDEX",
         )
