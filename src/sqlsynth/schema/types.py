@@ -88,6 +88,8 @@ def logical_type_of(native: str | None, dialect: str | None = None) -> LogicalTy
             if found is LogicalType.DECIMAL and _is_integral_decimal(dtype):
                 return LogicalType.INTEGER
             return found
+        if dtype.this != _T.USERDEFINED:
+            return LogicalType.OTHER  # a type sqlglot knows (ARRAY, STRUCT, INTERVAL, GEOMETRY...)
     except Exception:  # noqa: BLE001 - sqlglot raises several error types for odd names
         pass
     low = text.lower()
