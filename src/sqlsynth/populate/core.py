@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from sqlsynth.errors import SqlsynthError
-from sqlsynth.populate.generate import DEFAULT_ROWS, Dataset, generate
+from sqlsynth.populate.generate import DEFAULT_ROWS, Dataset, check_inputs, generate
 from sqlsynth.populate.targets import Advance, parse_target, writer_for
 from sqlsynth.schema.model import Schema
 
@@ -82,6 +82,7 @@ def populate(
     (0: uniform); `null_rate` is the share of NULLs in nullable columns.
     """
     started = time.perf_counter()
+    check_inputs(schema, rows, null_rate=null_rate, skew=skew)  # the user's input first, then the targets
     targets = [parse_target(u) for u in [url, *also]]
     seen: set[str] = set()
     for t in targets:

@@ -186,18 +186,20 @@ def check_cycles(schema: Schema) -> None:
         if len(cycle) < 2:
             continue
         breakable = False
+        columns: list[str] = []
         for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True):
+            src = schema.table(a)
             for fk in schema.foreign_keys_of(a):
                 if fk.target_table != b:
                     continue
-                src = schema.table(a)
+                columns.extend(f"{src.name}.{c}" for c in fk.source_columns)
                 if all(src.column(c).nullable for c in fk.source_columns):
                     breakable = True
         if not breakable:
             path = " -> ".join([*cycle, cycle[0]])
             raise SqlsynthError(
-                f"foreign-key cycle {path} has no nullable column to break it; "
-                "make one of its foreign-key columns nullable"
+                f"foreign-key cycle {path} has no nullable column to break it "
+                f"({', '.join(columns)} are all NOT NULL); make one of these columns nullable"
             )
 
 
@@ -575,6 +577,23 @@ class _Generator:
     order: list[str]
 
 
+def check_inputs(
+    schema: Schema, rows: int | dict[str, int], *, null_rate: float = 0.1, skew: float = 1.2
+) -> dict[str, int]:
+    """Raise SqlsynthError for input that cannot be generated (schema problems, a bad row count or
+    parameter, a foreign-key cycle of NOT NULL columns); else the requested rows per table."""
+    problems = schema.problems()
+    if problems:
+        raise SqlsynthError(problems[0], where=f"schema {schema.name!r}")
+    if not 0 <= null_rate <= 1:
+        raise SqlsynthError(f"null_rate must be between 0 and 1 (got {null_rate})")
+    if skew < 0:
+        raise SqlsynthError(f"skew must not be negative (got {skew})")
+    requested = requested_counts(schema, rows)
+    check_cycles(schema)
+    return requested
+
+
 def generate(
     schema: Schema,
     rows: int | dict[str, int] = DEFAULT_ROWS,
@@ -586,15 +605,7 @@ def generate(
     on_table: Any = None,
 ) -> Dataset:
     """Generate every table's rows in memory. `on_table(name, n)` is called after each table."""
-    problems = schema.problems()
-    if problems:
-        raise SqlsynthError(problems[0], where=f"schema {schema.name!r}")
-    if not 0 <= null_rate <= 1:
-        raise SqlsynthError(f"null_rate must be between 0 and 1 (got {null_rate})")
-    if skew < 0:
-        raise SqlsynthError(f"skew must not be negative (got {skew})")
-    requested = requested_counts(schema, rows)
-    check_cycles(schema)
+    requested = check_inputs(schema, rows, null_rate=null_rate, skew=skew)
     plans = _make_plans(schema, requested)
     gen = _Generator(schema, plans, seed, null_rate, skew, locale)
     gen.order = schema.graph.topological_order()
