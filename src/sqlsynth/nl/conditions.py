@@ -1,0 +1,310 @@
+"""Conditions as English: relative clauses about the rows a query is about ("whose unit price is
+above 20", "that have a review whose rating is 5") and plain sentences (for CASE branches).
+
+Every predicate keeps its operator and values; AND/OR/NOT keep their structure (NOT is pushed
+down to the predicates, De Morgan's way), so no constraint is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from sqlsynth.nl.expressions import ExpressionPhraser
+from sqlsynth.nl.lexicon import join_words
+from sqlsynth.nl.values import is_date_text, is_literal, literal_text, truth_of
+from sqlsynth.schema.types import LogicalType
+
+FLIP = {exp.GT: exp.LT, exp.LT: exp.GT, exp.GTE: exp.LTE, exp.LTE: exp.GTE, exp.EQ: exp.EQ, exp.NEQ: exp.NEQ}
+COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
+
+
+@dataclass
+class Atom:
+    """One predicate, ready to be put in a clause.
+
+    kind: "column" (whose <subject> <vp>), "expr" (for which the <subject> <vp>), "adj" (that are
+    <vp>), "have" (that have <vp> / that has <vp_singular>), "owner" (whose <subject> <vp>, the
+    subject being a related row), "global" (a condition on other rows only).
+    """
+
+    kind: str
+    subject: str
+    vp: str
+    vp_singular: str = ""
+
+
+class ConditionPhraser(ExpressionPhraser):
+    """Clauses for WHERE / HAVING / ON / CASE conditions of one block."""
+
+    # -- public ------------------------------------------------------------------------------------
+    def clause(self, cond: exp.Expression | None, plural: bool = True) -> str:
+        """A relative clause about the focus rows, "" for no condition."""
+        if cond is None:
+            return ""
+        return self._rel(cond, False, plural, top=True)
+
+    def clauses(self, conds: list[exp.Expression], plural: bool = True) -> str:
+        if not conds:
+            return ""
+        return join_words([self._rel(c, False, plural, top=False) for c in conds])
+
+    def sentence(self, cond: exp.Expression, neg: bool = False) -> str:
+        """A declarative sentence: "the unit price is greater than 20"."""
+        while isinstance(cond, exp.Paren):
+            cond = cond.this
+        if isinstance(cond, exp.Not):
+            return self.sentence(cond.this, not neg)
+        if isinstance(cond, (exp.And, exp.Or)):
+            is_and = isinstance(cond, exp.And) != neg
+            parts = [self.sentence(p, neg) for p in _flatten(cond, type(cond))]
+            return join_words(parts, "and" if is_and else "or")
+        atom = self.atom(cond, neg)
+        return self._atom_sentence(atom)
+
+    # -- structure ----------------------------------------------------------------------------------
+    def _rel(self, cond: exp.Expression, neg: bool, plural: bool, top: bool) -> str:
+        while isinstance(cond, exp.Paren):
+            cond = cond.this
+        if isinstance(cond, exp.Not):
+            return self._rel(cond.this, not neg, plural, top)
+        if isinstance(cond, (exp.And, exp.Or)):
+            is_and = isinstance(cond, exp.And) != neg
+            children = _flatten(cond, type(cond))
+            parts = [self._rel(p, neg, plural, top=False) for p in children]
+            if is_and:
+                parts.sort(key=lambda text: text.startswith("either "))  # alternatives last
+                return join_words(parts, "and")
+            if any(_is_compound(c, neg) for c in children):
+                # (A and B) or C: commas mark where each alternative ends
+                return "either " + ", or ".join(parts)
+            text = join_words(parts, "or")
+            return text if top else f"either {text}"
+        return self._atom_clause(self.atom(cond, neg), plural)
+
+    def _atom_clause(self, atom: Atom, plural: bool) -> str:
+        if atom.kind == "column":
+            return f"whose {atom.subject} {atom.vp}"
+        if atom.kind == "owner":
+            return f"whose {atom.subject} {atom.vp_singular or atom.vp}"
+        if atom.kind == "expr":
+            return f"for which the {atom.subject} {atom.vp}"
+        if atom.kind == "adj":
+            return f"that {'are' if plural else 'is'} {atom.vp}"
+        if atom.kind == "have":
+            return f"that {atom.vp if plural else atom.vp_singular}"
+        return f"provided that {atom.vp}"
+
+    def _atom_sentence(self, atom: Atom) -> str:
+        if atom.kind in ("column", "expr"):
+            return f"the {atom.subject} {atom.vp}"
+        if atom.kind == "owner":
+            return f"the {atom.subject} {atom.vp_singular or atom.vp}"
+        if atom.kind == "adj":
+            return f"the {self.entity.singular} is {atom.vp}"
+        if atom.kind == "have":
+            return f"the {self.entity.singular} {atom.vp_singular}"
+        return atom.vp
+
+    # -- predicates --------------------------------------------------------------------------------
+    def atom(self, cond: exp.Expression, neg: bool) -> Atom:
+        if isinstance(cond, COMPARISONS):
+            return self._comparison(cond, neg)
+        if isinstance(cond, (exp.Like, exp.ILike)):
+            return self._like(cond, neg)
+        if isinstance(cond, exp.In):
+            return self._in(cond, neg)
+        if isinstance(cond, exp.Between):
+            lo, hi = self.value(cond.args["low"]), self.value(cond.args["high"])
+            return self._subject(cond.this, f"is {'not ' if neg else ''}between {lo} and {hi}")
+        if isinstance(cond, exp.Is):
+            return self._is(cond, neg)
+        if isinstance(cond, exp.Exists):
+            return self.realiser.exists_atom(cond.this, self, neg)
+        if isinstance(cond, (exp.Glob, exp.RegexpLike, exp.SimilarTo)):
+            pattern = self.value(cond.expression)
+            return self._subject(cond.this, f"{'does not match' if neg else 'matches'} the pattern {pattern}")
+        if isinstance(cond, (exp.Column, exp.Boolean)):
+            if isinstance(cond, exp.Boolean):
+                truth = bool(cond.this) != neg
+                return Atom("global", "", "always" if truth else "never")
+            return self._truth(cond, not neg)
+        return self._subject(cond, "does not hold" if neg else "holds", generic=True)
+
+    def _subject(self, node: exp.Expression, vp: str, generic: bool = False) -> Atom:
+        while isinstance(node, exp.Paren):
+            node = node.this
+        if generic:
+            return Atom("expr", f"condition {node.sql()}", vp)
+        if isinstance(node, exp.Column):
+            src = self.scope.source_of(node)
+            if src is not None and not self.scope.is_local(src):
+                return Atom("expr", self.column(node), vp)
+            return Atom("column", self.column(node, "subject"), vp)
+        if isinstance(node, exp.AggFunc):
+            return Atom("column", self.noun(node), vp)
+        return Atom("expr", self.noun(node), vp)
+
+    def _comparison(self, cond: exp.Expression, neg: bool) -> Atom:
+        left, right = cond.this, cond.expression
+        cls: type[exp.Expression] = type(cond)
+        if isinstance(cond, exp.NullSafeEQ):
+            cls = exp.EQ
+        elif isinstance(cond, exp.NullSafeNEQ):
+            cls = exp.NEQ
+        if is_literal(left) and not is_literal(right):
+            left, right = right, left
+            cls = FLIP[cls]
+        if neg:
+            cls = {
+                exp.EQ: exp.NEQ,
+                exp.NEQ: exp.EQ,
+                exp.GT: exp.LTE,
+                exp.LTE: exp.GT,
+                exp.LT: exp.GTE,
+                exp.GTE: exp.LT,
+            }[cls]
+        lt = self.logical_type(left)
+        truth = truth_of(right)
+        if truth is not None and cls in (exp.EQ, exp.NEQ) and self._is_flag(left, lt):
+            return self._truth(left, truth == (cls is exp.EQ))
+        quantifier = ""
+        if isinstance(right, (exp.Any, exp.All)):
+            quantifier = "any of " if isinstance(right, exp.Any) else "all of "
+            right = right.this
+        temporal = (lt is not None and lt.is_temporal) or is_date_text(right)
+        value = self.value(right)
+        word = self._operator(cls, temporal)
+        return self._subject(left, f"{word} {quantifier}{value}".replace("  ", " "))
+
+    def _operator(self, cls: type[exp.Expression], temporal: bool) -> str:
+        if cls is exp.EQ:
+            return "is"
+        if cls is exp.NEQ:
+            return self.choose.pick("neq", ("is not", "is not", "is other than"))
+        if temporal:
+            return {
+                exp.GT: self.choose.pick("gt_t", ("is after", "is later than")),
+                exp.GTE: self.choose.pick("gte_t", ("is on or after", "is no earlier than")),
+                exp.LT: self.choose.pick("lt_t", ("is before", "is earlier than")),
+                exp.LTE: self.choose.pick("lte_t", ("is on or before", "is no later than")),
+            }[cls]
+        return {
+            exp.GT: self.choose.pick("gt", ("is greater than", "is above", "is more than", "exceeds")),
+            exp.GTE: self.choose.pick(
+                "gte", ("is at least", "is greater than or equal to", "is no less than")
+            ),
+            exp.LT: self.choose.pick("lt", ("is less than", "is below", "is under")),
+            exp.LTE: self.choose.pick("lte", ("is at most", "is less than or equal to", "is no more than")),
+        }[cls]
+
+    def _is_flag(self, node: exp.Expression, lt: LogicalType | None) -> bool:
+        if lt is LogicalType.BOOLEAN:
+            return True
+        return isinstance(node, exp.Column) and bool(re.match(r"(is|has)[ _A-Z]", node.name))
+
+    def _truth(self, node: exp.Expression, positive: bool) -> Atom:
+        """A yes/no column: "that are active", "that are not published", "whose auto renew is false"."""
+        if not isinstance(node, exp.Column):
+            return self._subject(node, "is true" if positive else "is false")
+        src = self.scope.source_of(node)
+        label = self.label(node, src)
+        low = label.lower()
+        related = src is not None and not self.is_focus(src) and self.scope.is_local(src)
+        if related and low.startswith(("is ", "has ")) and self.scope.summary_link(src) is None:
+            verb, rest = label.split(" ", 1)
+            if verb.lower() == "is":
+                vp = f"is {rest}" if positive else f"is not {rest}"
+            else:
+                vp = f"has {rest}" if positive else f"does not have {rest}"
+            return Atom("owner", self.path_phrase(src), vp, vp)
+        if self.is_focus(src) and low.startswith("is "):
+            rest = label[3:]
+            return Atom("adj", "", rest if positive else f"not {rest}")
+        if self.is_focus(src) and low.startswith("has "):
+            rest = label[4:]
+            return Atom(
+                "have",
+                "",
+                f"have {rest}" if positive else f"do not have {rest}",
+                f"has {rest}" if positive else f"does not have {rest}",
+            )
+        return self._subject(node, "is true" if positive else "is false")
+
+    def _like(self, cond: exp.Like | exp.ILike, neg: bool) -> Atom:
+        pattern = cond.expression
+        ci = " (ignoring case)" if isinstance(cond, exp.ILike) else ""
+        if neg or cond.args.get("negate"):
+            neg = neg != bool(cond.args.get("negate"))
+        not_ = "does not " if neg else ""
+        if isinstance(pattern, exp.Literal) and pattern.is_string:
+            text = str(pattern.this)
+            core = text.strip("%")
+            plain = "_" not in core and "%" not in core and core
+            if plain and text.startswith("%") and text.endswith("%") and len(text) > 1:
+                verb = "contain" if neg else "contains"
+                return self._subject(cond.this, f'{not_}{verb} "{core}"{ci}')
+            if plain and text.endswith("%") and not text.startswith("%"):
+                verb = "start with" if neg else "starts with"
+                return self._subject(cond.this, f'{not_}{verb} "{core}"{ci}')
+            if plain and text.startswith("%") and not text.endswith("%"):
+                verb = "end with" if neg else "ends with"
+                return self._subject(cond.this, f'{not_}{verb} "{core}"{ci}')
+            if "%" not in text and "_" not in text:
+                return self._subject(cond.this, f'is {"not " if neg else ""}exactly "{text}"{ci}')
+        verb = "match" if neg else "matches"
+        return self._subject(cond.this, f"{not_}{verb} the pattern {self.value(pattern)}{ci}")
+
+    def _in(self, cond: exp.In, neg: bool) -> Atom:
+        query = cond.args.get("query")
+        if query is not None:
+            inner = query.this if isinstance(query, exp.Subquery) else query
+            return self.realiser.in_subquery_atom(cond.this, inner, self, neg)
+        values = [self.value(v) for v in cond.expressions]
+        if len(values) == 1:
+            return self._subject(cond.this, f"is {'not ' if neg else ''}{values[0]}")
+        if neg:
+            form = self.choose.pick("not_in", ("is none of {}", "is not {}"))
+            return self._subject(cond.this, form.format(join_words(values, "or" if "not" in form else "and")))
+        form = self.choose.pick("in", ("is {}", "is one of {}", "is either {}"))
+        return self._subject(cond.this, form.format(join_words(values, "and" if "one of" in form else "or")))
+
+    def _is(self, cond: exp.Is, neg: bool) -> Atom:
+        target = cond.expression
+        if isinstance(target, exp.Null):
+            pos, negw = self.choose.pick(
+                "null",
+                (("is missing", "is not missing"), ("is empty", "is not empty"), ("is unknown", "is known")),
+            )
+            return self._subject(cond.this, negw if neg else pos)
+        truth = truth_of(target)
+        if truth is not None:
+            return self._truth(cond.this, truth != neg)
+        return self._subject(cond.this, f"is {'not ' if neg else ''}{literal_text(target)}")
+
+    # -- helpers for subquery atoms -------------------------------------------------------------------
+    def owner_atom(self, src_column: exp.Column, plural_vp: str, singular_vp: str) -> Atom:
+        """An atom about the row owning `src_column`: the focus ("that have ...") or a related row."""
+        src = self.scope.source_of(src_column)
+        if src is None or self.is_focus(src) or not self.scope.is_local(src):
+            return Atom("have", "", plural_vp, singular_vp)
+        return Atom("owner", self.path_phrase(src), singular_vp, singular_vp)
+
+
+def _is_compound(cond: exp.Expression, neg: bool) -> bool:
+    """Whether a condition reads as several AND-ed clauses (NOT pushed down, De Morgan's way)."""
+    while isinstance(cond, exp.Paren):
+        cond = cond.this
+    if isinstance(cond, exp.Not):
+        return _is_compound(cond.this, not neg)
+    return isinstance(cond, exp.Or) if neg else isinstance(cond, exp.And)
+
+
+def _flatten(cond: exp.Expression, kind: type[exp.Expression]) -> list[exp.Expression]:
+    while isinstance(cond, exp.Paren) and isinstance(cond.this, kind):
+        cond = cond.this
+    if isinstance(cond, kind):
+        return _flatten(cond.this, kind) + _flatten(cond.expression, kind)
+    return [cond]

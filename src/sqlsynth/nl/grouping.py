@@ -1,0 +1,239 @@
+"""GROUP BY and HAVING: "for each category", "with more than 5 orders", "the country with the
+most customers"; grouping by a table's key speaks of that table's rows ("for each customer")."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from sqlsynth.nl.block import NAME_COLUMN, Block, Phrase, aggregates_in, which_question
+from sqlsynth.nl.lexicon import join_words, pluralise
+from sqlsynth.nl.names import Noun
+from sqlsynth.nl.scope import Source
+from sqlsynth.nl.values import literal_text, number_of
+
+if TYPE_CHECKING:
+    from sqlsynth.nl.query import QueryRealiser  # noqa: F401 - the class these methods belong to
+
+
+class GroupedQueries:
+    """Grouped query blocks (a mixin of QueryRealiser)."""
+
+    def group_word(self, b: Block, key: exp.Expression, selected: bool) -> str:
+        if isinstance(key, exp.Column):
+            src = b.scope.source_of(key)
+            if not selected and src is not None and src.kind == "table":
+                if (
+                    key.name.lower() in self.namer.primary_key(src.name)
+                    and len(self.namer.primary_key(src.name)) == 1
+                ):
+                    return b.phr.path_phrase(src) if not b.phr.is_focus(src) else src.noun.singular
+                fk = self.namer.foreign_key_from(src.name, key.name)
+                if fk is not None:
+                    parent = self.namer.entity(fk.target_table)
+                    return self.namer.role(src.name, key.name, parent)
+            return b.phr.column(key, "compound")
+        n = number_of(key)
+        if n is not None and 1 <= n <= len(b.items):
+            return b.phr.noun(b._item_expr(b.items[n - 1]))
+        return b.phr.noun(key)
+
+    def having_clause(self, b: Block) -> str:
+        cond = b.having
+        if cond is None:
+            return ""
+        while isinstance(cond, exp.Paren):
+            cond = cond.this
+        if isinstance(cond, (exp.GT, exp.GTE, exp.LT, exp.LTE, exp.EQ, exp.NEQ)):
+            left, right, cls = cond.this, cond.expression, type(cond)
+            if number_of(left) is not None and isinstance(right, exp.Count):
+                left, right = right, left
+                cls = {exp.GT: exp.LT, exp.LT: exp.GT, exp.GTE: exp.LTE, exp.LTE: exp.GTE}.get(cls, cls)
+            n = number_of(right)
+            if (
+                isinstance(left, exp.Count)
+                and (left.this is None or isinstance(left.this, exp.Star))
+                and n is not None
+            ):
+                word = {
+                    exp.GT: "more than",
+                    exp.GTE: "at least",
+                    exp.LT: "fewer than",
+                    exp.LTE: "at most",
+                    exp.EQ: "exactly",
+                    exp.NEQ: "a number other than",
+                }[cls]
+                counted = b.scope.counted()
+                entity = counted.noun if counted is not None else b.entity
+                noun = entity.singular if n == 1 else entity.plural
+                return f"with {word} {n} {noun}"
+        return b.phr.clause(cond, plural=False)
+
+    def group_source(self, b: Block) -> Source | None:
+        """The table whose rows the groups are, when the query groups by its key (or its name):
+        GROUP BY T1.customer_id over customers JOIN orders is "for each customer"."""
+        found: Source | None = None
+        scope = b.scope
+        for key in b.groups:
+            if not isinstance(key, exp.Column):
+                return None
+            src = scope.source_of(key)
+            if src is None or src.kind != "table" or not scope.is_local(src):
+                return None
+            name = key.name.lower()
+            g: Source | None = None
+            if self.namer.primary_key(src.name) == [name] or (
+                src is not scope.fact
+                and NAME_COLUMN.search(key.name)
+                and any(link.parent is src for link in scope.links)
+            ):
+                g = src
+            else:
+                for link in scope.links:
+                    usable = link.child is src and not link.summary and link.parent.kind == "table"
+                    if usable and any(
+                        c.name.lower() == name and scope.source_of(c) is src for c, _ in link.pairs
+                    ):
+                        g = link.parent
+            if g is None or (found is not None and g is not found):
+                return None
+            found = g
+        if found is None or found is scope.fact or len(scope.sources) < 2:
+            return None
+        return found
+
+    def _grouped_by_rows(self, b: Block, g: Source) -> Phrase:
+        """GROUP BY a table's key: "the name and the number of its orders for each customer"."""
+        key_sql = {k.sql() for k in b.groups}
+        fact = b.scope.fact
+        original_focus = b.scope.focus
+        b.scope.grouped_by = g
+        counted = b.scope.counted()
+        b.scope.count_override = counted
+        b.scope.set_focus(fact)
+        if counted is not None and counted is not fact:
+            b.scope.set_focus(counted)  # through a link table: "the number of its races whose ..."
+        rows = b.rows(True)
+        clause = b.filter_clause(True)
+        having = self.having_clause(b)
+        aggs = [i for i in b.items if aggregates_in(b._item_expr(i))]
+        plain = [i for i in b.items if not aggregates_in(b._item_expr(i))]
+        agg_heads = [b.phr.noun(b._item_expr(i), bare=True) for i in aggs]
+        k = number_of(b.limit) if b.limit is not None else None
+        sup = ""
+        if b.order and k is not None and k >= 1:
+            sup = b.superlative(b.order[0], g.noun, k) + b.tiebreak(b.order[1:])
+            if clause and b.key_kind(b.resolve_order_target(b.order[0].this)) == "count":
+                sup += f" (counting only {rows})"
+            if b.offset is not None:
+                sup += f" after skipping the first {literal_text(b.offset)}"
+            if having:
+                sup += f" among those {having}"
+        suffix = ""
+        if not sup:
+            if b.order:
+                suffix = ", " + b.order_suffix(b.order)
+            elif b.limit is not None:
+                suffix = f", for any {literal_text(b.limit)} of them"
+            if b.offset is not None:
+                suffix += f", skipping the first {literal_text(b.offset)}"
+        b.scope.set_focus(g)
+        try:
+            own: list[str] = []
+            others = []
+            for item in plain:
+                node = b._item_expr(item)
+                if node.sql() in key_sql and isinstance(node, exp.Column):
+                    own.append(b.phr.label(node, strip=False))
+                else:
+                    others.append(item)
+            plural = not agg_heads and not sup
+            if plural:
+                own = [pluralise(o) for o in own]
+            heads, related = b._heads(others, plural=plural)
+            own += heads
+            g_related = b.related_phrases(related, plural, "the" if plural or sup else "its")
+        finally:
+            b.scope.set_focus(original_focus)
+            b.scope.grouped_by = None
+            b.scope.count_override = None
+        g_text = join_words(own + g_related)
+        if sup:
+            count_noun = counted.noun.plural if counted is not None else fact.noun.plural
+            parts = own + g_related + [h if h != "number" else f"number of {count_noun}" for h in agg_heads]
+            if not parts:
+                return Phrase(np=sup, singular=k == 1, body=sup)
+            np = f"the {join_words(parts)} of {sup}"
+            base = b.superlative(b.order[0], g.noun, k)
+            which = which_question(base, sup[len(base) :], g.noun.singular, parts)
+            return Phrase(np=np, singular=k == 1 and len(parts) == 1, body=np, which=which)
+        lead = f"for each {g.noun.singular}" + (f" {having}" if having else "")
+        if not agg_heads:
+            rows_part = f", counting only {rows}" if clause else ""
+            text = f"the {g_text} of {g.noun.plural}" if g_text else f"the {g.noun.plural}"
+            np = f"{text} {having}{rows_part}".strip() if having else f"{text} that have {rows}"
+            return Phrase(np=np + suffix, body=np + suffix)
+        agg_text = f"the {join_words(agg_heads)} of its {rows}"
+        body = f"the {g_text} and {agg_text}" if g_text else agg_text
+        np = f"{body} {lead}{suffix}"
+        return Phrase(np=np, lead=lead, body=body + suffix, singular=not g_text and len(agg_heads) == 1)
+
+    def _grouped(self, b: Block) -> Phrase:
+        g = self.group_source(b)
+        if g is not None:
+            return self._grouped_by_rows(b, g)
+        item_sql = {b._item_expr(i).sql() for i in b.items}
+        keys = b.groups
+        key_sql = {k.sql() for k in keys}
+        group = join_words([self.group_word(b, k, k.sql() in item_sql) for k in keys])
+        rest = [i for i in b.items if b._item_expr(i).sql() not in key_sql]
+        having = self.having_clause(b)
+        k = number_of(b.limit) if b.limit is not None else None
+        clause = b.filter_clause(True)
+        rows = b.rows(True)
+        suffix = ""
+        group_noun = Noun(group, pluralise(group))
+        if b.order and k is not None and k >= 1:
+            sup = b.superlative(b.order[0], group_noun, k) + b.tiebreak(b.order[1:])
+            if b.offset is not None:
+                sup += f" after skipping the first {literal_text(b.offset)}"
+            if having:
+                sup += f" among those {having}"
+            if not rest:
+                extra = f", counting only {rows}" if clause else ""
+                if b.key_kind(b.resolve_order_target(b.order[0].this)) != "count":
+                    extra = f" (over {rows})"
+                np = sup + extra
+                which = which_question(b.superlative(b.order[0], group_noun, k), extra, group, [])
+                return Phrase(np=np, singular=k == 1, body=np, which=which)
+            own, related = b.plain_heads(rest, False)
+            np = f"the {join_words(own + related)} {b.of_rows(True)} for {sup}"
+            return Phrase(np=np, singular=len(own + related) == 1, body=np)
+        if b.order:
+            suffix = ", " + b.order_suffix(b.order)
+        elif b.limit is not None:
+            suffix = f", for any {literal_text(b.limit)} of them"
+        if b.offset is not None and not (b.order and k):
+            suffix += f", skipping the first {literal_text(b.offset)}"
+        lead = f"for each {group}" + (f" {having}" if having else "")
+        if not rest:
+            plural_group = pluralise(group)
+            np = f"the {'distinct ' if b.distinct else ''}{plural_group} of {rows}"
+            if having.startswith("with "):
+                np = f"the {plural_group} {having}" + (f", counting only {rows}" if clause else "")
+            elif having:
+                np = f"the {plural_group} of {rows} {having}"
+            which = ""
+            if having.startswith("with ") and not b.distinct:
+                verb = "have"
+                which = (
+                    f"Which {plural_group} {verb} {having[5:]}"
+                    + (f", counting only {rows}" if clause else "")
+                    + "?"
+                )
+            return Phrase(np=np + suffix, body=np + suffix, which=which if not suffix else "")
+        own, related = b.plain_heads(rest, False)
+        body = f"the {join_words(own + related)} {b.of_rows(True)}"
+        np = f"{body} {lead}{suffix}"
+        return Phrase(np=np, lead=lead, body=body + suffix, singular=len(own + related) == 1)

@@ -1,0 +1,37 @@
+"""Deterministic choice among phrasings: the same query and seed always give the same words."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class Chooser:
+    """Picks one of several phrasings per decision point.
+
+    A choice depends only on the seed, the query's key (its shape, see `realise.shape_key`) and
+    the decision's name, so changing a literal keeps every phrasing while different queries and
+    seeds vary. A decision taken twice under one name gets the same answer, which keeps a
+    repeated construct worded the same way within one question.
+    """
+
+    def __init__(self, seed: int = 0, key: str = "") -> None:
+        self.seed = seed
+        self.key = key
+
+    def index(self, name: str, n: int) -> int:
+        if n <= 1:
+            return 0
+        digest = hashlib.blake2b(f"{self.seed}\x1f{self.key}\x1f{name}".encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big") % n
+
+    def pick(self, name: str, options: Sequence[T]) -> T:
+        """One of `options`, chosen by the seed for decision `name`."""
+        return options[self.index(name, len(options))]
+
+    def chance(self, name: str, percent: int) -> bool:
+        """True for about `percent` out of 100 seeds."""
+        return self.index(name, 100) < percent

@@ -1,0 +1,210 @@
+"""Whole queries as noun phrases: SELECT blocks (plain, aggregated, grouped), set operations and
+CTEs; subqueries and derived tables come from the mixins in subqueries.py and derived.py, grouping
+from grouping.py.
+
+A query becomes a `Phrase`: "the names of the 5 products with the highest unit price" plus what
+the question frames need to say it as a question or a request (realise.py).
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+
+from sqlsynth.nl.block import Block, Phrase, which_question
+from sqlsynth.nl.derived import DerivedTables
+from sqlsynth.nl.grouping import GroupedQueries
+from sqlsynth.nl.lexicon import join_words
+from sqlsynth.nl.names import Namer
+from sqlsynth.nl.phrasing import Chooser
+from sqlsynth.nl.scope import Scope
+from sqlsynth.nl.subqueries import SubqueryPhrases
+from sqlsynth.nl.values import literal_text, number_of
+
+
+class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
+    """Turns queries into phrases, one seed's choices."""
+
+    def __init__(self, namer: Namer, chooser: Chooser, dialect: str | None = None) -> None:
+        self.namer = namer
+        self.chooser = chooser
+        self.dialect = dialect
+        try:
+            self.null_ordering = Dialect.get_or_raise(dialect).NULL_ORDERING
+        except Exception:  # noqa: BLE001 - unknown dialect name: sqlglot's default
+            self.null_ordering = "nulls_are_small"
+        self._derived_cache: dict[tuple[int, str, str], str] = {}
+        self.depth = 0  # nesting of phrase() calls: 1 for the question's own query
+
+    # -- queries -----------------------------------------------------------------------------------
+    def phrase(
+        self, query: exp.Expression, outer: Scope | None = None, ctes: dict[str, exp.Expression] | None = None
+    ) -> Phrase:
+        """Any query (SELECT, set operation, with CTEs) as a noun phrase."""
+        ctes = dict(ctes or {})
+        with_ = query.args.get("with_") or query.args.get("with")
+        if with_ is not None:
+            for cte in with_.expressions:
+                ctes[cte.alias_or_name.lower()] = cte.this
+        while isinstance(query, exp.Subquery):
+            query = query.this
+        self.depth += 1
+        try:
+            if isinstance(query, exp.SetOperation):
+                return self.set_operation(query, outer, ctes)
+            if isinstance(query, exp.Select):
+                return self.block_phrase(Block(self, query, outer, ctes))
+            return Phrase(np=f"the result of {query.sql()}")
+        finally:
+            self.depth -= 1
+
+    def block_phrase(self, b: Block) -> Phrase:
+        if not b.scope.sources:
+            values = [b.phr.value(b._item_expr(i)) for i in b.items]
+            text = join_words(values)
+            if b.filters:
+                text += f", provided that {join_words([b.phr.sentence(f) for f in b.filters])}"
+            return Phrase(np=text, singular=len(values) == 1, body=text)
+        if b.groups:
+            return self._grouped(b)
+        if b.aggregated:
+            return self._aggregate(b)
+        return self._plain(b)
+
+    def _plain(self, b: Block) -> Phrase:
+        k = number_of(b.limit) if b.limit is not None else None
+        keys = b.order
+        plural = True
+        clause = b.filter_clause(True)
+        suffix = ""
+        which = ""
+        if keys and b.limit is not None and k is not None and k >= 1:
+            sup = b.superlative(keys[0], b.entity, k)
+            plural = k != 1
+            rest = b.tiebreak(keys[1:])
+            if b.offset is not None:
+                rest += f" after skipping the first {literal_text(b.offset)}"
+            if clause:
+                rest += (
+                    f" among those {b.filter_clause(True)}" if not clause.startswith("(") else f" {clause}"
+                )
+            rows = sup + rest
+            own, related = b._heads(b.items, False)
+            which = which_question(
+                sup, rest, b.entity.singular, own + b.related_phrases(related, False, "its")
+            )
+        else:
+            if b.limit is not None:
+                n = literal_text(b.limit)
+                rows = f"any {'one ' + b.entity.singular if k == 1 else n + ' ' + b.entity.plural}"
+                plural = k != 1
+                if clause:
+                    rows += " " + b.filter_clause(plural)
+                if b.offset is not None:
+                    rows += f" after skipping the first {literal_text(b.offset)}"
+            else:
+                rows = b.rows(True)
+                if b.offset is not None:
+                    suffix = f", skipping the first {literal_text(b.offset)}"
+            if keys:
+                suffix = ", " + b.order_suffix(keys) + suffix
+        if b.distinct_on:
+            suffix += f", one row for each {join_words([b.phr.noun(e) for e in b.distinct_on])}"
+        each = (
+            self.depth == 1
+            and b._heads(b.items, False)[0]
+            and not keys
+            and b.limit is None
+            and not b.distinct
+            and self.chooser.chance("each", 30)
+        )
+        if each and b.per_group_entity() is False:
+            np = b.items_np(f"each {b.entity.singular} {b.filter_clause(False)}".strip(), plural=False)
+        else:
+            np = b.items_np(rows, plural=plural)
+        head, _, _ = np.partition(" of ")
+        return Phrase(
+            np=np + suffix,
+            singular=len(b.items) == 1 and (bool(each) or not plural) and not b.items[0].find(exp.Star),
+            body=np + suffix,
+            head=head,
+            rows=b.entity.plural,
+            filters=clause,
+            mergeable=not keys
+            and b.limit is None
+            and not b.scope.cross_sources
+            and not b._heads(b.items, True)[1],
+            which=which,
+        )
+
+    def _aggregate(self, b: Block) -> Phrase:
+        only_count = (
+            len(b.items) == 1
+            and isinstance(b._item_expr(b.items[0]), exp.Count)
+            and b.phr.noun(b._item_expr(b.items[0]), bare=True) == "number"
+        )
+        of_rows = b.of_rows(True)
+        if b.having is not None:
+            of_rows += f", provided that {b.phr.sentence(b.having)}"
+        own, related = b.plain_heads(b.items, plural=False)
+        heads = own + related
+        np = f"the {join_words(heads)} {of_rows}"
+        suffix = ""
+        if b.order:
+            suffix = ", " + b.order_suffix(b.order)
+        if b.limit is not None:
+            suffix += (
+                f", returning at most {literal_text(b.limit)} {'row' if number_of(b.limit) == 1 else 'rows'}"
+            )
+        if b.offset is not None:
+            suffix += f" after skipping the first {literal_text(b.offset)}"
+        count_of = ""
+        if only_count and not suffix and not b.per_group_entity() and b.having is None:
+            count_of = b.rows(True)
+        return Phrase(np=np + suffix, singular=len(heads) == 1, count_of=count_of, body=np + suffix)
+
+    # -- set operations ------------------------------------------------------------------------------
+    def set_operation(
+        self, query: exp.SetOperation, outer: Scope | None, ctes: dict[str, exp.Expression]
+    ) -> Phrase:
+        left = self.phrase(query.this, outer, ctes)
+        right = self.phrase(query.expression, outer, ctes)
+        distinct = query.args.get("distinct", True) is not False
+        same = left.mergeable and right.mergeable and left.head == right.head and left.rows == right.rows
+        same = same and bool(left.filters) and bool(right.filters)
+        if isinstance(query, exp.Union):
+            if same and distinct:
+                np = f"{left.head} of {left.rows} {left.filters} or {right.filters}"
+            elif distinct:
+                np = f"{left.np} together with {right.np}"
+            else:
+                np = f"{left.np} and also {right.np} (keeping duplicates)"
+        elif isinstance(query, exp.Intersect):
+            if same:
+                np = f"{left.head} shared by {left.rows} {left.filters} and {right.rows} {right.filters}"
+            else:
+                np = f"{left.np} that are also among {right.np}"
+        else:
+            np = f"{left.np}, excluding {right.np}"
+        suffix = self._set_suffix(query, outer)
+        return Phrase(np=np + suffix, body=np + suffix, head=left.head)
+
+    def _set_suffix(self, query: exp.SetOperation, outer: Scope | None) -> str:
+        order = query.args.get("order")
+        limit = query.args.get("limit")
+        parts = []
+        if order is not None:
+            keys = []
+            for o in order.expressions:
+                desc = bool(o.args.get("desc"))
+                target = o.this
+                name = target.name if isinstance(target, exp.Column) else target.sql()
+                label = self.namer.column_label(None, name) if isinstance(target, exp.Column) else name
+                keys.append(f"{label} in {'descending' if desc else 'ascending'} order")
+            parts.append("sorted by " + join_words(keys, "then"))
+        if limit is not None:
+            parts.append(f"keeping only the first {literal_text(limit.expression)}")
+        offset = query.args.get("offset")
+        if offset is not None:
+            parts.append(f"after skipping the first {literal_text(offset.expression)}")
+        return (", " + ", ".join(parts)) if parts else ""

@@ -1,0 +1,149 @@
+"""The rule-based realiser: any SELECT (sqlglot AST or SQL text) -> one English question.
+
+    realise("SELECT AVG(unit_price) FROM products GROUP BY category_id", demo_schema())
+    -> "What is the average unit price of products for each category?"
+
+Deterministic: the same query, schema and seed give the same words; the seed picks among several
+phrasings of each construct (questions "What is ...", "How many ...", "Which ..." and requests
+"List ...", "Show ...", "Find ..."). Every constraint of the query is said: a construct without a
+dedicated wording falls back to a generic but complete phrase, and as a last resort (a bug) the
+question quotes the SQL rather than dropping anything.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlglot
+from sqlglot import exp
+
+from sqlsynth.nl.names import Namer
+from sqlsynth.nl.phrasing import Chooser
+from sqlsynth.nl.query import Phrase, QueryRealiser
+from sqlsynth.schema.model import Schema
+
+log = logging.getLogger(__name__)
+
+QUESTIONS_PLURAL = ("What are {np}?", "What are {np}?")
+QUESTIONS_SINGULAR = ("What is {np}?", "What is {np}?")
+REQUESTS = ("List {np}.", "Show {np}.", "Find {np}.", "Give me {np}.", "Return {np}.", "Retrieve {np}.")
+SINGULAR_REQUESTS = ("Find {np}.", "Show {np}.", "Give me {np}.", "Tell me {np}.", "Return {np}.")
+COUNT_FRAMES = (
+    "How many {rows} are there?",
+    "Count the {rows}.",
+    "What is the number of {rows}?",
+    "Find the number of {rows}.",
+    "How many {rows} are there?",
+)
+LEAD_FRAMES = ("{Lead}, what is {body}?", "{Lead}, show {body}.", "{Lead}, find {body}.")
+
+
+def parse_query(sql: str | exp.Expression, dialect: str | None = None) -> exp.Expression:
+    """The query's AST (a copy when given one); ValueError when the text is not one SELECT."""
+    if isinstance(sql, exp.Expression):
+        return sql.copy()
+    try:
+        parsed = sqlglot.parse(sql.strip().rstrip(";"), read=dialect)
+    except sqlglot.errors.ParseError as err:
+        raise ValueError(f"cannot parse SQL: {err}") from None
+    statements = [p for p in parsed if p is not None]
+    if len(statements) != 1:
+        raise ValueError(f"expected one statement, got {len(statements)}")
+    return statements[0]
+
+
+STRING_QUOTING_DIALECTS = {"sqlite", "mysql"}
+
+
+def quoted_strings_as_literals(expr: exp.Expression, schema: Schema) -> exp.Expression:
+    """SQLite and MySQL read `"Paris"` as a string when no column has that name (Spider writes
+    `WHERE name = "Aerosmith"`): turn such double-quoted unqualified "columns" into literals."""
+    known = {c.name.lower() for t in schema.tables for c in t.columns}
+    known |= {a.alias.lower() for a in expr.find_all(exp.Alias)}
+    known |= {c.alias_or_name.lower() for c in expr.find_all(exp.CTE)}
+    known |= {
+        col.lower() for alias in expr.find_all(exp.TableAlias) for col in [c.name for c in alias.columns]
+    }
+    for col in list(expr.find_all(exp.Column)):
+        ident = col.this
+        if col.table or not isinstance(ident, exp.Identifier) or not ident.quoted:
+            continue
+        if ident.name.lower() in known:
+            continue
+        replacement = exp.Literal.string(ident.name)
+        if col is expr:
+            return replacement
+        col.replace(replacement)
+    return expr
+
+
+def shape_key(expr: exp.Expression) -> str:
+    """The query with every literal masked: phrasing choices depend on it, so a changed value
+    changes only that value in the question."""
+    masked = expr.copy()
+    for lit in list(masked.find_all(exp.Literal)):
+        lit.replace(exp.Placeholder())
+    return masked.sql()
+
+
+def realise(
+    sql: str | exp.Expression,
+    schema: Schema | None = None,
+    *,
+    dialect: str | None = None,
+    seed: int = 0,
+    strict: bool = False,
+) -> str:
+    """One English question (or request) that says what the SELECT asks for.
+
+    `dialect` is the dialect of SQL text (and of NULL ordering defaults); `seed` chooses among
+    phrasings. strict=True raises instead of quoting the SQL when a construct defeats the realiser.
+    Raises ValueError when `sql` is not a single parseable statement.
+    """
+    expr = parse_query(sql, dialect)
+    if not isinstance(expr, exp.Query):
+        raise ValueError(f"not a query: {type(expr).__name__}")
+    if schema is not None and (dialect or "sqlite").lower() in STRING_QUOTING_DIALECTS:
+        expr = quoted_strings_as_literals(expr, schema)
+    if isinstance(expr, exp.Select) and not expr.expressions:
+        raise ValueError("SELECT without any item")
+    chooser = Chooser(seed, shape_key(expr))
+    realiser = QueryRealiser(Namer(schema), chooser, dialect)
+    try:
+        phrase = realiser.phrase(expr)
+        return tidy(frame(phrase, chooser))
+    except Exception as err:  # a realiser bug must not lose the record: quote the SQL
+        if strict:
+            raise
+        log.warning("realiser fell back to quoting the SQL (%s: %s)", type(err).__name__, err)
+        return f"What does this query return: {expr.sql(dialect=dialect)}?"
+
+
+def frame(phrase: Phrase, chooser: Chooser) -> str:
+    """Put a query's noun phrase into a question or a request."""
+    if phrase.count_of and chooser.chance("how_many", 75):
+        return chooser.pick("count_frame", COUNT_FRAMES).format(rows=phrase.count_of)
+    if phrase.which and chooser.chance("which", 60):
+        return phrase.which
+    if phrase.lead and chooser.chance("lead", 40):
+        form = chooser.pick("lead_frame", LEAD_FRAMES)
+        return form.format(Lead=_cap(phrase.lead), body=phrase.body)
+    ask = chooser.chance("ask", 45)
+    if phrase.singular:
+        form = chooser.pick("q1", QUESTIONS_SINGULAR) if ask else chooser.pick("r1", SINGULAR_REQUESTS)
+    else:
+        form = chooser.pick("q", QUESTIONS_PLURAL) if ask else chooser.pick("r", REQUESTS)
+    return form.format(np=phrase.np)
+
+
+def tidy(text: str) -> str:
+    """Spacing and capitalisation."""
+    text = " ".join(text.split())
+    for bad, good in ((" ,", ","), (" ?", "?"), (" .", "."), (",,", ","), ("( ", "("), (" )", ")")):
+        text = text.replace(bad, good)
+    text = text.replace(",?", "?").replace(",.", ".")
+    return _cap(text)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text

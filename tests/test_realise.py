@@ -1,0 +1,898 @@
+"""The rule-based realiser: every query of the corpus gets a question that names its columns,
+tables, values, aggregates and order; changing the SQL changes the question; same seed, same words."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+import pytest
+from sqlglot import exp
+from typer.testing import CliRunner
+
+from sqlsynth.nl import realise
+from sqlsynth.nl.batch import split_statements
+from sqlsynth.nl.lexicon import humanise, pluralise, singularise
+from sqlsynth.nl.names import Namer, noun_from_name
+from sqlsynth.nl.realise import parse_query, quoted_strings_as_literals
+from sqlsynth.schema.demo import demo_schema
+from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
+
+CORPUS = Path(__file__).parent / "data" / "realise_corpus.sql"
+
+
+# -- schemas ------------------------------------------------------------------------------------------
+def _table(name: str, cols: list[tuple[str, str] | tuple[str, str, str]], pk: list[str]) -> Table:
+    columns = [Column(name=c[0], type=c[1], display_name=c[2] if len(c) > 2 else None) for c in cols]
+    return Table(name=name, columns=columns, primary_key=pk)
+
+
+def _fk(src: str, col: str, dst: str, dcol: str) -> ForeignKey:
+    return ForeignKey(source_table=src, source_columns=[col], target_table=dst, target_columns=[dcol])
+
+
+def music_schema() -> Schema:
+    """A chinook-like Spider schema: plain identifiers, a link table, a self-reference."""
+    return Schema(
+        name="music",
+        tables=[
+            _table("artists", [("id", "INTEGER"), ("name", "TEXT")], ["id"]),
+            _table("albums", [("id", "INTEGER"), ("title", "TEXT"), ("artist_id", "INTEGER")], ["id"]),
+            _table("genres", [("id", "INTEGER"), ("name", "TEXT")], ["id"]),
+            _table(
+                "tracks",
+                [
+                    ("id", "INTEGER"),
+                    ("name", "TEXT"),
+                    ("album_id", "INTEGER"),
+                    ("genre_id", "INTEGER"),
+                    ("composer", "TEXT"),
+                    ("milliseconds", "INTEGER"),
+                    ("unit_price", "NUMERIC(10,2)"),
+                ],
+                ["id"],
+            ),
+            _table("playlists", [("id", "INTEGER"), ("name", "TEXT")], ["id"]),
+            _table(
+                "playlist_tracks",
+                [("playlist_id", "INTEGER"), ("track_id", "INTEGER")],
+                ["playlist_id", "track_id"],
+            ),
+            _table(
+                "employees",
+                [
+                    ("id", "INTEGER"),
+                    ("first_name", "TEXT"),
+                    ("last_name", "TEXT"),
+                    ("title", "TEXT"),
+                    ("reports_to", "INTEGER"),
+                    ("hire_date", "DATE"),
+                ],
+                ["id"],
+            ),
+            _table(
+                "customers",
+                [
+                    ("id", "INTEGER"),
+                    ("first_name", "TEXT"),
+                    ("last_name", "TEXT"),
+                    ("country", "TEXT"),
+                    ("support_rep_id", "INTEGER"),
+                ],
+                ["id"],
+            ),
+            _table(
+                "invoices",
+                [
+                    ("id", "INTEGER"),
+                    ("customer_id", "INTEGER"),
+                    ("invoice_date", "DATE"),
+                    ("billing_country", "TEXT"),
+                    ("total", "NUMERIC(10,2)"),
+                ],
+                ["id"],
+            ),
+        ],
+        foreign_keys=[
+            _fk("albums", "artist_id", "artists", "id"),
+            _fk("tracks", "album_id", "albums", "id"),
+            _fk("tracks", "genre_id", "genres", "id"),
+            _fk("playlist_tracks", "playlist_id", "playlists", "id"),
+            _fk("playlist_tracks", "track_id", "tracks", "id"),
+            _fk("employees", "reports_to", "employees", "id"),
+            _fk("customers", "support_rep_id", "employees", "id"),
+            _fk("invoices", "customer_id", "customers", "id"),
+        ],
+    )
+
+
+def college_schema() -> Schema:
+    """Spider's college_2 in small: abbreviated identifiers with display names."""
+    return Schema(
+        name="college",
+        tables=[
+            _table(
+                "department",
+                [("dept_name", "TEXT", "department name"), ("building", "TEXT"), ("budget", "NUMERIC(12,2)")],
+                ["dept_name"],
+            ),
+            _table(
+                "instructor",
+                [
+                    ("ID", "TEXT"),
+                    ("name", "TEXT"),
+                    ("dept_name", "TEXT", "department name"),
+                    ("salary", "NUMERIC"),
+                ],
+                ["ID"],
+            ),
+            _table(
+                "course",
+                [
+                    ("course_id", "TEXT"),
+                    ("title", "TEXT"),
+                    ("dept_name", "TEXT", "department name"),
+                    ("credits", "INTEGER"),
+                ],
+                ["course_id"],
+            ),
+            _table(
+                "teaches",
+                [("ID", "TEXT"), ("course_id", "TEXT"), ("semester", "TEXT"), ("year", "INTEGER")],
+                ["ID", "course_id", "semester", "year"],
+            ),
+            _table(
+                "student",
+                [
+                    ("ID", "TEXT"),
+                    ("name", "TEXT"),
+                    ("dept_name", "TEXT", "department name"),
+                    ("tot_cred", "INTEGER", "total credits"),
+                ],
+                ["ID"],
+            ),
+        ],
+        foreign_keys=[
+            _fk("instructor", "dept_name", "department", "dept_name"),
+            _fk("course", "dept_name", "department", "dept_name"),
+            _fk("student", "dept_name", "department", "dept_name"),
+            _fk("teaches", "ID", "instructor", "ID"),
+            _fk("teaches", "course_id", "course", "course_id"),
+        ],
+    )
+
+
+def sales_schema() -> Schema:
+    """An ASASQL-like model: cryptic identifiers, Chinese display names (column_name_zh)."""
+    return Schema(
+        name="sales",
+        tables=[
+            _table(
+                "sales_orders",
+                [
+                    ("ord_id", "INTEGER", "订单编号"),
+                    ("cust_nm", "TEXT", "客户名称"),
+                    ("ord_amt", "DECIMAL(12,2)", "订单金额"),
+                    ("ord_dt", "DATE", "下单日期"),
+                    ("region_cd", "TEXT", "地区"),
+                    ("rep_id", "INTEGER", "销售代表编号"),
+                ],
+                ["ord_id"],
+            ),
+            _table(
+                "sales_reps",
+                [("rep_id", "INTEGER"), ("rep_nm", "TEXT", "销售代表姓名"), ("hire_dt", "DATE", "入职日期")],
+                ["rep_id"],
+            ),
+        ],
+        foreign_keys=[_fk("sales_orders", "rep_id", "sales_reps", "rep_id")],
+    )
+
+
+@cache
+def schemas() -> dict[str, Schema]:
+    return {
+        "demo": demo_schema(),
+        "music": music_schema(),
+        "college": college_schema(),
+        "sales": sales_schema(),
+    }
+
+
+# -- the corpus ----------------------------------------------------------------------------------------
+def load_corpus() -> list[tuple[str, str | None, str]]:
+    """(schema name, dialect, sql) for every statement of the corpus file."""
+    out: list[tuple[str, str | None, str]] = []
+    schema, dialect = "demo", None
+    chunk: list[str] = []
+
+    def flush() -> None:
+        for sql in split_statements("\n".join(chunk), dialect):
+            out.append((schema, dialect, sql))
+        chunk.clear()
+
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        directive = re.match(r"--\s*@(schema|dialect)\s+(\S+)", line.strip())
+        if directive:
+            flush()
+            if directive.group(1) == "schema":
+                schema = directive.group(2)
+            else:
+                dialect = directive.group(2)
+        elif not line.strip().startswith("--"):
+            chunk.append(line)
+    flush()
+    return out
+
+
+CASES = load_corpus()
+IDS = [f"{i:03d}-{s}" for i, (s, _, _) in enumerate(CASES)]
+
+
+def test_corpus_is_large_and_covers_every_construct() -> None:
+    assert len(CASES) >= 200
+    text = "\n".join(sql.upper() for _, _, sql in CASES)
+    for construct in (
+        "JOIN",
+        "LEFT JOIN",
+        "GROUP BY",
+        "HAVING",
+        "ORDER BY",
+        "LIMIT",
+        "DISTINCT",
+        "COUNT(DISTINCT",
+        "SUM(",
+        "AVG(",
+        "MIN(",
+        "MAX(",
+        " LIKE ",
+        " IN (",
+        "NOT IN",
+        "BETWEEN",
+        "IS NULL",
+        "IS NOT NULL",
+        " OR ",
+        "NOT (",
+        "EXISTS",
+        "NOT EXISTS",
+        "UNION",
+        "UNION ALL",
+        "INTERSECT",
+        "EXCEPT",
+        "WITH ",
+        " OVER (",
+        "RANK()",
+        "CASE",
+        "STRFTIME",
+        "EXTRACT",
+        "UPPER(",
+        "LENGTH(",
+        "||",
+        "SUBSTR",
+        "OFFSET",
+        "(SELECT AVG",
+    ):
+        assert construct in text, construct
+    assert {s for s, _, _ in CASES} == {"demo", "music", "college", "sales"}
+
+
+# -- what a question must mention ----------------------------------------------------------------------
+AGG_WORDS = {
+    "count": (
+        "number",
+        "how many",
+        "count",
+        "most",
+        "fewest",
+        "more than",
+        "at least",
+        "fewer than",
+        "at most",
+    ),
+    "sum": ("total", "sum"),
+    "avg": ("average", "mean"),
+    "min": ("lowest", "minimum", "smallest", "earliest", "fewest"),
+    "max": ("highest", "maximum", "largest", "latest", "most recent", "most"),
+}
+DESC_WORDS = (
+    "descending",
+    "highest",
+    "largest",
+    "latest",
+    "most",
+    "reverse",
+    "last",
+    "to the lowest",
+    "to the earliest",
+)
+ASC_WORDS = (
+    "ascending",
+    "lowest",
+    "smallest",
+    "earliest",
+    "fewest",
+    "alphabetical",
+    "first",
+    "then by",
+    "to the highest",
+    "ties broken by",
+)
+FORMAT_WORDS = {"%Y": "year", "%m": "month", "%Y-%m": "month", "%d": "day"}
+
+
+def _parse(schema: Schema, dialect: str | None, sql: str) -> exp.Expression:
+    tree = parse_query(sql, dialect)
+    if (dialect or "sqlite") in ("sqlite", "mysql"):
+        tree = quoted_strings_as_literals(tree, schema)
+    return tree
+
+
+def _relational_columns(tree: exp.Expression) -> set[int]:
+    """Columns that only relate rows (join keys, correlations, IN-subquery keys): said as relationships."""
+    out: set[int] = set()
+    for eq in tree.find_all(exp.EQ):
+        if isinstance(eq.this, exp.Column) and isinstance(eq.expression, exp.Column):
+            out.update({id(eq.this), id(eq.expression)})
+    for node in tree.find_all(exp.In):
+        query = node.args.get("query")
+        if query is not None:
+            out.update(id(c) for c in node.this.find_all(exp.Column))
+            inner = query.this if isinstance(query, exp.Subquery) else query
+            if isinstance(inner, exp.Select):
+                out.update(id(c) for item in inner.expressions for c in item.find_all(exp.Column))
+    for join in tree.find_all(exp.Join):
+        out.update(id(c) for c in join.find_all(exp.Column))
+    for group in tree.find_all(exp.Group):  # GROUP BY a key reads "for each customer"
+        out.update(id(c) for c in group.find_all(exp.Column) if re.search(r"(^|_)id$|Id$", c.name, re.I))
+        select = group.parent
+        if isinstance(select, exp.Select) and select.find_ancestor(exp.CTE, exp.Subquery) is not None:
+            keys = {c.name.lower() for c in group.find_all(exp.Column)}  # a summary's key joins it
+            out.update(id(c) for c in select.find_all(exp.Column) if c.name.lower() in keys)
+    return out
+
+
+def _column_forms(namer: Namer, schema: Schema, column: str) -> set[str]:
+    forms = {humanise(column).lower()}
+    for t in schema.tables:
+        if t.has_column(column):
+            label = namer.column_label(t.name, column).lower()
+            forms.add(label)
+            noun = namer.entity(t.name).singular.lower()
+            if label.startswith(noun + " "):
+                forms.add(label[len(noun) + 1 :])
+            if label.startswith(("is ", "has ")):
+                forms.add(label.split(" ", 1)[1])
+            if label.endswith(" id"):  # a key reads as its row: "per user role"
+                forms.add(label[:-3])
+    return {f for form in forms if form for f in (form, pluralise(form))}
+
+
+def _table_forms(namer: Namer, schema: Schema, table: str) -> set[str]:
+    noun = namer.entity(table)
+    forms = {noun.singular.lower(), noun.plural.lower(), humanise(table).lower()}
+    for fk in schema.foreign_keys:
+        if fk.target_table.lower() == table.lower():
+            forms.add(namer.role(fk.source_table, fk.source_columns[0], noun).lower())
+    return forms
+
+
+def missing_mentions(question: str, schema: Schema, dialect: str | None, sql: str) -> list[str]:
+    """Parts of the SQL that the question does not mention (empty when all are there)."""
+    q = question.lower()
+    tree = _parse(schema, dialect, sql)
+    namer = Namer(schema)
+    missing: list[str] = []
+    relational = _relational_columns(tree)
+    known_columns = {c.name.lower() for t in schema.tables for c in t.columns}
+    used_tables: dict[str, bool] = {}
+    for table in tree.find_all(exp.Table):
+        if namer.table(table.name) is not None:
+            used_tables.setdefault(table.name, False)
+    for col in tree.find_all(exp.Column):
+        if isinstance(col.this, exp.Star) or col.name.lower() not in known_columns:
+            continue  # SELECT *, CTE / derived output names (their meaning is checked inside)
+        owners = [t.name for t in schema.tables if t.has_column(col.name)]
+        if id(col) in relational:
+            continue
+        for owner in owners:
+            if owner in used_tables:
+                used_tables[owner] = True
+        if not any(form in q for form in _column_forms(namer, schema, col.name)):
+            missing.append(f"column {col.sql()}")
+    for table, has_columns in used_tables.items():
+        if has_columns and not any(form in q for form in _table_forms(namer, schema, table)):
+            missing.append(f"table {table}")
+    for lit in tree.find_all(exp.Literal):
+        missing.extend(_literal_missing(lit, q, namer))
+    for agg in tree.find_all(exp.Count, exp.Sum, exp.Avg, exp.Min, exp.Max):
+        kind = type(agg).__name__.lower()
+        if not any(w in q for w in AGG_WORDS[kind]):
+            missing.append(f"aggregate {agg.sql()}")
+    for ordered in tree.find_all(exp.Ordered):
+        words = DESC_WORDS if ordered.args.get("desc") else ASC_WORDS
+        if not any(w in q for w in words):
+            missing.append(f"order {ordered.sql()}")
+    return missing
+
+
+def _literal_missing(lit: exp.Literal, q: str, namer: Namer) -> list[str]:
+    parent = lit.parent
+    text = str(lit.this)
+    if isinstance(parent, exp.Limit) and text == "1":
+        return []  # "the product with the highest ..."
+    if isinstance(parent, (exp.TimeToStr, exp.StrToTime)):
+        word = FORMAT_WORDS.get(text, "formatted")
+        return [] if word in q else [f"format {text}"]
+    if isinstance(parent, exp.Select) and parent.find_ancestor(exp.Exists) is not None:
+        return []  # SELECT 1 inside EXISTS
+    if isinstance(parent, (exp.Group, exp.Ordered, exp.Order)):
+        return []  # GROUP BY 1 / ORDER BY 2 name a select item
+    if isinstance(parent, exp.Substring) and text == "1" and parent.args.get("start") is lit:
+        return []  # "the first 3 characters"
+    if isinstance(parent, (exp.EQ, exp.NEQ, exp.Is)) and isinstance(parent.this, exp.Column):
+        col = parent.this
+        if re.match(r"(is|has)_", col.name, re.I) or col.name.lower() in ("auto_renew",):
+            return []  # yes/no flags read "that are active"
+    if isinstance(parent, (exp.Like, exp.ILike)):
+        text = text.strip("%")
+    if isinstance(parent, exp.Interval):
+        return [] if text.split()[0] in q else [f"interval {text}"]
+    if isinstance(parent, exp.Anonymous | exp.TimestampTrunc | exp.DateTrunc) or text == "":
+        return []
+    if lit.find_ancestor(exp.Window) is not None and not lit.is_string:
+        return []
+    return [] if text.lower() in q else [f"value {lit.sql()}"]
+
+
+@pytest.mark.parametrize(("schema_name", "dialect", "sql"), CASES, ids=IDS)
+def test_question_mentions_every_part(schema_name: str, dialect: str | None, sql: str) -> None:
+    schema = schemas()[schema_name]
+    question = realise(sql, schema, dialect=dialect, strict=True)
+    assert question[0].isupper() and question[-1] in ".?", question
+    assert "  " not in question and " ," not in question and "the the " not in question.lower(), question
+    missing = missing_mentions(question, schema, dialect, sql)
+    assert not missing, f"{question!r} does not mention {missing}"
+
+
+# -- perturbations ------------------------------------------------------------------------------------------
+FLIP_OP = {
+    exp.GT: exp.LT,
+    exp.LT: exp.GT,
+    exp.GTE: exp.LTE,
+    exp.LTE: exp.GTE,
+    exp.EQ: exp.NEQ,
+    exp.NEQ: exp.EQ,
+}
+FLIP_AGG = {exp.Sum: exp.Avg, exp.Avg: exp.Sum, exp.Min: exp.Max, exp.Max: exp.Min}
+
+
+def perturbations(tree: exp.Expression, schema: Schema) -> dict[str, exp.Expression]:
+    """One-edit variants of a query: a literal, an operator, a column, an aggregate, the limit, ASC/DESC."""
+    out: dict[str, exp.Expression] = {}
+
+    def variant(kind: str, pick, edit) -> None:
+        copy = tree.copy()
+        nodes = [n for n in copy.walk() if pick(n)]
+        if nodes:
+            edit(nodes[0])
+            if copy.sql() != tree.sql():
+                out[kind] = copy
+
+    def is_value(n: exp.Expression) -> bool:
+        if not isinstance(n, exp.Literal) or isinstance(n.parent, (exp.Limit, exp.TimeToStr, exp.Offset)):
+            return False
+        return not (isinstance(n.parent, exp.Select) and n.find_ancestor(exp.Exists) is not None)
+
+    def bump(n: exp.Expression) -> None:
+        if n.is_string:
+            n.replace(
+                exp.Literal.string(str(n.this).replace("%", "") + "zq" + ("%" if "%" in str(n.this) else ""))
+            )
+        else:
+            n.replace(exp.Literal.number(str(float(str(n.this)) * 2 + 1).removesuffix(".0")))
+
+    variant("literal", is_value, bump)
+    variant(
+        "operator",
+        lambda n: (
+            type(n) in FLIP_OP
+            and not (isinstance(n.this, exp.Column) and isinstance(n.expression, exp.Column))
+        ),
+        lambda n: n.replace(FLIP_OP[type(n)](this=n.this.copy(), expression=n.expression.copy())),
+    )
+    variant(
+        "aggregate", lambda n: type(n) in FLIP_AGG, lambda n: n.replace(FLIP_AGG[type(n)](this=n.this.copy()))
+    )
+    variant(
+        "limit",
+        lambda n: isinstance(n, exp.Limit) and isinstance(n.expression, exp.Literal),
+        lambda n: n.set("expression", exp.Literal.number(int(str(n.expression.this)) + 1)),
+    )
+    variant("order", lambda n: isinstance(n, exp.Ordered), lambda n: n.set("desc", not n.args.get("desc")))
+    relational = _relational_columns(tree)
+    used = {c.name.lower() for c in tree.find_all(exp.Column)}
+
+    def other_column(n: exp.Expression) -> bool:
+        return (
+            isinstance(n, exp.Column)
+            and n.find_ancestor(exp.Where) is not None
+            and _swap(n, schema, used) is not None
+        )
+
+    copy = tree.copy()
+    cols = [
+        c
+        for c, orig in zip(copy.find_all(exp.Column), tree.find_all(exp.Column), strict=True)
+        if id(orig) not in relational
+    ]
+    targets = [c for c in cols if other_column(c)]
+    if targets:
+        target = targets[0]
+        target.set("this", exp.to_identifier(_swap(target, schema, used), quoted=target.this.quoted))
+        out["column"] = copy
+    return out
+
+
+def _swap(col: exp.Column, schema: Schema, used: set[str]) -> str | None:
+    """Another column of the table that owns `col`, of the same type, not used by the query."""
+    for t in schema.tables:
+        if not t.has_column(col.name):
+            continue
+        lt = t.column(col.name).logical_type
+        for c in t.columns:
+            fresh = c.name.lower() not in used and c.logical_type == lt
+            unique = all(not other.has_column(c.name) or other is t for other in schema.tables)
+            if fresh and unique and not re.search(r"(^|_)id$", c.name, re.I):
+                return c.name
+        return None
+    return None
+
+
+@pytest.mark.parametrize(("schema_name", "dialect", "sql"), CASES, ids=IDS)
+def test_every_edit_of_the_sql_changes_the_question(schema_name: str, dialect: str | None, sql: str) -> None:
+    schema = schemas()[schema_name]
+    tree = _parse(schema, dialect, sql)
+    for kind, changed in perturbations(tree, schema).items():
+        for seed in (0, 1):
+            before = realise(tree, schema, dialect=dialect, seed=seed, strict=True)
+            after = realise(changed, schema, dialect=dialect, seed=seed, strict=True)
+            assert before != after, f"{kind} edit not visible: {changed.sql()} -> {after}"
+
+
+def test_perturbations_cover_every_kind() -> None:
+    kinds: Counter[str] = Counter()
+    for schema_name, dialect, sql in CASES:
+        schema = schemas()[schema_name]
+        kinds.update(perturbations(_parse(schema, dialect, sql), schema))
+    for kind in ("literal", "operator", "aggregate", "limit", "order", "column"):
+        assert kinds[kind] >= 15, kinds
+
+
+NAMED_EDITS = [
+    ("SELECT product_name FROM products WHERE unit_price > 20", "unit_price > 25", ("25",)),
+    (
+        "SELECT product_name FROM products WHERE unit_price > 20",
+        "unit_price < 20",
+        ("less", "under", "below"),
+    ),
+    ("SELECT product_name FROM products WHERE unit_price > 20", "cost_price > 20", ("cost price",)),
+    ("SELECT AVG(unit_price) FROM products", "MAX(unit_price)", ("highest", "largest", "maximum")),
+    ("SELECT product_name FROM products ORDER BY unit_price DESC LIMIT 5", "LIMIT 3", ("3",)),
+    (
+        "SELECT product_name FROM products ORDER BY unit_price DESC LIMIT 5",
+        "unit_price ASC",
+        ("lowest", "smallest"),
+    ),
+    ("SELECT city FROM customers UNION SELECT city FROM locations", "INTERSECT", ("also", "shared")),
+    (
+        "SELECT product_name FROM products WHERE product_id IN (SELECT product_id FROM reviews)",
+        "NOT IN",
+        ("no review",),
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "edit", "words"), NAMED_EDITS)
+def test_named_edits_show_up_in_words(sql: str, edit: str, words: tuple[str, ...]) -> None:
+    schema = schemas()["demo"]
+    old = {
+        "unit_price > 25": "unit_price > 20",
+        "unit_price < 20": "unit_price > 20",
+        "cost_price > 20": "unit_price > 20",
+        "MAX(unit_price)": "AVG(unit_price)",
+        "LIMIT 3": "LIMIT 5",
+        "unit_price ASC": "unit_price DESC",
+        "INTERSECT": "UNION",
+        "NOT IN": "IN",
+    }[edit]
+    changed = sql.replace(old, edit)
+    assert changed != sql
+    for seed in range(3):
+        before, after = realise(sql, schema, seed=seed), realise(changed, schema, seed=seed)
+        assert any(w in after.lower() for w in words) and not any(w in before.lower() for w in words), (
+            before,
+            after,
+        )
+
+
+# -- wording ------------------------------------------------------------------------------------------------
+EXPECTED = [
+    (
+        "SELECT AVG(unit_price) FROM products GROUP BY category_id",
+        "average unit price of products for each category",
+    ),
+    (
+        "SELECT category_id, AVG(unit_price) FROM products GROUP BY category_id",
+        "unit price of products for each category id",
+    ),
+    (
+        "SELECT product_name FROM products ORDER BY unit_price DESC LIMIT 5",
+        "the 5 products with the highest unit price",
+    ),
+    (
+        "SELECT product_name FROM products ORDER BY unit_price DESC",
+        "sorted by unit price in descending order",
+    ),
+    ("SELECT COUNT(*) FROM customers WHERE country = 'France'", 'customers whose country is "France"'),
+    (
+        "SELECT T1.order_date FROM orders AS T1 JOIN customers AS T2 ON T1.customer_id = T2.customer_id "
+        "WHERE T2.city = 'Paris'",
+        'orders whose customer\'s city is "Paris"',
+    ),
+    (
+        "SELECT T1.first_name, COUNT(*) FROM customers AS T1 JOIN orders AS T2 "
+        "ON T1.customer_id = T2.customer_id "
+        "GROUP BY T1.customer_id",
+        "number of its orders for each customer",
+    ),
+    (
+        "SELECT product_name FROM products WHERE unit_price > (SELECT AVG(unit_price) FROM products)",
+        "average unit price of all products",
+    ),
+    ("SELECT first_name FROM customers WHERE email LIKE '%@example.com'", 'email ends with "@example.com"'),
+    ("SELECT first_name FROM customers WHERE last_name LIKE 'Mc%'", 'last name starts with "Mc"'),
+    ("SELECT product_name FROM products WHERE product_name LIKE '%Lamp%'", 'name contains "Lamp"'),
+    ("SELECT order_id FROM orders WHERE status IN ('shipped', 'delivered')", '"shipped"'),
+    ("SELECT order_id FROM orders WHERE shipped_date IS NULL", "shipped date is"),
+    (
+        "SELECT product_name FROM products WHERE product_id NOT IN (SELECT product_id FROM order_items)",
+        "products that have no order item",
+    ),
+    (
+        "SELECT first_name FROM customers AS c WHERE EXISTS (SELECT 1 FROM orders AS o WHERE o.customer_id = "
+        "c.customer_id AND o.total_amount > 500)",
+        "customers that have an order whose total amount",
+    ),
+    (
+        "SELECT city FROM customers UNION SELECT city FROM locations",
+        "cities of customers together with the cities of locations",
+    ),
+    ("SELECT customer_id FROM customers EXCEPT SELECT customer_id FROM orders", "excluding"),
+    (
+        "SELECT product_name, RANK() OVER (PARTITION BY category_id ORDER BY unit_price DESC) FROM products",
+        "rank by unit price (highest first)",
+    ),
+    ("SELECT order_id, SUM(total_amount) OVER (ORDER BY order_date) FROM orders", "running "),
+    (
+        "SELECT STRFTIME('%Y', order_date), COUNT(*) FROM orders GROUP BY STRFTIME('%Y', order_date)",
+        "for each year of the order date",
+    ),
+    (
+        "SELECT product_name, CASE WHEN unit_price > 100 THEN 'premium' ELSE 'standard' END AS band "
+        "FROM products",
+        'band ("premium" if the unit price',
+    ),
+    ("SELECT DISTINCT country FROM customers", "distinct countries of customers"),
+    ("SELECT COUNT(DISTINCT country) FROM customers", "number of d"),
+    (
+        "WITH spend AS (SELECT customer_id, SUM(total_amount) AS s FROM orders GROUP BY customer_id) "
+        "SELECT T1.first_name,"
+        " T2.s FROM customers AS T1 JOIN spend AS T2 ON T1.customer_id = T2.customer_id",
+        "of their orders",
+    ),
+    (
+        "SELECT country, COUNT(*) FROM customers GROUP BY country HAVING COUNT(*) > 10",
+        "with more than 10 customers",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase"), EXPECTED)
+def test_wording_of_each_construct(sql: str, phrase: str) -> None:
+    schema = schemas()["demo"]
+    texts = [realise(sql, schema, seed=seed) for seed in range(8)]
+    assert any(phrase.lower() in t.lower() for t in texts), texts
+
+
+def test_natural_grouped_question() -> None:
+    texts = {
+        realise("SELECT AVG(unit_price) FROM products GROUP BY category_id", schemas()["demo"], seed=s)
+        for s in range(12)
+    }
+    assert texts & {
+        "What is the average unit price of products for each category?",
+        "For each category, what is the average unit price of products?",
+    }, texts
+
+
+def test_seed_varies_the_frame_across_questions_and_requests() -> None:
+    starts: Counter[str] = Counter()
+    varied = 0
+    for schema_name, dialect, sql in CASES:
+        texts = {realise(sql, schemas()[schema_name], dialect=dialect, seed=s) for s in range(4)}
+        varied += len(texts) > 1
+        starts.update(t.split()[0] for t in texts)
+    assert varied >= 0.8 * len(CASES)
+    for word in ("What", "How", "List", "Show", "Find", "Which", "Give", "For"):
+        assert starts[word] > 0, starts
+
+
+def test_same_input_and_seed_same_question() -> None:
+    schema = schemas()["demo"]
+    for _, dialect, sql in CASES[:40]:
+        a = realise(sql, schema if _ == "demo" else schemas()[_], dialect=dialect, seed=3)
+        b = realise(sql, schema if _ == "demo" else schemas()[_], dialect=dialect, seed=3)
+        assert a == b
+    tree = parse_query("SELECT product_name FROM products WHERE unit_price > 5")
+    assert realise(tree, schema, seed=2) == realise(
+        "SELECT product_name FROM products WHERE unit_price > 5", schema, seed=2
+    )
+
+
+def test_same_question_in_another_process() -> None:
+    sql = (
+        "SELECT T2.category_name, AVG(T1.unit_price) FROM products AS T1 JOIN categories AS T2 "
+        "ON T1.category_id = T2.category_id GROUP BY T2.category_name"
+    )
+    code = (
+        "from sqlsynth.nl import realise; from sqlsynth.schema.demo import demo_schema; "
+        f"print(realise({sql!r}, demo_schema(), seed=5))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "123"}
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert other.stdout.strip() == realise(sql, schemas()["demo"], seed=5)
+
+
+def test_display_names_are_used() -> None:
+    college, sales = schemas()["college"], schemas()["sales"]
+    q = realise("SELECT name FROM student WHERE tot_cred > 100", college)
+    assert "total credits" in q and "tot cred" not in q
+    q = realise("SELECT cust_nm, ord_amt FROM sales_orders WHERE ord_amt > 1000", sales)
+    assert "客户名称" in q and "订单金额" in q and "1000" in q
+    assert "订单金额s" not in q  # no English plural on a Chinese name
+
+
+def test_without_a_schema_identifiers_are_humanised() -> None:
+    q = realise("SELECT orderDate, unit_price FROM OrderItems WHERE unit_price > 3")
+    assert "order date" in q.lower() and "unit price" in q and "order items" in q.lower()
+
+
+@pytest.mark.parametrize(
+    ("single", "plural"),
+    [
+        ("category", "categories"),
+        ("address", "addresses"),
+        ("person", "people"),
+        ("status", "statuses"),
+        ("box", "boxes"),
+        ("movie", "movies"),
+        ("order item", "order items"),
+        ("key", "keys"),
+        ("child", "children"),
+        ("analysis", "analyses"),
+        ("city", "cities"),
+        ("knife", "knives"),
+    ],
+)
+def test_plurals(single: str, plural: str) -> None:
+    assert pluralise(single) == plural
+    assert singularise(plural) == single
+    assert pluralise(plural) == plural  # already plural
+
+
+def test_table_nouns() -> None:
+    assert noun_from_name("order_items").plural == "order items"
+    assert noun_from_name("Categories").singular == "category"
+    assert noun_from_name("inventory").plural == "inventory records"
+    assert noun_from_name("People").singular == "person"
+    assert humanise("OrderDate") == "order date" and humanise("dept_name") == "department name"
+
+
+def test_plurals_in_questions() -> None:
+    schema = schemas()["demo"]
+    texts = [realise("SELECT category_name FROM categories", schema, seed=s) for s in range(4)]
+    assert any("names of categories" in t for t in texts), texts
+    texts = [
+        realise("SELECT COUNT(DISTINCT shipping_address) FROM shipping_details", schema, seed=s)
+        for s in range(4)
+    ]
+    assert all("shipping addresses" in t for t in texts), texts
+    texts = [realise("SELECT name FROM People WHERE age > 30") for s in range(2)]
+    assert all("people" in t for t in texts), texts
+
+
+# -- robustness ---------------------------------------------------------------------------------------------
+ODD = [
+    (
+        "WITH RECURSIVE cnt(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM cnt WHERE x < 10) SELECT x FROM cnt",
+        "sqlite",
+    ),
+    ("SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS v(id, name)", "postgres"),
+    ("SELECT 1", None),
+    ("SELECT CURRENT_DATE", None),
+    (
+        "SELECT product_name, SUM(unit_price) OVER (ORDER BY created_at ROWS BETWEEN 2 PRECEDING "
+        "AND CURRENT ROW) FROM products",
+        None,
+    ),
+    ("SELECT json_extract(config_value, '$.a') FROM configurations", "sqlite"),
+    ("SELECT * FROM orders NATURAL JOIN customers", None),
+    ("SELECT * FROM products CROSS JOIN categories", None),
+    (
+        "SELECT * FROM orders WHERE (customer_id, status) IN (SELECT customer_id, status FROM tickets)",
+        "postgres",
+    ),
+    ("SELECT unknown_col FROM unknown_table WHERE zzz = 3", None),
+    ("SELECT TOP 5 product_name FROM products ORDER BY unit_price", "tsql"),
+    ("SELECT a.x FROM LATERAL (SELECT 1 AS x) a", "postgres"),
+    ("SELECT COUNT(*) FROM orders HAVING COUNT(*) > 10", None),
+    ("SELECT * FROM generate_series(1, 3)", "postgres"),
+    ("SELECT ARRAY_AGG(product_name) FROM products", "postgres"),
+]
+
+
+@pytest.mark.parametrize(("sql", "dialect"), ODD)
+def test_unusual_queries_still_get_a_complete_question(sql: str, dialect: str | None) -> None:
+    q = realise(sql, schemas()["demo"], dialect=dialect, strict=True)
+    assert q and q[-1] in ".?" and "What does this query return" not in q
+
+
+def test_not_a_query_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        realise("DELETE FROM orders")
+    with pytest.raises(ValueError):
+        realise("SELECT FROM WHERE")
+
+
+# -- the command --------------------------------------------------------------------------------------------
+def test_questions_command(tmp_path: Path) -> None:
+    from sqlsynth.cli import app
+
+    schema_file = tmp_path / "schema.json"
+    schemas()["demo"].save(schema_file)
+    sql_file = tmp_path / "log.sql"
+    sql_file.write_text(
+        "SELECT product_name FROM products WHERE unit_price > 20;\n-- note; with a semicolon\n"
+        "SELECT COUNT(*) FROM orders WHERE status = 'a;b';\nDELETE FROM orders;\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "q.jsonl"
+    args = [
+        "questions",
+        "--sql-file",
+        str(sql_file),
+        "--schema",
+        str(schema_file),
+        "--seed",
+        "1",
+        "-o",
+        str(out),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["sql"].splitlines()[-1] for r in rows] == [
+        "SELECT product_name FROM products WHERE unit_price > 20",
+        "SELECT COUNT(*) FROM orders WHERE status = 'a;b'",
+        "DELETE FROM orders",
+    ]
+    assert "20" in rows[0]["question"] and '"a;b"' in rows[1]["question"]
+    assert rows[2]["question"] is None and "not a query" in rows[2]["error"]
+    again = CliRunner().invoke(app, [*args[:-2], "-o", str(tmp_path / "again.jsonl")])
+    assert again.exit_code == 0 and (tmp_path / "again.jsonl").read_text() == out.read_text()
