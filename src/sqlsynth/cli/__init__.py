@@ -6,6 +6,10 @@ import typer
 
 from sqlsynth import __version__
 from sqlsynth.cli.common import setup_logging
+from sqlsynth.cli.demo import demo as demo_cmd
+from sqlsynth.cli.demo import report as report_cmd
+from sqlsynth.cli.generate import export as export_cmd
+from sqlsynth.cli.generate import generate as generate_cmd
 from sqlsynth.cli.schema import app as schema_app
 from sqlsynth.cli.schema import demo_model
 
@@ -18,6 +22,17 @@ app = typer.Typer(
 )
 app.add_typer(schema_app, name="schema")
 app.command("demo-model")(demo_model)
+from sqlsynth.cli.questions import questions as questions_cmd  # noqa: E402
+
+app.command("questions")(questions_cmd)
+from sqlsynth.cli.populate import populate_cmd, profile_cmd  # noqa: E402
+
+app.command("populate")(populate_cmd)
+app.command("profile")(profile_cmd)
+app.command("generate")(generate_cmd)
+app.command("export")(export_cmd)
+app.command("demo")(demo_cmd)
+app.command("report")(report_cmd)
 
 
 def _version(value: bool) -> None:

@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from sqlsynth.generate.measure import measure, spider_hardness
 from sqlsynth.generate.roles import ColumnRoles, column_roles
-from sqlsynth.generate.spec import ComplexitySpec
+from sqlsynth.generate.spec import HARDNESS_LEVELS, HARDNESS_PRESETS, ComplexitySpec
 from sqlsynth.generate.values import ValuePool
 from sqlsynth.schema.model import ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
@@ -120,7 +120,8 @@ class WalkGenerator:
     # -- driver ------------------------------------------------------------------------------
     def generate(self, index: int) -> GeneratedQuery | None:
         rng = random.Random(f"walk:{self.seed}:{index}")
-        hardness = rng.choice(self.spec.hardness) if self.spec.hardness else None
+        # aim at one Spider level per query: the spec's levels, or by default all four in turn
+        hardness = rng.choice(self.spec.hardness or HARDNESS_LEVELS)
         for _ in range(self.max_attempts):
             targets = self._draw(rng, hardness)
             try:
@@ -141,8 +142,6 @@ class WalkGenerator:
     def _draw(self, rng: random.Random, hardness: str | None) -> Targets:
         s = self.spec
         if hardness is not None:
-            from sqlsynth.generate.spec import HARDNESS_PRESETS
-
             preset = ComplexitySpec(**HARDNESS_PRESETS[hardness])  # type: ignore[index]
             s = _intersect(s, preset)
         t = Targets(
@@ -292,8 +291,7 @@ class WalkGenerator:
                 query = query.having(self._having(rng, block))
         order_matters = False
         if t.order_by:
-            order_matters = True
-            query = self._order(rng, block, query, t, aggs, group_cols)
+            query, order_matters = self._order(rng, block, query, t, aggs, group_cols)
         return query, order_matters
 
     def _pick(
@@ -338,7 +336,10 @@ class WalkGenerator:
             fmt = rng.choice(("%Y", "%Y-%m"))
             return exp.TimeToStr(this=exp.TsOrDsToTimestamp(this=col), format=exp.Literal.string(fmt))
         if lt is LogicalType.TEXT:
-            return rng.choice((exp.Upper, exp.Lower, exp.Length))(this=col)
+            values = self.pool.values(inst.table.name, name)
+            # SQLite changes the case of ASCII letters only: no UPPER/LOWER over other text
+            ascii_only = all(str(v).isascii() for v in values)
+            return rng.choice((exp.Upper, exp.Lower, exp.Length) if ascii_only else (exp.Length,))(this=col)
         return col
 
     def _group_columns(self, rng: random.Random, block: Block, t: Targets) -> list[exp.Expression]:
@@ -443,6 +444,8 @@ class WalkGenerator:
         info = self.pool.get(i.table.name, c)
         col = block.col(i, c)
         ops = self._operators(column.logical_type, info.null_fraction > 0, len(info.values))
+        if column.logical_type is LogicalType.TEXT and _long_text(info.values):
+            ops = [o for o in ops if o in ("like", "is_null")]  # nobody types a paragraph to match
         if not ops:
             raise Skip
         op = rng.choice(ops)
@@ -580,10 +583,21 @@ class WalkGenerator:
         t: Targets,
         aggs: list[exp.Expression],
         group_cols: list[exp.Expression],
-    ) -> exp.Select:
+    ) -> tuple[exp.Select, bool]:
+        """ORDER BY (+ LIMIT); also whether the order is total on the visible rows (only then
+        must engines agree on it). LIMIT requires a total order, DISTINCT keys from the select
+        list (PostgreSQL's rule)."""
+        if aggs and not group_cols:
+            raise Skip  # one row: nothing to order or limit
         keys: list[exp.Expression] = []
+        items = [i.this if isinstance(i, exp.Alias) else i for i in query.expressions]
+        plain = [i for i in items if isinstance(i, exp.Column)]
         if aggs:
             keys.append(rng.choice(aggs).copy())
+        elif query.args.get("distinct"):
+            if not plain:
+                raise Skip
+            keys.append(rng.choice(plain).copy())
         else:
             got = (
                 self._pick(rng, block, "measures")
@@ -605,13 +619,14 @@ class WalkGenerator:
                 if isinstance(plain, exp.AggFunc) or plain.find(exp.Window) or plain == keys[0]:
                     continue
                 ordered.append(exp.Ordered(this=plain.copy(), desc=False, nulls_first=True))
-        plain_items = len([i for i in query.expressions if not i.find(exp.AggFunc)])
-        if limit and len(ordered) < plain_items + bool(aggs) and not (aggs and not group_cols):
-            raise Skip  # the order would not be total: engines may keep different rows
+        sorted_by = [o.this for o in ordered]
+        total = all(x in sorted_by for x in (group_cols or items))  # grouped rows are unique per group
+        if limit and not total:
+            raise Skip  # engines may keep different rows
         query = query.order_by(*ordered)
         if limit:
             query = query.limit(rng.choice(TOP_K))
-        return query
+        return query, total
 
     # -- special shapes ----------------------------------------------------------------------
     def _set_operation(
@@ -756,12 +771,20 @@ def _num(value: float) -> exp.Expression:
     return exp.Literal.number(str(int(value)))
 
 
+def _long_text(values: list[Any]) -> bool:
+    """Free text (comments, descriptions): values a person would search in, not type out."""
+    texts = [v for v in values if isinstance(v, str)]
+    return bool(texts) and sum(len(v) for v in texts) / len(texts) > 40
+
+
 def _literal(value: Any, lt: LogicalType) -> exp.Expression | None:
     if value is None:
         return None
     if lt is LogicalType.BOOLEAN:
         if isinstance(value, bool):
             return exp.Boolean(this=value)
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return exp.Boolean(this=bool(value))  # SQLite stores booleans as 0/1; PostgreSQL wants TRUE
         if isinstance(value, (int, float)):
             return exp.Literal.number(str(int(value)))
         return exp.Literal.string(str(value))

@@ -1,0 +1,216 @@
+"""`sqlsynth generate` and `sqlsynth export`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table as RichTable
+
+from sqlsynth.cli.common import console, user_errors
+from sqlsynth.errors import SqlsynthError
+
+SPEC_OPTIONS = (
+    "num_joins",
+    "num_conditions",
+    "aggregates",
+    "group_by",
+    "having",
+    "order_by",
+    "limit",
+    "distinct",
+    "subqueries",
+    "set_ops",
+    "cte",
+    "window",
+    "case",
+)
+
+
+def _split(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def _spec(spec_file: Path | None, ranges: dict[str, str | None], lists: dict[str, str | None]) -> Any:
+    from sqlsynth.generate.spec import ComplexitySpec
+
+    data: dict[str, Any] = {}
+    if spec_file is not None:
+        try:
+            data = json.loads(spec_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as err:
+            raise SqlsynthError(f"cannot read the spec ({err})", where=str(spec_file)) from None
+    data.update({k: v for k, v in ranges.items() if v is not None})
+    data.update({k: _split(v) for k, v in lists.items() if v is not None})
+    try:
+        return ComplexitySpec.model_validate(data)
+    except ValidationError as err:
+        raise SqlsynthError(
+            _first_error(err), where=str(spec_file) if spec_file else "spec options"
+        ) from None
+
+
+def _first_error(err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    return f"{loc}: {first['msg']}" if loc else first["msg"]
+
+
+@user_errors
+def generate(
+    source: str = typer.Argument(
+        ..., help="Schema source (workbook, DDL, tables.json, JSON, URL) or 'demo'."
+    ),
+    db: list[str] = typer.Option(..., "--db", help="Database URL with the data (repeat for more engines)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder (records.jsonl, manifest.json)."),
+    n: int = typer.Option(100, "-n", help="How many validated records to write."),
+    seed: int = typer.Option(0, "--seed"),
+    workers: int = typer.Option(1, "--workers", "-w", help="Worker processes."),
+    dialects: str = typer.Option(
+        "sqlite,postgres,duckdb,mysql,bigquery,tsql,snowflake", "--dialects", help="Dialects to render."
+    ),
+    engines: str | None = typer.Option(
+        None, "--engines", help="Engines to execute on (sqlite,duckdb,postgres); default: every --db."
+    ),
+    db_id: str | None = typer.Option(None, "--db-id", help="Database of a Spider tables.json; record db_id."),
+    read_dialect: str | None = typer.Option(None, "--dialect", help="SQL dialect of a DDL source."),
+    hardness: str | None = typer.Option(None, "--hardness", help="easy,medium,hard,extra (default: a mix)."),
+    spec_file: Path | None = typer.Option(None, "--spec", help="ComplexitySpec as JSON."),
+    num_joins: str | None = typer.Option(None, "--num-joins", help="Range, e.g. 0-2."),
+    num_conditions: str | None = typer.Option(None, "--num-conditions", help="Range, e.g. 1-3."),
+    aggregates: str | None = typer.Option(None, "--aggregates"),
+    group_by: str | None = typer.Option(None, "--group-by"),
+    having: str | None = typer.Option(None, "--having"),
+    order_by: str | None = typer.Option(None, "--order-by"),
+    limit: str | None = typer.Option(None, "--limit"),
+    distinct: str | None = typer.Option(None, "--distinct"),
+    subqueries: str | None = typer.Option(None, "--subqueries"),
+    set_ops: str | None = typer.Option(None, "--set-ops"),
+    cte: str | None = typer.Option(None, "--cte"),
+    window: str | None = typer.Option(None, "--window"),
+    case: str | None = typer.Option(None, "--case"),
+    join_types: str | None = typer.Option(None, "--join-types", help="inner,left,right,full"),
+    operators: str | None = typer.Option(None, "--operators", help="=,<>,<,>,<=,>=,like,in,between,is_null"),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds per execution."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Keep queries with empty results."),
+    no_discriminative: bool = typer.Option(
+        False, "--no-discriminative", help="Skip the idle-predicate check."
+    ),
+    template_cap: int | None = typer.Option(None, "--template-cap", help="Records per query template."),
+    questions: str = typer.Option("rule", "--questions", help="rule (the realiser) or none."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Start afresh instead of resuming."),
+) -> None:
+    """Generate validated SQL queries (with questions) for a schema and database; re-running resumes."""
+    from sqlsynth.engines.url import parse_url
+    from sqlsynth.generate.runner import GenerateConfig, run_generate
+    from sqlsynth.schema.demo import demo_schema
+    from sqlsynth.schema.loaders import load_schema
+    from sqlsynth.validate.filters import ValidateConfig
+
+    schema = demo_schema() if source == "demo" else load_schema(source, db_id=db_id, dialect=read_dialect)
+    urls = list(db)
+    wanted = _split(engines)
+    if wanted:
+        kinds = {parse_url(u).kind: u for u in urls}
+        unknown = [e for e in wanted if ("postgres" if e == "postgresql" else e) not in kinds]
+        if unknown:
+            raise SqlsynthError(f"--engines names {', '.join(unknown)} but no --db of that kind was given")
+        urls = [kinds["postgres" if e == "postgresql" else e] for e in wanted]
+    ranges = dict(
+        zip(
+            SPEC_OPTIONS,
+            (
+                num_joins,
+                num_conditions,
+                aggregates,
+                group_by,
+                having,
+                order_by,
+                limit,
+                distinct,
+                subqueries,
+                set_ops,
+                cte,
+                window,
+                case,
+            ),
+            strict=True,
+        )
+    )
+    lists = {"join_types": join_types, "operators": operators, "hardness": hardness}
+    spec = _spec(spec_file, ranges, lists)
+    try:
+        config = GenerateConfig(
+            db_id=db_id or schema.name,
+            dbs=urls,
+            n=n,
+            seed=seed,
+            workers=workers,
+            dialects=_split(dialects) or [],
+            spec=spec,
+            validate=ValidateConfig(
+                timeout_s=timeout,
+                allow_empty=allow_empty,
+                discriminative=not no_discriminative,
+                template_cap=template_cap,
+            ),
+            questions=questions,
+            source=source,
+        )
+    except ValidationError as err:
+        raise SqlsynthError(_first_error(err)) from None
+    result = run_generate(config, schema, out, overwrite=overwrite)
+    print_summary(result.manifest)
+
+
+def print_summary(manifest: dict[str, Any]) -> None:
+    """The waterfall of a run: candidates in, rejections per filter and reason, records out."""
+    table = RichTable(title="validation", show_lines=False)
+    table.add_column("filter")
+    table.add_column("in", justify="right")
+    table.add_column("rejected", justify="right")
+    table.add_column("reasons")
+    for name, row in manifest["filters"].items():
+        rejected = sum(row["rejected"].values())
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(row["rejected"].items(), key=lambda kv: -kv[1]))
+        table.add_row(name, str(row["in"]), str(rejected), reasons)
+    console.print(table)
+    t = manifest["timings"]
+    hardness = ", ".join(f"{k} {v}" for k, v in manifest["hardness"].items())
+    console.print(
+        f"{manifest['records']} records of {manifest['wanted']} wanted from {manifest['candidates']} "
+        f"candidates ({manifest['generate_failed']} draws gave no query); {manifest['templates']} templates; "
+        f"hardness: {hardness}; {t['seconds']} s, {t['records_per_s']} records/s"
+    )
+    if manifest["records"] < manifest["wanted"]:
+        console.print("[yellow]fewer records than wanted: the generator gave up; see the reject reasons[/]")
+
+
+@user_errors
+def export(
+    folder: Path = typer.Argument(..., help="Output folder of `sqlsynth generate`."),
+    fmt: str = typer.Option(..., "--format", "-f", help="spider, alpaca, sharegpt or parquet."),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="File to write (spider: the questions file; tables.json goes beside it)."
+    ),
+    dialect: str | None = typer.Option(
+        None, "--dialect", help="SQL dialect to export (default: the record's)."
+    ),
+    schema_scope: str = typer.Option("used", "--schema-scope", help="Prompt schema: used tables or all."),
+) -> None:
+    """Export records as Spider json, LLaMA-Factory alpaca/sharegpt, or Parquet."""
+    from sqlsynth.dataset import read_records
+    from sqlsynth.exports import export as do_export
+    from sqlsynth.schema.model import Schema
+
+    records_path, schema_path = folder / "records.jsonl", folder / "schema.json"
+    for p in (records_path, schema_path):
+        if not p.exists():
+            raise SqlsynthError("not an output folder of `sqlsynth generate` (missing file)", where=str(p))
+    schema = Schema.from_json(schema_path.read_text(encoding="utf-8"))
+    records = list(read_records(records_path))
+    written = do_export(records, schema, fmt, out, schema_scope=schema_scope, dialect=dialect)  # type: ignore[arg-type]
+    console.print(f"exported {len(records)} records as {fmt}: {', '.join(str(p) for p in written)}")

@@ -1,0 +1,453 @@
+"""`sqlsynth generate`: generate, render, validate and write records, resumable and parallel.
+
+Query i is a pure function of (seed, i): the walk generator seeds itself from both. Workers
+build and check candidates for chunks of indices (the stateless filters); the parent takes the
+results in index order and applies the filters that depend on what was kept before (dedup, the
+per-template cap). So the output is the same for any number of workers, and a resumed run picks
+up at the index after the last record written, with the kept set rebuilt from the file.
+
+Output folder: `records.jsonl` (appended, fsynced), `schema.json`, `state.json` (checkpoint:
+next index and counters) and, at the end, `manifest.json`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import multiprocessing
+import platform
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sqlsynth import __version__
+from sqlsynth.dataset import ExecutionResult, Provenance, Record, RecordWriter, read_records, record_id
+from sqlsynth.errors import SqlsynthError
+from sqlsynth.generate.spec import ComplexitySpec
+from sqlsynth.generate.values import ValuePool
+from sqlsynth.generate.walk import GeneratedQuery, WalkGenerator
+from sqlsynth.io import write_text_atomic
+from sqlsynth.render import DIALECTS, canonical_sql, render, template_of
+from sqlsynth.schema.model import Schema
+from sqlsynth.validate.filters import (
+    FILTER_NAMES,
+    STATELESS,
+    Candidate,
+    Checks,
+    Counters,
+    Kept,
+    ValidateConfig,
+    run_stateful,
+)
+
+PREVIEW_ROWS = 5
+GIVE_UP_FACTOR = 60  # stop after this many candidates per wanted record
+
+
+class GenerateConfig(BaseModel):
+    """Everything that decides which records a run writes (plus how fast: workers, chunk)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    db_id: str
+    dbs: list[str] = Field(min_length=1, description="Database URLs holding the same data.")
+    n: int = Field(100, ge=1)
+    seed: int = 0
+    workers: int = Field(1, ge=1)
+    chunk: int = Field(8, ge=1)
+    dialects: list[str] = Field(default_factory=lambda: list(DIALECTS))
+    spec: ComplexitySpec = Field(default_factory=ComplexitySpec)
+    validate_: ValidateConfig = Field(default_factory=ValidateConfig, alias="validate")
+    questions: Literal["rule", "none"] = "rule"
+    source: str = ""
+
+    @field_validator("dialects")
+    @classmethod
+    def _known_dialects(cls, v: list[str]) -> list[str]:
+        import sqlglot
+
+        out = []
+        for d in v:
+            d = "postgres" if d == "postgresql" else d
+            try:
+                sqlglot.Dialect.get_or_raise(d)
+            except ValueError:
+                raise ValueError(f"unknown SQL dialect {d!r}") from None
+            out.append(d)
+        return list(dict.fromkeys(out))
+
+    def fingerprint(self) -> str:
+        """What must match for a run to be resumed: all but n, workers, chunk and source."""
+        data = self.model_dump(mode="json", by_alias=True, exclude={"n", "workers", "chunk", "source"})
+        return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class Outcome:
+    """What a worker found for one index."""
+
+    index: int
+    record: Record | None = None
+    rejected: tuple[str, str] | None = None  # (filter, reason); ("generate", "none") if no query
+    disagreement: dict[str, Any] | None = None
+    filter_s: dict[str, float] = field(default_factory=dict)
+    generate_s: float = 0.0
+
+
+# -- the worker side --------------------------------------------------------------------------
+class Worker:
+    """Builds and checks the candidate of each index; one per process."""
+
+    def __init__(self, config: GenerateConfig, schema: Schema, pool: ValuePool) -> None:
+        from sqlsynth.engines import open_engine
+
+        self.config = config
+        self.schema = schema
+        self.engines = [open_engine(url) for url in config.dbs]
+        self.generator = WalkGenerator(schema, pool, config.spec, seed=config.seed)
+        self.checks = Checks(
+            engines=self.engines,
+            config=config.validate_,
+            row_counts=dict(pool.row_counts),
+            column_counts={t.name: len(t.columns) for t in schema.tables},
+        )
+        engine_dialects = [e.dialect for e in self.engines]
+        self.dialects = list(dict.fromkeys([*engine_dialects, *config.dialects]))
+        self.primary = engine_dialects[0]
+
+    def run(self, index: int) -> Outcome:
+        out = Outcome(index)
+        start = time.perf_counter()
+        query = self.generator.generate(index)
+        out.generate_s = time.perf_counter() - start
+        if query is None:
+            out.rejected = ("generate", "no-query")
+            return out
+        cand = Candidate(
+            expr=query.expr,
+            order_matters=query.order_matters,
+            tables=query.tables,
+            sql_by_dialect={d: render(query.expr, d) for d in self.dialects},
+        )
+        for f in STATELESS:
+            t0 = time.perf_counter()
+            reason = f(cand, self.checks)
+            out.filter_s[f.__name__] = time.perf_counter() - t0
+            if reason is not None:
+                out.rejected = (f.__name__, reason)
+                out.disagreement = cand.disagreement
+                return out
+        out.record = self._record(index, query, cand)
+        return out
+
+    def _record(self, index: int, query: GeneratedQuery, cand: Candidate) -> Record:
+        canonical = canonical_sql(query.expr)
+        executed = {e.dialect for e in self.engines}
+        ref = next(iter(cand.results.values()))
+        question = ""
+        if self.config.questions == "rule":
+            from sqlsynth.nl import realise
+
+            question = realise(query.expr, self.schema, seed=self.config.seed * 1_000_003 + index)
+        return Record(
+            id=record_id(self.config.db_id, canonical),
+            db_id=self.config.db_id,
+            question=question,
+            sql=cand.sql_by_dialect[self.primary],
+            dialect=self.primary,
+            sql_by_dialect={d: cand.sql_by_dialect[d] for d in self.dialects},
+            tables=query.tables,
+            columns=query.columns,
+            complexity=query.complexity,
+            hardness=query.hardness,
+            strategy=query.strategy,
+            template=template_of(query.expr),
+            execution={
+                name: ExecutionResult(ok=r.ok, rows=len(r.rows), ms=round(r.elapsed_ms, 3), error=r.error)
+                for name, r in cand.results.items()
+            },
+            provenance=Provenance(seed=self.config.seed, shard=index, version=__version__, source="walk"),
+            index=index,
+            canonical_sql=canonical,
+            order_matters=query.order_matters,
+            checked={d: "executed" if d in executed else "parsed" for d in self.dialects},
+            result_columns=list(ref.columns),
+            result_preview=[[_json_value(v) for v in row] for row in ref.rows[:PREVIEW_ROWS]],
+        )
+
+    def close(self) -> None:
+        for e in self.engines:
+            e.close()
+
+
+def _json_value(v: Any) -> Any:
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, float):
+        return v if v == v and v not in (float("inf"), float("-inf")) else str(v)
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    if isinstance(v, (dt.date, dt.datetime, dt.time)):
+        return v.isoformat()
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v).hex()
+    return str(v)
+
+
+_WORKER: Worker | None = None
+
+
+def _init_worker(config: GenerateConfig, schema: Schema, pool: ValuePool) -> None:
+    global _WORKER
+    _WORKER = Worker(config, schema, pool)
+
+
+def _run_chunk(lo: int, hi: int) -> list[Outcome]:
+    assert _WORKER is not None
+    return [_WORKER.run(i) for i in range(lo, hi)]
+
+
+# -- the parent side --------------------------------------------------------------------------
+class RunState(BaseModel):
+    """The checkpoint in `state.json`."""
+
+    fingerprint: str
+    next_index: int = 0
+    counters: Counters = Field(default_factory=Counters)
+    generate_failed: int = 0
+    disagreements: list[dict[str, Any]] = Field(default_factory=list)
+    seconds: float = 0.0
+    generate_s: float = 0.0
+    filter_s: dict[str, float] = Field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    out: Path
+    written: int
+    total: int
+    manifest: dict[str, Any]
+
+
+def _chunks(start: int, size: int) -> Iterator[tuple[int, int]]:
+    lo = start
+    while True:
+        yield lo, lo + size
+        lo += size
+
+
+def _outcomes(config: GenerateConfig, schema: Schema, pool: ValuePool, start: int) -> Iterator[Outcome]:
+    """Outcomes for indices start, start+1, ... in order, from one or several processes."""
+    if config.workers == 1:
+        worker = Worker(config, schema, pool)
+        try:
+            for lo, hi in _chunks(start, config.chunk):
+                yield from (worker.run(i) for i in range(lo, hi))
+        finally:
+            worker.close()
+        return
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    ctx = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(
+        config.workers, mp_context=ctx, initializer=_init_worker, initargs=(config, schema, pool)
+    ) as executor:
+        window: list[Future[list[Outcome]]] = []
+        chunks = _chunks(start, config.chunk)
+        try:
+            while True:
+                while len(window) < 3 * config.workers:
+                    window.append(executor.submit(_run_chunk, *next(chunks)))
+                yield from window.pop(0).result()
+        finally:
+            for f in window:
+                f.cancel()
+
+
+def _load_state(out: Path, config: GenerateConfig) -> tuple[RunState, Kept, int]:
+    """The checkpoint, the kept set rebuilt from records.jsonl, and how many records exist."""
+    fp = config.fingerprint()
+    state_path, records_path = out / "state.json", out / "records.jsonl"
+    state = RunState(fingerprint=fp)
+    if state_path.exists():
+        state = RunState.model_validate_json(state_path.read_text(encoding="utf-8"))
+        if state.fingerprint != fp:
+            raise SqlsynthError(
+                "this folder holds a run with other settings (seed, spec, engines, dialects or "
+                "filters); use another --out or add --overwrite",
+                where=str(out),
+            )
+    elif records_path.exists() and records_path.stat().st_size:
+        raise SqlsynthError("records.jsonl exists without state.json; use --overwrite", where=str(out))
+    kept = Kept()
+    count = 0
+    last = -1
+    if records_path.exists():
+        for rec in read_records(records_path):
+            kept.add(rec)
+            last = max(last, int(getattr(rec, "index", -1)))
+            count += 1
+    state.next_index = max(state.next_index, last + 1)
+    return state, kept, count
+
+
+def _save_state(out: Path, state: RunState) -> None:
+    write_text_atomic(out / "state.json", state.model_dump_json(indent=1))
+
+
+def run_generate(
+    config: GenerateConfig,
+    schema: Schema,
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+    progress: bool = True,
+    pool: ValuePool | None = None,
+) -> RunResult:
+    """Write `config.n` validated records to `out` (resuming what is there)."""
+    from sqlsynth.engines import open_engine
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if overwrite:
+        for name in ("records.jsonl", "state.json", "manifest.json"):
+            (out / name).unlink(missing_ok=True)
+    state, kept, have = _load_state(out, config)
+    _save_state(out, state)  # before the first record, so a killed run can always be resumed
+    write_text_atomic(out / "schema.json", schema.to_json())
+    if pool is None:
+        engine = open_engine(config.dbs[0])
+        try:
+            pool = ValuePool.from_engine(engine, schema)
+        finally:
+            engine.close()
+    started = time.perf_counter()
+    limit = config.n * GIVE_UP_FACTOR
+    if have < config.n:
+        with RecordWriter(out / "records.jsonl", sync_every=20) as writer, _progress(progress) as bar:
+            task = bar.add_task("validated records", total=config.n, completed=have) if bar else None
+            last_save = time.perf_counter()
+            for outcome in _outcomes(config, schema, pool, state.next_index):
+                _tally(state, outcome)
+                if outcome.record is not None:
+                    verdict = run_stateful(outcome.record, kept, config.validate_)
+                    state.counters.record(verdict, FILTER_NAMES)
+                    if verdict is None:
+                        writer.write(outcome.record)
+                        have += 1
+                        if bar is not None:
+                            bar.update(task, completed=have)
+                elif outcome.rejected is not None and outcome.rejected[0] != "generate":
+                    state.counters.record(outcome.rejected, FILTER_NAMES)
+                state.next_index = outcome.index + 1
+                if time.perf_counter() - last_save > 2.0:
+                    writer.sync()
+                    state.seconds += time.perf_counter() - started
+                    started = time.perf_counter()
+                    _save_state(out, state)
+                    last_save = time.perf_counter()
+                if have >= config.n or state.next_index >= limit:
+                    break
+        state.seconds += time.perf_counter() - started
+        _save_state(out, state)
+    manifest = build_manifest(config, out, state)
+    write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return RunResult(out, manifest["records"], state.next_index, manifest)
+
+
+def _tally(state: RunState, outcome: Outcome) -> None:
+    state.generate_s += outcome.generate_s
+    for name, s in outcome.filter_s.items():
+        state.filter_s[name] = state.filter_s.get(name, 0.0) + s
+    if outcome.rejected and outcome.rejected[0] == "generate":
+        state.generate_failed += 1
+    if outcome.disagreement and len(state.disagreements) < 20:
+        state.disagreements.append(outcome.disagreement)
+
+
+class _NoBar:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress(enabled: bool) -> Any:
+    if not enabled:
+        return _NoBar()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sqlsynth.cli.common import err_console
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+def describe(records: list[Record]) -> dict[str, Any]:
+    """Hardness and feature distributions and the number of distinct templates of `records`."""
+    hardness = Counter(r.hardness for r in records)
+    features: Counter[str] = Counter()
+    for r in records:
+        features.update(key for key, value in r.complexity.model_dump().items() if value)
+    return {
+        "hardness": {h: hardness.get(h, 0) for h in ("easy", "medium", "hard", "extra")},
+        "features": dict(sorted(features.items())),
+        "templates": len({r.template for r in records}),
+    }
+
+
+def build_manifest(config: GenerateConfig, out: Path, state: RunState) -> dict[str, Any]:
+    """Counts per filter and reason, distributions, templates, timings, seed and versions."""
+    import duckdb
+    import sqlglot
+
+    records = list(read_records(out / "records.jsonl")) if (out / "records.jsonl").exists() else []
+    exec_ms = {
+        name: round(sum(r.execution[name].ms or 0.0 for r in records if name in r.execution), 1)
+        for name in (records[0].execution if records else {})
+    }
+    return {
+        "records": len(records),
+        "wanted": config.n,
+        "candidates": state.next_index,
+        "generate_failed": state.generate_failed,
+        "filters": {
+            name: {
+                "in": state.counters.seen.get(name, 0),
+                "rejected": state.counters.rejected.get(name, {}),
+            }
+            for name in FILTER_NAMES
+        },
+        "disagreements": state.disagreements,
+        **describe(records),
+        "timings": {
+            "seconds": round(state.seconds, 3),
+            "records_per_s": round(len(records) / state.seconds, 2) if state.seconds else None,
+            "generate_s": round(state.generate_s, 3),
+            "filter_s": {k: round(v, 3) for k, v in state.filter_s.items()},
+            "kept_execution_ms": exec_ms,
+        },
+        "config": config.model_dump(mode="json", by_alias=True),
+        "versions": {
+            "sqlsynth": __version__,
+            "sqlglot": sqlglot.__version__,
+            "duckdb": duckdb.__version__,
+            "python": platform.python_version(),
+        },
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }

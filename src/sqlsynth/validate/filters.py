@@ -1,0 +1,254 @@
+"""The validation filters: an ordered tuple of small functions, like sqlglot's optimizer rules.
+
+Each filter takes a `Candidate` and the run's `Checks` and returns None (keep) or a short reject
+reason ("error:duckdb", "empty", ...). The first rejection ends a candidate's run; `Counters`
+tallies what each filter saw and why it said no.
+
+The stateless filters (`STATELESS`) can run in any worker process; the filters that depend on
+what was kept before (`dedup`, `template_cap`) run in one place, in index order, so the output
+does not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlglot import exp
+
+from sqlsynth.dataset import Record
+from sqlsynth.engines.base import Engine, Result
+from sqlsynth.engines.compare import CompareRules, compare_results
+from sqlsynth.generate.measure import atoms
+from sqlsynth.render import parses_back, render
+
+
+class ValidateConfig(BaseModel):
+    """What a kept query must satisfy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timeout_s: float = Field(10.0, gt=0, description="Per execution, per engine.")
+    max_rows: int = Field(10_000, ge=1, description="Rows fetched per execution.")
+    allow_empty: bool = Field(False, description="Keep queries whose result is empty.")
+    allow_whole_table: bool = Field(False, description="Keep queries that return a whole table.")
+    discriminative: bool = Field(True, description="Every predicate must change the result.")
+    max_checked_predicates: int = Field(4, ge=0, description="Predicates checked per query.")
+    template_cap: int | None = Field(None, ge=1, description="Records per template (None: no cap).")
+    float_tol: float = Field(1e-6, ge=0)
+
+
+@dataclass
+class Candidate:
+    """One generated query on its way through the filters."""
+
+    expr: exp.Expression
+    order_matters: bool = False
+    tables: list[str] = field(default_factory=list)
+    sql_by_dialect: dict[str, str] = field(default_factory=dict)
+    results: dict[str, Result] = field(default_factory=dict)
+    disagreement: dict[str, Any] | None = None
+
+
+@dataclass
+class Checks:
+    """What the stateless filters need: the engines (the first is the reference), the config and
+    the tables' row counts (for the whole-table check)."""
+
+    engines: list[Engine]
+    config: ValidateConfig
+    row_counts: dict[str, int] = field(default_factory=dict)
+    column_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rules(self) -> CompareRules:
+        return CompareRules(order_matters=False, float_tol=self.config.float_tol)
+
+
+@dataclass
+class Kept:
+    """What the stateful filters remember: ids kept so far and records per template."""
+
+    ids: set[str] = field(default_factory=set)
+    templates: Counter[str] = field(default_factory=Counter)
+
+    def add(self, record: Record) -> None:
+        self.ids.add(record.id)
+        self.templates[record.template] += 1
+
+
+Filter = Callable[[Candidate, Checks], "str | None"]
+
+
+# -- stateless filters ------------------------------------------------------------------------
+def parse_back(cand: Candidate, checks: Checks) -> str | None:
+    """Every rendering parses back as one statement of its dialect."""
+    for dialect, sql in cand.sql_by_dialect.items():
+        if parses_back(sql, dialect) is not None:
+            return f"parse:{dialect}"
+    return None
+
+
+def executes(cand: Candidate, checks: Checks) -> str | None:
+    """Each engine runs its own rendering within the timeout."""
+    for engine in checks.engines:
+        sql = cand.sql_by_dialect.get(engine.dialect) or render(cand.expr, engine.dialect)
+        res = engine.execute(sql, checks.config.timeout_s, checks.config.max_rows)
+        cand.results[engine.name] = res
+        if res.timed_out:
+            return f"timeout:{engine.name}"
+        if not res.ok:
+            return f"error:{engine.name}"
+    return None
+
+
+def engines_agree(cand: Candidate, checks: Checks) -> str | None:
+    """All engines return the same rows (in the same order when the query fixes one)."""
+    rules = CompareRules(order_matters=cand.order_matters, float_tol=checks.config.float_tol)
+    (ref_name, ref), *others = cand.results.items()
+    for name, res in others:
+        verdict = compare_results(ref, res, rules)
+        if not verdict:
+            cand.disagreement = {
+                "engines": [ref_name, name],
+                "reason": verdict.reason,
+                "sql": {e.name: cand.sql_by_dialect.get(e.dialect, "") for e in checks.engines},
+            }
+            return f"disagree:{ref_name}-{name}"
+    return None
+
+
+def _reference(cand: Candidate) -> Result:
+    return next(iter(cand.results.values()))
+
+
+def non_empty(cand: Candidate, checks: Checks) -> str | None:
+    """The result has rows (unless empty results are allowed)."""
+    if checks.config.allow_empty or _reference(cand).rows:
+        return None
+    return "empty"
+
+
+def non_trivial(cand: Candidate, checks: Checks) -> str | None:
+    """Not only NULLs, and not a whole table copied out (unless asked)."""
+    res = _reference(cand)
+    if res.rows and all(v is None for row in res.rows for v in row):
+        return "all-null"
+    if not checks.config.allow_whole_table and len(cand.tables) == 1:
+        table = cand.tables[0]
+        width = len(res.columns) if res.columns else len(res.rows[0]) if res.rows else 0
+        if len(res.rows) == checks.row_counts.get(table, -1) and width == checks.column_counts.get(table):
+            return "whole-table"
+    return None
+
+
+def without_atom(expr: exp.Expression, index: int) -> exp.Expression | None:
+    """A copy of `expr` with its `index`-th WHERE/HAVING predicate removed (None if none)."""
+    tree = expr.copy()
+    found = []
+    for clause in tree.find_all(exp.Where, exp.Having):
+        found.extend(node for node, _ in atoms(clause.this))
+    if index >= len(found):
+        return None
+    target = found[index]
+    while isinstance(target.parent, (exp.Paren, exp.Not)):
+        target = target.parent
+    parent = target.parent
+    if isinstance(parent, exp.Connector):
+        other = parent.expression if parent.this is target else parent.this
+        parent.replace(other)
+    elif isinstance(parent, (exp.Where, exp.Having)):
+        parent.pop()
+    else:
+        return None
+    return tree
+
+
+def predicate_count(expr: exp.Expression) -> int:
+    return sum(len(atoms(c.this)) for c in expr.find_all(exp.Where, exp.Having))
+
+
+def discriminative(cand: Candidate, checks: Checks) -> str | None:
+    """Every predicate matters: dropping any one of them changes the result, so no part of the
+    question is idle."""
+    if not checks.config.discriminative:
+        return None
+    # variants run on the engine that ran the query fastest; the answers agree on every engine
+    name = min(cand.results, key=lambda e: cand.results[e].elapsed_ms)
+    engine = next(e for e in checks.engines if e.name == name)
+    ref = cand.results[name]
+    rules = CompareRules(order_matters=cand.order_matters, float_tol=checks.config.float_tol)
+    for i in range(min(predicate_count(cand.expr), checks.config.max_checked_predicates)):
+        variant = without_atom(cand.expr, i)
+        if variant is None:
+            continue
+        # one row more than the reference is enough to see a difference: stop fetching there
+        limit = min(len(ref.rows) + 1, checks.config.max_rows)
+        res = engine.execute(render(variant, engine.dialect), checks.config.timeout_s, limit)
+        if res.ok and len(res.rows) == len(ref.rows) and compare_results(ref, res, rules):
+            return "idle-predicate"
+    return None
+
+
+STATELESS: tuple[Filter, ...] = (parse_back, executes, engines_agree, non_empty, non_trivial, discriminative)
+
+
+# -- stateful filters (run in index order) ----------------------------------------------------
+def dedup(record: Record, kept: Kept, config: ValidateConfig) -> str | None:
+    """One record per canonical SQL (the record id hashes it)."""
+    return "duplicate" if record.id in kept.ids else None
+
+
+def template_cap(record: Record, kept: Kept, config: ValidateConfig) -> str | None:
+    """At most `template_cap` records per structural template, so the set stays diverse."""
+    cap = config.template_cap
+    return "cap" if cap is not None and kept.templates[record.template] >= cap else None
+
+
+STATEFUL = (dedup, template_cap)
+FILTER_NAMES: tuple[str, ...] = tuple(f.__name__ for f in (*STATELESS, *STATEFUL))
+
+
+def run_stateless(cand: Candidate, checks: Checks) -> tuple[str, str] | None:
+    """Run the stateless filters in order; (filter name, reason) of the first rejection."""
+    for f in STATELESS:
+        reason = f(cand, checks)
+        if reason is not None:
+            return f.__name__, reason
+    return None
+
+
+def run_stateful(record: Record, kept: Kept, config: ValidateConfig) -> tuple[str, str] | None:
+    """Run the stateful filters; on success remember the record as kept."""
+    for f in STATEFUL:
+        reason = f(record, kept, config)
+        if reason is not None:
+            return f.__name__, reason
+    kept.add(record)
+    return None
+
+
+class Counters(BaseModel):
+    """Per filter: how many candidates it saw and its rejections by reason."""
+
+    seen: dict[str, int] = Field(default_factory=dict)
+    rejected: dict[str, dict[str, int]] = Field(default_factory=dict)
+
+    def passed(self, name: str) -> None:
+        self.seen[name] = self.seen.get(name, 0) + 1
+
+    def reject(self, name: str, reason: str) -> None:
+        self.passed(name)
+        bucket = self.rejected.setdefault(name, {})
+        bucket[reason] = bucket.get(reason, 0) + 1
+
+    def record(self, outcome: tuple[str, str] | None, names: tuple[str, ...]) -> None:
+        """Count one candidate that went through `names` in order and stopped at `outcome`."""
+        for name in names:
+            if outcome is not None and outcome[0] == name:
+                self.reject(name, outcome[1])
+                return
+            self.passed(name)

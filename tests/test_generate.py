@@ -1,0 +1,186 @@
+"""`sqlsynth generate` / `run_generate`: records and manifest, determinism across workers, resume
+after the process is killed, exports, and bad options."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from sqlsynth.cli import app
+from sqlsynth.dataset import read_records
+from sqlsynth.generate.runner import GenerateConfig, run_generate
+from sqlsynth.populate import populate
+from sqlsynth.render import DIALECTS
+from sqlsynth.testing.schemas import tricky
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def dbs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("gen")
+    schema = tricky()
+    schema_path = root / "tricky.json"
+    schema.save(schema_path)
+    urls = {"sqlite": f"sqlite:///{root / 't.db'}", "duckdb": f"duckdb:///{root / 't.duckdb'}"}
+    populate(schema, urls["sqlite"], rows=60, seed=2, also=[urls["duckdb"]], progress=False)
+    return {"schema": str(schema_path), **urls}
+
+
+def stable(path: Path) -> list[dict]:
+    """Records without timings (which differ run to run)."""
+    out = []
+    for r in read_records(path):
+        d = r.model_dump(mode="json")
+        d["execution"] = {k: {"ok": v["ok"], "rows": v["rows"]} for k, v in d["execution"].items()}
+        out.append(d)
+    return out
+
+
+def test_cli_writes_records_and_a_consistent_manifest(dbs, tmp_path):
+    out = tmp_path / "run"
+    args = [
+        "generate",
+        dbs["schema"],
+        "--db",
+        dbs["sqlite"],
+        "--db",
+        dbs["duckdb"],
+        "-n",
+        "25",
+        "-o",
+        str(out),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "25 records of 25 wanted" in result.output
+    records = list(read_records(out / "records.jsonl"))
+    assert len(records) == 25
+    assert len({r.id for r in records}) == 25
+    for r in records:
+        assert set(r.sql_by_dialect) == set(DIALECTS)
+        assert r.execution["sqlite"].ok and r.execution["duckdb"].ok
+        assert r.execution["sqlite"].rows == r.execution["duckdb"].rows > 0
+        assert r.checked["sqlite"] == "executed" and r.checked["tsql"] == "parsed"
+        assert r.db_id == "tricky" and r.strategy == "walk" and r.hardness
+    manifest = json.loads((out / "manifest.json").read_text())
+    filters = list(manifest["filters"].values())
+    assert filters[0]["in"] == manifest["candidates"] - manifest["generate_failed"]
+    for before, after in itertools.pairwise(filters):
+        assert after["in"] == before["in"] - sum(before["rejected"].values())
+    assert filters[-1]["in"] - sum(filters[-1]["rejected"].values()) == 25
+    assert sum(manifest["hardness"].values()) == 25
+    assert manifest["config"]["seed"] == 0 and manifest["versions"]["sqlglot"]
+    assert (out / "schema.json").exists()
+
+
+def test_same_seed_same_records_with_one_or_two_workers(dbs, tmp_path):
+    from sqlsynth.schema.loaders import load_schema
+
+    schema = load_schema(dbs["schema"])
+    base = dict(db_id="tricky", dbs=[dbs["sqlite"], dbs["duckdb"]], n=30, seed=11)
+    run_generate(GenerateConfig(**base, workers=1), schema, tmp_path / "one", progress=False)
+    run_generate(GenerateConfig(**base, workers=2, chunk=3), schema, tmp_path / "two", progress=False)
+    run_generate(GenerateConfig(**{**base, "seed": 12}), schema, tmp_path / "other", progress=False)
+    one = stable(tmp_path / "one" / "records.jsonl")
+    assert one == stable(tmp_path / "two" / "records.jsonl")
+    assert [r["id"] for r in one] != [r["id"] for r in stable(tmp_path / "other" / "records.jsonl")]
+
+
+def test_rerun_resumes_after_the_process_is_killed(dbs, tmp_path):
+    n = 120
+    cmd = [
+        sys.executable,
+        "-m",
+        "sqlsynth",
+        "generate",
+        dbs["schema"],
+        "--db",
+        dbs["sqlite"],
+        "-n",
+        str(n),
+    ]
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    subprocess.run([*cmd, "-o", str(full)], check=True, capture_output=True, timeout=300)
+    proc = subprocess.Popen([*cmd, "-o", str(cut)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    records = cut / "records.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (records.exists() and records.read_bytes().count(b"\n") >= 5):
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    got = records.read_bytes().count(b"\n")
+    assert 5 <= got < n, "the run was not interrupted mid-way"
+    again = subprocess.run([*cmd, "-o", str(cut)], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert stable(records) == stable(full / "records.jsonl")
+    # a complete run re-run changes nothing
+    subprocess.run([*cmd, "-o", str(cut)], check=True, capture_output=True, timeout=300)
+    assert stable(records) == stable(full / "records.jsonl")
+
+
+def test_resuming_with_other_settings_is_refused(dbs, tmp_path):
+    out = str(tmp_path / "r")
+    base = ["generate", dbs["schema"], "--db", dbs["sqlite"], "-n", "5", "-o", out]
+    assert runner.invoke(app, base).exit_code == 0
+    result = runner.invoke(app, [*base, "--seed", "3"])
+    assert result.exit_code == 2
+    assert "other settings" in result.output and "Traceback" not in result.output
+    assert runner.invoke(app, [*base, "--seed", "3", "--overwrite"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--engines", "postgres"], "no --db of that kind"),
+        (["--dialects", "sqlite,klingon"], "klingon"),
+        (["--num-joins", "3-1"], "above max"),
+        (["--num-joins", "x"], "num_joins"),
+        (["--hardness", "trivial"], "hardness"),
+        (["--operators", "=~"], "operators"),
+    ],
+)
+def test_bad_options_fail_before_any_work(dbs, tmp_path, extra, message):
+    out = tmp_path / "bad"
+    result = runner.invoke(app, ["generate", dbs["schema"], "--db", dbs["sqlite"], "-o", str(out), *extra])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not (out / "records.jsonl").exists()
+
+
+def test_export_parquet_and_spider(dbs, tmp_path):
+    out = tmp_path / "run"
+    args = ["generate", dbs["schema"], "--db", dbs["sqlite"], "-n", "8", "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    result = runner.invoke(
+        app, ["export", str(out), "--format", "parquet", "-o", str(tmp_path / "r.parquet")]
+    )
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(tmp_path / "r.parquet")
+    assert table.num_rows == 8 and "sql" in table.column_names
+    result = runner.invoke(
+        app, ["export", str(out), "--format", "spider", "-o", str(tmp_path / "train.json")]
+    )
+    assert result.exit_code == 0, result.output
+    tables = json.loads((tmp_path / "tables.json").read_text())
+    assert tables[0]["db_id"] == "tricky"
+
+
+def test_export_of_a_folder_that_is_not_a_run_names_the_missing_file(tmp_path):
+    result = runner.invoke(
+        app, ["export", str(tmp_path), "--format", "alpaca", "-o", str(tmp_path / "a.json")]
+    )
+    assert result.exit_code == 2
+    assert "records.jsonl" in result.output

@@ -1,0 +1,200 @@
+"""The validation filters, one behaviour per line, on real SQLite and DuckDB databases."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+import sqlglot
+
+from sqlsynth.dataset import Record
+from sqlsynth.engines import open_engine
+from sqlsynth.validate.filters import (
+    FILTER_NAMES,
+    Candidate,
+    Checks,
+    Counters,
+    Kept,
+    ValidateConfig,
+    dedup,
+    discriminative,
+    engines_agree,
+    executes,
+    non_empty,
+    non_trivial,
+    parse_back,
+    run_stateful,
+    run_stateless,
+    template_cap,
+    without_atom,
+)
+
+ROWS = [(1, "pen", 2.5, "a"), (2, "ink", 9.0, "b"), (3, "pad", 4.0, None), (4, "cap", 12.0, "a")]
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list]:
+    root: Path = tmp_path_factory.mktemp("validate")
+    ddl = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price DOUBLE, kind TEXT)"
+    with sqlite3.connect(root / "v.db") as conn:
+        conn.execute(ddl)
+        conn.executemany("INSERT INTO items VALUES (?, ?, ?, ?)", ROWS)
+    with duckdb.connect(str(root / "v.duckdb")) as conn:
+        conn.execute(ddl)
+        conn.executemany("INSERT INTO items VALUES (?, ?, ?, ?)", ROWS)
+    out = [open_engine(f"sqlite:///{root / 'v.db'}"), open_engine(f"duckdb:///{root / 'v.duckdb'}")]
+    yield out
+    for e in out:
+        e.close()
+
+
+def checks(engines, **config) -> Checks:
+    return Checks(
+        engines=engines,
+        config=ValidateConfig(**config),
+        row_counts={"items": len(ROWS)},
+        column_counts={"items": 4},
+    )
+
+
+def cand(sql: str, *, order_matters: bool = False, raw: dict[str, str] | None = None) -> Candidate:
+    expr = sqlglot.parse_one(sql, read="sqlite")
+    renderings = raw or {d: expr.sql(d) for d in ("sqlite", "duckdb", "postgres", "tsql")}
+    return Candidate(expr=expr, order_matters=order_matters, tables=["items"], sql_by_dialect=renderings)
+
+
+def run(c: Candidate, ch: Checks) -> tuple[str, str] | None:
+    return run_stateless(c, ch)
+
+
+# (sql, config, expected (filter, reason) or None)
+CASES = [
+    ("SELECT name FROM items WHERE price > 5", {}, None),
+    ("SELECT name FROM items WHERE price > 100", {}, ("non_empty", "empty")),
+    ("SELECT name FROM items WHERE price > 100", {"allow_empty": True}, None),
+    ("SELECT kind FROM items WHERE id = 3", {}, ("non_trivial", "all-null")),
+    ("SELECT * FROM items", {}, ("non_trivial", "whole-table")),
+    ("SELECT * FROM items", {"allow_whole_table": True}, None),
+    ("SELECT name, price FROM items", {}, None),  # every row, but not the whole table
+    ("SELECT name FROM items WHERE price > 0", {}, ("discriminative", "idle-predicate")),
+    ("SELECT name FROM items WHERE price > 0", {"discriminative": False}, None),
+    ("SELECT name FROM items WHERE price > 3 AND id > 0", {}, ("discriminative", "idle-predicate")),
+    ("SELECT name FROM items WHERE price > 3 AND kind = 'a'", {}, None),
+    ("SELECT name FROM items WHERE price > 10 OR kind = 'b'", {}, None),
+    (
+        "SELECT kind, COUNT(*) FROM items GROUP BY kind HAVING COUNT(*) >= 0",
+        {},
+        ("discriminative", "idle-predicate"),
+    ),
+    ("SELECT kind, COUNT(*) FROM items GROUP BY kind HAVING COUNT(*) > 1", {}, None),
+    ("SELECT nosuch FROM items", {}, ("executes", "error:sqlite")),
+]
+
+
+@pytest.mark.parametrize(("sql", "config", "expected"), CASES)
+def test_filters(engines, sql, config, expected):
+    assert run(cand(sql), checks(engines, **config)) == expected
+
+
+def test_a_rendering_that_does_not_parse_back_is_rejected_by_dialect(engines):
+    c = cand("SELECT name FROM items", raw={"sqlite": "SELECT name FROM items", "tsql": "SELECT (( FROM"})
+    assert parse_back(c, checks(engines)) == "parse:tsql"
+
+
+def test_timeout_is_a_reject_reason_and_the_engine_still_works(engines):
+    slow = (
+        "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 100000000) "
+        "SELECT COUNT(*) FROM r"
+    )
+    c = cand(slow)
+    assert executes(c, checks(engines, timeout_s=0.2)) == "timeout:sqlite"
+    assert engines[0].execute("SELECT 1").rows == [(1,)]
+
+
+def test_engines_disagreeing_is_counted_with_an_example(engines):
+    # SQLite divides integers as integers, DuckDB as floats: the same text, two answers
+    c = cand("SELECT 7 / 2", raw={"sqlite": "SELECT 7 / 2", "duckdb": "SELECT 7 / 2"})
+    ch = checks(engines)
+    assert executes(c, ch) is None
+    assert engines_agree(c, ch) == "disagree:sqlite-duckdb"
+    assert c.disagreement["engines"] == ["sqlite", "duckdb"]
+    assert "7 / 2" in c.disagreement["sql"]["duckdb"]
+
+
+def test_order_is_compared_only_when_the_query_fixes_it(engines):
+    raw = {
+        "sqlite": "SELECT name FROM items ORDER BY id",
+        "duckdb": "SELECT name FROM items ORDER BY id DESC",
+    }
+    ch = checks(engines)
+    loose = cand("SELECT name FROM items ORDER BY id", raw=raw)
+    executes(loose, ch)
+    assert engines_agree(loose, ch) is None
+    strict = cand("SELECT name FROM items ORDER BY id", raw=raw, order_matters=True)
+    executes(strict, ch)
+    assert engines_agree(strict, ch) == "disagree:sqlite-duckdb"
+
+
+@pytest.mark.parametrize(
+    ("sql", "index", "expected"),
+    [
+        ("SELECT a FROM t WHERE x = 1", 0, "SELECT a FROM t"),
+        ("SELECT a FROM t WHERE x = 1 AND y = 2", 0, "SELECT a FROM t WHERE y = 2"),
+        ("SELECT a FROM t WHERE x = 1 AND y = 2", 1, "SELECT a FROM t WHERE x = 1"),
+        ("SELECT a FROM t WHERE x = 1 OR NOT y = 2", 1, "SELECT a FROM t WHERE x = 1"),
+        ("SELECT a FROM t WHERE (x = 1 OR y = 2) AND z = 3", 2, "SELECT a FROM t WHERE (x = 1 OR y = 2)"),
+        (
+            "SELECT a, COUNT(*) FROM t GROUP BY a HAVING COUNT(*) > 1",
+            0,
+            "SELECT a, COUNT(*) FROM t GROUP BY a",
+        ),
+        ("SELECT a FROM t WHERE x = 1", 1, None),
+    ],
+)
+def test_without_atom(sql, index, expected):
+    got = without_atom(sqlglot.parse_one(sql), index)
+    assert (got.sql() if got is not None else None) == expected
+
+
+def test_discriminative_checks_each_predicate(engines):
+    ch = checks(engines)
+    c = cand("SELECT name FROM items WHERE kind = 'a' AND price < 100")
+    executes(c, ch)
+    assert discriminative(c, ch) == "idle-predicate"
+
+
+def record(rid: str, template: str) -> Record:
+    return Record(id=rid, db_id="d", sql="SELECT 1", template=template)
+
+
+def test_dedup_and_template_cap_remember_what_was_kept():
+    kept = Kept()
+    config = ValidateConfig(template_cap=2)
+    assert run_stateful(record("a", "T1"), kept, config) is None
+    assert dedup(record("a", "T1"), kept, config) == "duplicate"
+    assert run_stateful(record("a", "T1"), kept, config) == ("dedup", "duplicate")
+    assert run_stateful(record("b", "T1"), kept, config) is None
+    assert template_cap(record("c", "T1"), kept, config) == "cap"
+    assert run_stateful(record("c", "T2"), kept, config) is None
+    assert kept.ids == {"a", "b", "c"}
+
+
+def test_counters_count_what_each_filter_saw():
+    counters = Counters()
+    counters.record(None, FILTER_NAMES)
+    counters.record(("non_empty", "empty"), FILTER_NAMES)
+    assert counters.seen["parse_back"] == 2
+    assert counters.seen["non_empty"] == 2
+    assert counters.seen.get("non_trivial") == 1
+    assert counters.rejected == {"non_empty": {"empty": 1}}
+
+
+def test_non_empty_and_non_trivial_use_the_first_engine(engines):
+    ch = checks(engines)
+    c = cand("SELECT name FROM items WHERE price > 5")
+    executes(c, ch)
+    assert non_empty(c, ch) is None
+    assert non_trivial(c, ch) is None
