@@ -12,8 +12,7 @@ PYTEST_ARGS ?=
 .PHONY: demo test install system-deps lint bench clean
 
 demo: $(STAMP)
-	$(VENV)/bin/sqlsynth demo-model -o demo-out/model.xlsx
-	$(VENV)/bin/sqlsynth schema inspect demo-out/model.xlsx
+	$(VENV)/bin/sqlsynth demo --out demo-out
 
 test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check

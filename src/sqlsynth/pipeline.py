@@ -87,7 +87,7 @@ def run_demo(
     timings["question_dedup_s"] = time.perf_counter() - t
     write_records_atomic(out / "records.jsonl", kept)
 
-    manifest = {**generated.manifest, **describe(kept), "records": len(kept)}
+    manifest = {**generated.manifest, **describe(kept), "records": len(kept), "generated": len(records)}
     manifest["stages"] = {
         "question_dedup": {"in": len(records), "out": len(kept), "threshold": DEDUP_THRESHOLD},
     }

@@ -180,12 +180,13 @@ def print_summary(manifest: dict[str, Any]) -> None:
     console.print(table)
     t = manifest["timings"]
     hardness = ", ".join(f"{k} {v}" for k, v in manifest["hardness"].items())
+    made = manifest.get("generated", manifest["records"])  # before later stages (question dedup)
     console.print(
-        f"{manifest['records']} records of {manifest['wanted']} wanted from {manifest['candidates']} "
+        f"{made} records of {manifest['wanted']} wanted from {manifest['candidates']} "
         f"candidates ({manifest['generate_failed']} draws gave no query); {manifest['templates']} templates; "
         f"hardness: {hardness}; {t['seconds']} s, {t['records_per_s']} records/s"
     )
-    if manifest["records"] < manifest["wanted"]:
+    if made < manifest["wanted"]:
         console.print("[yellow]fewer records than wanted: the generator gave up; see the reject reasons[/]")
 
 
