@@ -29,6 +29,7 @@ from sqlsynth.validate.filters import (
     run_stateful,
     run_stateless,
     template_cap,
+    top_rows_variant,
     without_atom,
 )
 
@@ -91,6 +92,11 @@ CASES = [
     ),
     ("SELECT kind, COUNT(*) FROM items GROUP BY kind HAVING COUNT(*) > 1", {}, None),
     ("SELECT nosuch FROM items", {}, ("executes", "error:sqlite")),
+    ("SELECT name FROM items ORDER BY price DESC LIMIT 2", {}, None),
+    ("SELECT name FROM items ORDER BY kind LIMIT 1", {}, None),  # NULL first, then one 'a' row
+    ("SELECT name FROM items ORDER BY kind LIMIT 2", {}, ("unambiguous_order", "tie")),  # pen and cap tie
+    ("SELECT name FROM items ORDER BY kind, name LIMIT 2", {}, None),
+    ("SELECT kind FROM items WHERE kind = 'a' ORDER BY kind LIMIT 1", {}, None),  # ties, same shown row
 ]
 
 
@@ -136,6 +142,13 @@ def test_order_is_compared_only_when_the_query_fixes_it(engines):
     strict = cand("SELECT name FROM items ORDER BY id", raw=raw, order_matters=True)
     executes(strict, ch)
     assert engines_agree(strict, ch) == "disagree:sqlite-duckdb"
+
+
+def test_top_rows_variant_selects_the_keys_and_one_more_row():
+    variant = top_rows_variant(sqlglot.parse_one("SELECT a FROM t ORDER BY b DESC, a LIMIT 3"))
+    assert variant.sql() == 'SELECT a, b AS "__key0", a AS "__key1" FROM t ORDER BY b DESC, a LIMIT 4'
+    assert top_rows_variant(sqlglot.parse_one("SELECT DISTINCT a FROM t ORDER BY a LIMIT 3")) is None
+    assert top_rows_variant(sqlglot.parse_one("SELECT a FROM t ORDER BY a")) is None
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ class ValuePool:
 
     columns: dict[tuple[str, str], ColumnValues] = field(default_factory=dict)
     row_counts: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # a few whole rows per table
 
     def get(self, table: str, column: str) -> ColumnValues:
         return self.columns.get((table, column), ColumnValues())
@@ -49,9 +50,16 @@ class ValuePool:
 
     @classmethod
     def from_engine(
-        cls, engine: Engine, schema: Schema, *, per_column: int = 40, timeout_s: float = 30.0
+        cls,
+        engine: Engine,
+        schema: Schema,
+        *,
+        per_column: int = 40,
+        per_table: int = 40,
+        timeout_s: float = 30.0,
     ) -> ValuePool:
-        """Sample the most frequent distinct values of every column (read-only queries)."""
+        """Sample the most frequent distinct values of every column and the first `per_table` rows
+        of every table (read-only queries)."""
         pool = cls()
         q = lambda name: exp.to_identifier(name, quoted=True).sql(engine.dialect)  # noqa: E731
         for table in schema.tables:
@@ -59,6 +67,11 @@ class ValuePool:
             res = engine.execute(f"SELECT COUNT(*) FROM {t}", timeout_s)
             total = int(res.rows[0][0]) if res.ok and res.rows else 0
             pool.row_counts[table.name] = total
+            res = engine.execute(f"SELECT * FROM {t} LIMIT {per_table}", timeout_s)
+            if res.ok and res.rows:
+                pool.rows[table.name] = [
+                    {name: _plain(v) for name, v in zip(res.columns, row, strict=True)} for row in res.rows
+                ]
             for col in table.columns:
                 if col.logical_type in (LogicalType.BINARY, LogicalType.JSON, LogicalType.OTHER):
                     continue

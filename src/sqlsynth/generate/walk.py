@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from sqlsynth.generate.measure import measure, spider_hardness
 from sqlsynth.generate.roles import ColumnRoles, column_roles
-from sqlsynth.generate.spec import HARDNESS_LEVELS, HARDNESS_PRESETS, ComplexitySpec
+from sqlsynth.generate.spec import HARDNESS_LEVELS, HARDNESS_PRESETS, ComplexitySpec, IntRange
 from sqlsynth.generate.values import ValuePool
 from sqlsynth.schema.model import ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
@@ -145,20 +145,20 @@ class WalkGenerator:
             preset = ComplexitySpec(**HARDNESS_PRESETS[hardness])  # type: ignore[index]
             s = _intersect(s, preset)
         t = Targets(
-            joins=min(s.num_joins.draw(rng), self.max_joins),
-            conditions=s.num_conditions.draw(rng),
-            aggregates=s.aggregates.draw(rng),
-            group_by=s.group_by.draw(rng),
-            having=s.having.draw(rng),
-            order_by=s.order_by.draw(rng),
-            limit=s.limit.draw(rng),
-            distinct=s.distinct.draw(rng),
-            subqueries=s.subqueries.draw(rng),
-            set_ops=s.set_ops.draw(rng),
-            cte=s.cte.draw(rng),
-            window=s.window.draw(rng),
-            case=s.case.draw(rng),
-            functions=s.functions.draw(rng),
+            joins=min(_small(rng, s.num_joins), self.max_joins),
+            conditions=_small(rng, s.num_conditions),
+            aggregates=_small(rng, s.aggregates),
+            group_by=_small(rng, s.group_by),
+            having=_small(rng, s.having),
+            order_by=_small(rng, s.order_by),
+            limit=_small(rng, s.limit),
+            distinct=_small(rng, s.distinct),
+            subqueries=_small(rng, s.subqueries),
+            set_ops=_small(rng, s.set_ops),
+            cte=_small(rng, s.cte),
+            window=_small(rng, s.window),
+            case=_small(rng, s.case),
+            functions=_small(rng, s.functions),
         )
         # One special construct per query keeps questions readable.
         specials = [k for k in ("subqueries", "set_ops", "cte", "window") if getattr(t, k)]
@@ -266,9 +266,8 @@ class WalkGenerator:
         aggs: list[exp.Expression] = []
         if grouped:
             group_cols = self._group_columns(rng, block, t)
-            items.extend(group_cols)
             aggs = [self._aggregate(rng, block) for _ in range(t.aggregates)]
-            items.extend(aggs)
+            items.extend([*aggs, *group_cols] if rng.random() < 0.3 else [*group_cols, *aggs])
         elif t.aggregates:
             aggs = [self._aggregate(rng, block) for _ in range(t.aggregates)]
             items.extend(aggs)
@@ -307,7 +306,7 @@ class WalkGenerator:
 
     def _plain_items(self, rng: random.Random, block: Block, t: Targets) -> list[exp.Expression]:
         items: list[exp.Expression] = []
-        n = rng.choice((1, 1, 2, 2, 3))
+        n = rng.choice((1, 1, 1, 2, 2, 3))
         roles = ["labels", "labels", "measures", "temporals", "categories"]
         seen: set[tuple[str, str]] = set()
         for _ in range(n * 3):
@@ -418,8 +417,9 @@ class WalkGenerator:
         preds: list[exp.Expression] = []
         for _ in range(subqueries):
             preds.append(self._subquery_predicate(rng, block))
+        anchors = {id(i): row for i in block.insts if (row := self._anchor(rng, i.table.name)) is not None}
         for _ in range(max(0, n - len(preds))):
-            preds.append(self._predicate(rng, block))
+            preds.append(self._predicate(rng, block, anchors=anchors))
         if not preds:
             return None
         if len(preds) >= 2 and self.spec.allow_or and rng.random() < 0.2:
@@ -430,7 +430,13 @@ class WalkGenerator:
             preds[j] = exp.Not(this=exp.Paren(this=preds[j]))
         return exp.and_(*preds) if len(preds) > 1 else preds[0]
 
-    def _predicate(self, rng: random.Random, block: Block, inst: Inst | None = None) -> exp.Expression:
+    def _predicate(
+        self,
+        rng: random.Random,
+        block: Block,
+        inst: Inst | None = None,
+        anchors: dict[int, dict[str, Any]] | None = None,
+    ) -> exp.Expression:
         options = [
             (i, c)
             for i in ([inst] if inst else block.insts)
@@ -448,7 +454,16 @@ class WalkGenerator:
             ops = [o for o in ops if o in ("like", "is_null")]  # nobody types a paragraph to match
         if not ops:
             raise Skip
-        op = rng.choice(ops)
+        op = rng.choices(ops, weights=[OPERATOR_WEIGHTS[o] for o in ops])[0]
+        row = anchors.get(id(i)) if anchors is not None else None
+        if row is not None and row.get(c) is not None and op in ("=", "<=", ">=", "in"):
+            # the values of one real row: several conditions on a table still match that row
+            anchored = _literal(row[c], column.logical_type)
+            if anchored is not None and op != "in":
+                cls = {"=": exp.EQ, "<=": exp.LTE, ">=": exp.GTE}[op]
+                return cls(this=col, expression=anchored)
+        else:
+            anchored = None
         if op == "is_null":
             return (
                 exp.Is(this=col, expression=exp.Null())
@@ -463,7 +478,10 @@ class WalkGenerator:
             return self._like(rng, col, [v for v in info.values if isinstance(v, str)])
         if op == "in":
             k = min(len(values), rng.choice((2, 3)))
-            return exp.In(this=col, expressions=rng.sample(values, k))
+            picked = rng.sample(values, k)
+            if anchored is not None and anchored not in picked:
+                picked[0] = anchored
+            return exp.In(this=col, expressions=picked)
         if op == "between":
             lo, hi = sorted(rng.sample(info.values, 2), key=_sort_key)
             return exp.Between(
@@ -472,6 +490,10 @@ class WalkGenerator:
         value = rng.choice(values)
         cls = {"=": exp.EQ, "<>": exp.NEQ, "<": exp.LT, ">": exp.GT, "<=": exp.LTE, ">=": exp.GTE}[op]
         return cls(this=col, expression=value)
+
+    def _anchor(self, rng: random.Random, table: str) -> dict[str, Any] | None:
+        rows = self.pool.rows.get(table)
+        return rng.choice(rows) if rows else None
 
     def _operators(self, lt: LogicalType, has_nulls: bool, n_values: int) -> list[str]:
         allowed = set(self.spec.operators)
@@ -541,10 +563,16 @@ class WalkGenerator:
         own_col = fk.target_columns[0] if inst_is_parent else fk.source_columns[0]
         inner_inst = Inst(other, "S1", self.roles[other.name])
         inner_block = Block([inner_inst], qualify=False)
-        inner_pred = self._predicate(rng, inner_block) if rng.random() < 0.8 else None
+        inner_pred = self._predicate(rng, inner_block) if rng.random() < 0.5 else None
         block.used.update(inner_block.used | {(other.name, other_col)})
         if kind in ("in", "not_in"):
             nullable = other.column(other_col).nullable and other_col not in other.primary_key
+            if (
+                nullable
+                and not self.pool.get(other.name, other_col).null_fraction
+                and self.pool.values(other.name, other_col)
+            ):
+                nullable = False  # declared nullable, but the data holds no NULL there
             if kind == "not_in" and nullable:
                 raise Skip
             inner = exp.select(exp.column(other_col, quoted=True)).from_(_table_named(other.name))
@@ -610,7 +638,9 @@ class WalkGenerator:
         desc = rng.random() < 0.6
         ordered = [exp.Ordered(this=keys[0], desc=desc, nulls_first=not desc)]
         limit = t.limit > 0
-        if limit or t.order_by > 1:
+        # top-k by one key, as people ask it; the validator rejects it if rows tie at the cut
+        bare_top = limit and t.order_by == 1 and not query.args.get("distinct") and rng.random() < 0.6
+        if (limit and not bare_top) or t.order_by > 1:
             # Tiebreakers: the other plain select items, so LIMIT picks the same rows everywhere.
             for item in query.expressions:
                 plain = item.this if isinstance(item, exp.Alias) else item
@@ -621,12 +651,22 @@ class WalkGenerator:
                 ordered.append(exp.Ordered(this=plain.copy(), desc=False, nulls_first=True))
         sorted_by = [o.this for o in ordered]
         total = all(x in sorted_by for x in (group_cols or items))  # grouped rows are unique per group
-        if limit and not total:
+        if limit and not total and not bare_top:
             raise Skip  # engines may keep different rows
         query = query.order_by(*ordered)
         if limit:
             query = query.limit(rng.choice(TOP_K))
-        return query, total
+            if (
+                bare_top
+                and aggs
+                and group_cols
+                and keys[0] in items
+                and len(items) > 1
+                and rng.random() < 0.5
+            ):
+                # "which category has the most products": the count orders, it is not shown
+                query.set("expressions", [e for e in query.expressions if e != keys[0]])
+        return query, total or bare_top
 
     # -- special shapes ----------------------------------------------------------------------
     def _set_operation(
@@ -769,6 +809,26 @@ def _num(value: float) -> exp.Expression:
     if isinstance(value, float) and not value.is_integer():
         return exp.Literal.number(repr(round(value, 6)))
     return exp.Literal.number(str(int(value)))
+
+
+OPERATOR_WEIGHTS = {
+    "=": 6.0,
+    "<>": 1.0,
+    "<": 1.5,
+    ">": 2.0,
+    "<=": 0.5,
+    ">=": 0.7,
+    "like": 1.2,
+    "in": 1.0,
+    "between": 1.0,
+    "is_null": 0.5,
+}
+
+
+def _small(rng: random.Random, r: IntRange, decay: float = 0.55) -> int:
+    """A count inside the range, small ones likelier (people ask simple questions most)."""
+    values = list(range(r.min, r.max + 1))
+    return rng.choices(values, weights=[decay**k for k in range(len(values))])[0]
 
 
 def _long_text(values: list[Any]) -> bool:

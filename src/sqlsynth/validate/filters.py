@@ -11,6 +11,7 @@ does not depend on the number of workers.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from sqlglot import exp
 
 from sqlsynth.dataset import Record
 from sqlsynth.engines.base import Engine, Result
-from sqlsynth.engines.compare import CompareRules, compare_results
+from sqlsynth.engines.compare import CompareRules, compare_results, normalize_row
 from sqlsynth.generate.measure import atoms
 from sqlsynth.render import parses_back, render
 
@@ -121,6 +122,43 @@ def engines_agree(cand: Candidate, checks: Checks) -> str | None:
     return None
 
 
+def top_rows_variant(expr: exp.Expression) -> exp.Select | None:
+    """For `... ORDER BY keys LIMIT k`: the same query selecting its items and the keys, with
+    LIMIT k + 1, so that ties at the cut can be seen (None for other queries)."""
+    limit = expr.args.get("limit")
+    order = expr.args.get("order")
+    if not isinstance(expr, exp.Select) or limit is None or order is None or expr.args.get("distinct"):
+        return None
+    try:
+        k = int(limit.expression.this)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    variant = expr.copy()
+    keys = [exp.alias_(o.this.copy(), f"__key{i}", quoted=True) for i, o in enumerate(order.expressions)]
+    variant.set("expressions", [*variant.expressions, *keys])
+    variant.set("limit", exp.Limit(expression=exp.Literal.number(k + 1)))
+    return variant
+
+
+def unambiguous_order(cand: Candidate, checks: Checks) -> str | None:
+    """ORDER BY ... LIMIT k without a tiebreaker is kept only when no two of its first k + 1 rows
+    tie on the keys while differing in what is shown: then every engine returns the same rows
+    in the same order ("the 3 most expensive products" with no tie at the third)."""
+    variant = top_rows_variant(cand.expr)
+    if variant is None:
+        return None
+    engine = checks.engines[0]
+    res = engine.execute(render(variant, engine.dialect), checks.config.timeout_s, checks.config.max_rows)
+    if not res.ok:
+        return f"error:{engine.name}"
+    nkeys = len(variant.expressions) - len(cand.expr.expressions)
+    rows = [normalize_row(r) for r in res.rows]
+    for a, b in itertools.pairwise(rows):
+        if a[-nkeys:] == b[-nkeys:] and a[:-nkeys] != b[:-nkeys]:
+            return "tie"
+    return None
+
+
 def _reference(cand: Candidate) -> Result:
     return next(iter(cand.results.values()))
 
@@ -193,7 +231,15 @@ def discriminative(cand: Candidate, checks: Checks) -> str | None:
     return None
 
 
-STATELESS: tuple[Filter, ...] = (parse_back, executes, engines_agree, non_empty, non_trivial, discriminative)
+STATELESS: tuple[Filter, ...] = (
+    parse_back,
+    executes,
+    unambiguous_order,
+    engines_agree,
+    non_empty,
+    non_trivial,
+    discriminative,
+)
 
 
 # -- stateful filters (run in index order) ----------------------------------------------------
