@@ -48,11 +48,13 @@ def populate_demo(data: Path, *, seed: int, rows: int = DEMO_ROWS, progress: boo
 
 
 def dedup_questions(records: list[Record], threshold: float = DEDUP_THRESHOLD) -> list[Record]:
-    """Records whose question is not a near duplicate (cosine >= threshold) of an earlier one."""
+    """Records whose question is not a near duplicate (cosine >= threshold) of an earlier one
+    of the same database and SQL template."""
     from sqlsynth.dedup import dedup_texts
 
     with_q = [r for r in records if r.question]
-    kept = dedup_texts([r.question for r in with_q], threshold=threshold).kept
+    groups = [(r.db_id, r.template) for r in with_q]
+    kept = dedup_texts([r.question for r in with_q], threshold=threshold, groups=groups).kept
     keep_ids = {with_q[i].id for i in kept}
     return [r for r in records if not r.question or r.id in keep_ids]
 
