@@ -101,6 +101,14 @@ def generate(
     ),
     template_cap: int | None = typer.Option(None, "--template-cap", help="Records per query template."),
     questions: str = typer.Option("rule", "--questions", help="rule (the realiser) or none."),
+    strategy: str = typer.Option(
+        "walk", "--strategy", help="walk (FK-graph walk) or llm (ASASQL, question first)."
+    ),
+    llm_config: Path | None = typer.Option(None, "--llm-config", help="LLM config JSON (--strategy llm)."),
+    samples: Path | None = typer.Option(
+        None, "--samples", help="ASASQL data_sample.json: few-shot examples."
+    ),
+    candidates: int = typer.Option(3, "--candidates", help="SQL candidates per question (--strategy llm)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start afresh instead of resuming."),
 ) -> None:
     """Generate validated SQL queries (with questions) for a schema and database; re-running resumes."""
@@ -111,6 +119,13 @@ def generate(
     from sqlsynth.validate.filters import ValidateConfig
 
     schema = demo_schema() if source == "demo" else load_schema(source, db_id=db_id, dialect=read_dialect)
+    if strategy == "llm":
+        _question_first(
+            schema, db[0], out, n=n, seed=seed, llm_config=llm_config, samples=samples, k=candidates
+        )
+        return
+    if strategy != "walk":
+        raise SqlsynthError(f"unknown strategy {strategy!r}; choose walk or llm")
     urls = list(db)
     wanted = _split(engines)
     if wanted:
@@ -164,6 +179,51 @@ def generate(
         raise SqlsynthError(_first_error(err)) from None
     result = run_generate(config, schema, out, overwrite=overwrite)
     print_summary(result.manifest)
+
+
+def _question_first(
+    schema: Any,
+    url: str,
+    out: Path,
+    *,
+    n: int,
+    seed: int,
+    llm_config: Path | None,
+    samples: Path | None,
+    k: int,
+) -> None:
+    """ASASQL stage 1: questions from the LLM, K SQL candidates each, checked on the database."""
+    import math
+
+    from sqlsynth.engines import open_engine
+    from sqlsynth.generate.asasql import (
+        QuestionFirst,
+        QuestionFirstConfig,
+        load_samples,
+        write_question_first,
+    )
+    from sqlsynth.llm import LLMConfig, create_llm
+
+    if llm_config is None:
+        raise SqlsynthError("--strategy llm needs --llm-config FILE (model, base_url, api_key_env...)")
+    llm = create_llm(LLMConfig.load(llm_config))
+    examples = load_samples(samples) if samples else []
+    tables = max(1, sum(1 for t in schema.tables if any(c.include for c in t.columns)))
+    engine = open_engine(url)
+    try:
+        config = QuestionFirstConfig(
+            questions_per_table=max(1, math.ceil(n / tables)), candidates=k, dialect=engine.dialect, seed=seed
+        )
+        result = QuestionFirst(schema, llm, engine, config, examples).run()
+    finally:
+        engine.close()
+    manifest = write_question_first(result, schema, out, config)
+    rejected = ", ".join(f"{r} {c}" for r, c in sorted(manifest["rejected"].items(), key=lambda kv: -kv[1]))
+    console.print(
+        f"{manifest['questions']} questions accepted ({result.counts.get('questions_duplicate', 0)} near "
+        f"duplicates dropped); {manifest['candidates']} SQL candidates, {manifest['records']} valid records "
+        f"for {manifest['questions_with_a_valid_candidate']} questions; rejected: {rejected or 'none'}"
+    )
 
 
 def print_summary(manifest: dict[str, Any]) -> None:

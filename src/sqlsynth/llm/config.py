@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -91,6 +92,21 @@ class LLMConfig(SamplingParams):
 
     def sampling(self) -> SamplingParams:
         return SamplingParams(**{k: getattr(self, k) for k in SamplingParams.model_fields})
+
+    @classmethod
+    def load(cls, path: str | Path) -> LLMConfig:
+        """From a JSON file; errors name the file and every problem."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as err:
+            raise LLMConfigError(f"cannot read the LLM config ({err})", where=str(path)) from None
+        if not isinstance(data, dict):
+            raise LLMConfigError("expected a JSON object", where=str(path))
+        try:
+            return cls.model_validate(data)
+        except ValidationError as err:
+            raise LLMConfigError(explain(err), where=str(path)) from None
 
     @classmethod
     def parse(cls, data: dict[str, Any]) -> LLMConfig:
