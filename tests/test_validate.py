@@ -97,6 +97,8 @@ CASES = [
     ("SELECT name FROM items ORDER BY kind LIMIT 2", {}, ("unambiguous_order", "tie")),  # pen and cap tie
     ("SELECT name FROM items ORDER BY kind, name LIMIT 2", {}, None),
     ("SELECT kind FROM items WHERE kind = 'a' ORDER BY kind LIMIT 1", {}, None),  # ties, same shown row
+    ("SELECT kind, COUNT(*) AS n FROM items GROUP BY kind ORDER BY n DESC LIMIT 1", {}, None),  # alias key
+    ("SELECT name, price FROM items", {"max_rows": 4}, ("executes", "too-many-rows")),
 ]
 
 
@@ -149,6 +151,10 @@ def test_top_rows_variant_selects_the_keys_and_one_more_row():
     assert variant.sql() == 'SELECT a, b AS "__key0", a AS "__key1" FROM t ORDER BY b DESC, a LIMIT 4'
     assert top_rows_variant(sqlglot.parse_one("SELECT DISTINCT a FROM t ORDER BY a LIMIT 3")) is None
     assert top_rows_variant(sqlglot.parse_one("SELECT a FROM t ORDER BY a")) is None
+    aliased = top_rows_variant(
+        sqlglot.parse_one("SELECT a, COUNT(*) AS n FROM t GROUP BY a ORDER BY n LIMIT 1")
+    )
+    assert 'COUNT(*) AS "__key0"' in aliased.sql()  # PostgreSQL cannot select an output alias again
 
 
 @pytest.mark.parametrize(

@@ -103,6 +103,8 @@ def executes(cand: Candidate, checks: Checks) -> str | None:
             return f"timeout:{engine.name}"
         if not res.ok:
             return f"error:{engine.name}"
+        if len(res.rows) >= checks.config.max_rows:
+            return "too-many-rows"  # engines may cut a long result at different rows: not comparable
     return None
 
 
@@ -134,7 +136,15 @@ def top_rows_variant(expr: exp.Expression) -> exp.Select | None:
     except (AttributeError, TypeError, ValueError):
         return None
     variant = expr.copy()
-    keys = [exp.alias_(o.this.copy(), f"__key{i}", quoted=True) for i, o in enumerate(order.expressions)]
+    # ORDER BY may name a select alias, which cannot be selected again: use what it names
+    named = {i.alias: i.this for i in expr.expressions if isinstance(i, exp.Alias)}
+
+    def key(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table and node.name in named:
+            return named[node.name].copy()
+        return node.copy()
+
+    keys = [exp.alias_(key(o.this), f"__key{i}", quoted=True) for i, o in enumerate(order.expressions)]
     variant.set("expressions", [*variant.expressions, *keys])
     variant.set("limit", exp.Limit(expression=exp.Literal.number(k + 1)))
     return variant
