@@ -13,7 +13,7 @@ from rich.logging import RichHandler
 
 from sqlsynth.errors import SqlsynthError
 
-console = Console()
+console = Console(soft_wrap=True)  # long paths stay whole, so they can be copied
 err_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
