@@ -184,3 +184,26 @@ def test_export_of_a_folder_that_is_not_a_run_names_the_missing_file(tmp_path):
     )
     assert result.exit_code == 2
     assert "records.jsonl" in result.output
+
+
+def test_template_strategy_portable_and_transpile_checked(dbs, tmp_path):
+    base = ["generate", dbs["schema"], "--db", dbs["sqlite"], "--db", dbs["duckdb"], "--strategy", "template"]
+    result = runner.invoke(app, [*base, "-n", "12", "-o", str(tmp_path / "t")])
+    assert result.exit_code == 0, result.output
+    records = list(read_records(tmp_path / "t" / "records.jsonl"))
+    assert len(records) == 12 and {r.strategy for r in records} == {"template"}
+    for r in records:
+        executed = {d for d, how in r.checked.items() if how == "executed"}
+        assert executed and executed <= {"sqlite", "duckdb"}
+        assert all(r.execution[e].ok and r.execution[e].rows for e in r.execution)
+    result = runner.invoke(
+        app, [*base, "--template-dialect", "bigquery", "-n", "12", "-o", str(tmp_path / "bq")]
+    )
+    assert result.exit_code == 0, result.output
+    records = list(read_records(tmp_path / "bq" / "records.jsonl"))
+    specific = [r for r in records if r.features]
+    assert all(r.dialect == "bigquery" and f.startswith("bigquery:") for r in specific for f in r.features)
+    assert specific, "no BigQuery-specific record"
+    for r in specific:
+        assert r.checked["bigquery"] == "transpile-checked" and r.checked["duckdb"] == "executed"
+        assert set(r.execution) == {"duckdb"}

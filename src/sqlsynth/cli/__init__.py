@@ -22,6 +22,9 @@ app = typer.Typer(
 )
 app.add_typer(schema_app, name="schema")
 app.command("demo-model")(demo_model)
+from sqlsynth.cli.templates import app as templates_app  # noqa: E402
+
+app.add_typer(templates_app, name="templates")
 from sqlsynth.cli.questions import questions as questions_cmd  # noqa: E402
 
 app.command("questions")(questions_cmd)

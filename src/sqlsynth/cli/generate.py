@@ -102,7 +102,13 @@ def generate(
     template_cap: int | None = typer.Option(None, "--template-cap", help="Records per query template."),
     questions: str = typer.Option("rule", "--questions", help="rule (the realiser) or none."),
     strategy: str = typer.Option(
-        "walk", "--strategy", help="walk (FK-graph walk) or llm (ASASQL, question first)."
+        "walk", "--strategy", help="walk (FK-graph walk), template (SQL-GEN) or llm (ASASQL, question first)."
+    ),
+    templates: str = typer.Option(
+        "default", "--templates", help="Template library JSON (--strategy template)."
+    ),
+    template_dialect: str | None = typer.Option(
+        None, "--template-dialect", help="Dialect whose functions templates are expanded with."
     ),
     llm_config: Path | None = typer.Option(None, "--llm-config", help="LLM config JSON (--strategy llm)."),
     samples: Path | None = typer.Option(
@@ -124,8 +130,8 @@ def generate(
             schema, db[0], out, n=n, seed=seed, llm_config=llm_config, samples=samples, k=candidates
         )
         return
-    if strategy != "walk":
-        raise SqlsynthError(f"unknown strategy {strategy!r}; choose walk or llm")
+    if strategy not in ("walk", "template"):
+        raise SqlsynthError(f"unknown strategy {strategy!r}; choose walk, template or llm")
     urls = list(db)
     wanted = _split(engines)
     if wanted:
@@ -173,6 +179,9 @@ def generate(
                 template_cap=template_cap,
             ),
             questions=questions,
+            strategy=strategy,
+            templates=templates,
+            template_dialect=template_dialect,
             source=source,
         )
     except ValidationError as err:

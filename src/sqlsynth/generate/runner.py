@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlsynth import __version__
 from sqlsynth.dataset import ExecutionResult, Provenance, Record, RecordWriter, read_records, record_id
 from sqlsynth.errors import SqlsynthError
+from sqlsynth.generate.fill import TemplateQuery, plan_execution
 from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.generate.values import ValuePool
 from sqlsynth.generate.walk import GeneratedQuery, WalkGenerator
@@ -68,6 +69,11 @@ class GenerateConfig(BaseModel):
     spec: ComplexitySpec = Field(default_factory=ComplexitySpec)
     validate_: ValidateConfig = Field(default_factory=ValidateConfig, alias="validate")
     questions: Literal["rule", "none"] = "rule"
+    strategy: Literal["walk", "template"] = "walk"
+    templates: str = Field("default", description="Template library JSON, or 'default' (built in).")
+    template_dialect: str | None = Field(
+        None, description="Dialect of template expansions (default: the first engine's)."
+    )
     source: str = ""
 
     @field_validator("dialects")
@@ -113,7 +119,7 @@ class Worker:
         self.config = config
         self.schema = schema
         self.engines = [open_engine(url) for url in config.dbs]
-        self.generator = WalkGenerator(schema, pool, config.spec, seed=config.seed)
+        self.generator = _generator(config, schema, pool, self.engines[0].dialect)
         self.checks = Checks(
             engines=self.engines,
             config=config.validate_,
@@ -132,26 +138,46 @@ class Worker:
         if query is None:
             out.rejected = ("generate", "no-query")
             return out
+        checks, mode = self.checks, "executed"
+        if isinstance(query, TemplateQuery):  # dialect-specific SQL runs where its dialect runs
+            plan = plan_execution(query, self.engines, self.dialects)
+            if plan.mode == "not-run":
+                out.rejected = ("executes", "not-run")
+                return out
+            checks, mode, sql_by_dialect = (
+                replace(self.checks, engines=plan.engines),
+                plan.mode,
+                plan.sql_by_dialect,
+            )
+        else:
+            sql_by_dialect = {d: render(query.expr, d) for d in self.dialects}
         cand = Candidate(
             expr=query.expr,
             order_matters=query.order_matters,
             tables=query.tables,
-            sql_by_dialect={d: render(query.expr, d) for d in self.dialects},
+            sql_by_dialect=sql_by_dialect,
         )
         for f in STATELESS:
             t0 = time.perf_counter()
-            reason = f(cand, self.checks)
+            reason = f(cand, checks)
             out.filter_s[f.__name__] = time.perf_counter() - t0
             if reason is not None:
                 out.rejected = (f.__name__, reason)
                 out.disagreement = cand.disagreement
                 return out
-        out.record = self._record(index, query, cand)
+        ran = {e.dialect for e in checks.engines}
+        unrun = "transpile-checked" if mode == "transpile-checked" else "parsed"
+        checked = {d: "executed" if d in ran else unrun for d in cand.sql_by_dialect}
+        out.record = self._record(index, query, cand, checked)
         return out
 
-    def _record(self, index: int, query: GeneratedQuery, cand: Candidate) -> Record:
+    def _record(self, index: int, query: GeneratedQuery, cand: Candidate, checked: dict[str, str]) -> Record:
+        """`checked` says per dialect how far its rendering was tested (executed, transpile-checked
+        through DuckDB, or parsed back only)."""
         canonical = canonical_sql(query.expr)
-        executed = {e.dialect for e in self.engines}
+        dialect, extra = self.primary, {}
+        if isinstance(query, TemplateQuery):
+            dialect, extra = query.dialect, {"template_id": query.template_id, "features": query.features}
         ref = next(iter(cand.results.values()))
         question = ""
         if self.config.questions == "rule":
@@ -162,31 +188,46 @@ class Worker:
             id=record_id(self.config.db_id, canonical),
             db_id=self.config.db_id,
             question=question,
-            sql=cand.sql_by_dialect[self.primary],
-            dialect=self.primary,
-            sql_by_dialect={d: cand.sql_by_dialect[d] for d in self.dialects},
+            sql=cand.sql_by_dialect[dialect],
+            dialect=dialect,
+            sql_by_dialect=dict(cand.sql_by_dialect),
             tables=query.tables,
             columns=query.columns,
             complexity=query.complexity,
             hardness=query.hardness,
             strategy=query.strategy,
-            template=template_of(query.expr),
+            template=template_of(query.expr, dialect),
             execution={
                 name: ExecutionResult(ok=r.ok, rows=len(r.rows), ms=round(r.elapsed_ms, 3), error=r.error)
                 for name, r in cand.results.items()
             },
-            provenance=Provenance(seed=self.config.seed, shard=index, version=__version__, source="walk"),
+            provenance=Provenance(
+                seed=self.config.seed, shard=index, version=__version__, source=self.config.strategy
+            ),
             index=index,
             canonical_sql=canonical,
             order_matters=query.order_matters,
-            checked={d: "executed" if d in executed else "parsed" for d in self.dialects},
+            checked=checked,
             result_columns=list(ref.columns),
             result_preview=[[_json_value(v) for v in row] for row in ref.rows[:PREVIEW_ROWS]],
+            **extra,
         )
 
     def close(self) -> None:
         for e in self.engines:
             e.close()
+
+
+def _generator(config: GenerateConfig, schema: Schema, pool: ValuePool, engine_dialect: str) -> Any:
+    """The query generator the config names (both have `generate(index)`)."""
+    if config.strategy == "walk":
+        return WalkGenerator(schema, pool, config.spec, seed=config.seed)
+    from sqlsynth.generate.fill import TemplateGenerator
+    from sqlsynth.generate.templates import TemplateLibrary, default_library
+
+    library = default_library() if config.templates == "default" else TemplateLibrary.load(config.templates)
+    dialect = config.template_dialect or engine_dialect
+    return TemplateGenerator(schema, pool, library, dialect=dialect, seed=config.seed)
 
 
 def _json_value(v: Any) -> Any:
