@@ -207,3 +207,25 @@ def test_template_strategy_portable_and_transpile_checked(dbs, tmp_path):
     for r in specific:
         assert r.checked["bigquery"] == "transpile-checked" and r.checked["duckdb"] == "executed"
         assert set(r.execution) == {"duckdb"}
+
+
+def test_questions_llm_writes_questions_with_the_llm(dbs, tmp_path):
+    import torch
+
+    from sqlsynth.testing.fake_openai import FakeOpenAI
+
+    torch.set_num_threads(1)
+    answers = ["What are the names of the groups?", "Which groups have a name?", "List the group names."]
+    with FakeOpenAI(lambda body: answers[: body.get("n", 1)]) as server:
+        cfg = tmp_path / "llm.json"
+        cfg.write_text(json.dumps({"model": "fake", "base_url": server.base_url, "max_retries": 0}))
+        args = ["generate", dbs["schema"], "--db", dbs["sqlite"], "-n", "4", "-o", str(tmp_path / "q")]
+        result = runner.invoke(app, [*args, "--questions", "llm", "--llm-config", str(cfg)])
+        served = len(server.bodies)
+    assert result.exit_code == 0, result.output
+    records = list(read_records(tmp_path / "q" / "records.jsonl"))
+    assert served >= 1 and len(records) == 4
+    assert {r.question_source for r in records} == {"llm"}
+    assert all(r.question in answers for r in records)
+    missing = runner.invoke(app, [*args[:-2], "-o", str(tmp_path / "r"), "--questions", "llm"])
+    assert missing.exit_code == 2 and "--llm-config" in missing.output

@@ -100,7 +100,9 @@ def generate(
         False, "--no-discriminative", help="Skip the idle-predicate check."
     ),
     template_cap: int | None = typer.Option(None, "--template-cap", help="Records per query template."),
-    questions: str = typer.Option("rule", "--questions", help="rule (the realiser) or none."),
+    questions: str = typer.Option(
+        "rule", "--questions", help="rule (the realiser), llm (needs --llm-config) or none."
+    ),
     strategy: str = typer.Option(
         "walk", "--strategy", help="walk (FK-graph walk), template (SQL-GEN) or llm (ASASQL, question first)."
     ),
@@ -118,17 +120,21 @@ def generate(
     overwrite: bool = typer.Option(False, "--overwrite", help="Start afresh instead of resuming."),
 ) -> None:
     """Generate validated SQL queries (with questions) for a schema and database; re-running resumes."""
+    from sqlsynth.cli.questions import llm_from_options
     from sqlsynth.engines.url import parse_url
     from sqlsynth.generate.runner import GenerateConfig, run_generate
     from sqlsynth.schema.demo import demo_schema
     from sqlsynth.schema.loaders import load_schema
     from sqlsynth.validate.filters import ValidateConfig
 
+    llm = llm_from_options(llm_config, None, None, None)  # a bad config fails before any work
+    if llm is None and "llm" in (strategy, questions):
+        raise SqlsynthError(
+            f"--{'strategy' if strategy == 'llm' else 'questions'} llm needs --llm-config FILE"
+        )
     schema = demo_schema() if source == "demo" else load_schema(source, db_id=db_id, dialect=read_dialect)
     if strategy == "llm":
-        _question_first(
-            schema, db[0], out, n=n, seed=seed, llm_config=llm_config, samples=samples, k=candidates
-        )
+        _question_first(schema, db[0], out, n=n, seed=seed, llm=llm, samples=samples, k=candidates)
         return
     if strategy not in ("walk", "template"):
         raise SqlsynthError(f"unknown strategy {strategy!r}; choose walk, template or llm")
@@ -178,7 +184,7 @@ def generate(
                 discriminative=not no_discriminative,
                 template_cap=template_cap,
             ),
-            questions=questions,
+            questions="rule" if questions == "llm" else questions,  # the realiser is the LLM's fallback
             strategy=strategy,
             templates=templates,
             template_dialect=template_dialect,
@@ -188,18 +194,16 @@ def generate(
         raise SqlsynthError(_first_error(err)) from None
     result = run_generate(config, schema, out, overwrite=overwrite)
     print_summary(result.manifest)
+    if questions == "llm":
+        from sqlsynth.nl.batch import rewrite_folder
+
+        summary = rewrite_folder(out, llm, seed=seed)
+        sources = ", ".join(f"{k} {v}" for k, v in summary.sources.items())
+        console.print(f"questions written by: {sources}")
 
 
 def _question_first(
-    schema: Any,
-    url: str,
-    out: Path,
-    *,
-    n: int,
-    seed: int,
-    llm_config: Path | None,
-    samples: Path | None,
-    k: int,
+    schema: Any, url: str, out: Path, *, n: int, seed: int, llm: Any, samples: Path | None, k: int
 ) -> None:
     """ASASQL stage 1: questions from the LLM, K SQL candidates each, checked on the database."""
     import math
@@ -211,11 +215,7 @@ def _question_first(
         load_samples,
         write_question_first,
     )
-    from sqlsynth.llm import LLMConfig, create_llm
 
-    if llm_config is None:
-        raise SqlsynthError("--strategy llm needs --llm-config FILE (model, base_url, api_key_env...)")
-    llm = create_llm(LLMConfig.load(llm_config))
     examples = load_samples(samples) if samples else []
     tables = max(1, sum(1 for t in schema.tables if any(c.include for c in t.columns)))
     engine = open_engine(url)

@@ -22,21 +22,10 @@ def llm_from_options(
         return None
     from sqlsynth.llm import LLMConfig, create_llm
 
-    data: dict[str, Any] = {}
-    if config_file is not None:
-        try:
-            data = json.loads(config_file.read_text(encoding="utf-8"))
-        except OSError as err:
-            raise SqlsynthError(
-                f"cannot read the LLM config ({err.strerror or err})", where=str(config_file)
-            ) from None
-        except json.JSONDecodeError as err:
-            raise SqlsynthError(f"the LLM config is not JSON ({err})", where=str(config_file)) from None
-        if not isinstance(data, dict):
-            raise SqlsynthError("the LLM config must be a JSON object", where=str(config_file))
     flags = {"base_url": base_url, "model": model, "api_key_env": api_key_env}
-    data.update({k: v for k, v in flags.items() if v is not None})
-    return create_llm(LLMConfig.parse(data))
+    if config_file is not None:
+        return create_llm(LLMConfig.load(config_file, **flags))
+    return create_llm(LLMConfig.parse({k: v for k, v in flags.items() if v is not None}))
 
 
 def _read_sql(sql_file: Path) -> str:

@@ -94,15 +94,21 @@ class LLMConfig(SamplingParams):
         return SamplingParams(**{k: getattr(self, k) for k in SamplingParams.model_fields})
 
     @classmethod
-    def load(cls, path: str | Path) -> LLMConfig:
-        """From a JSON file; errors name the file and every problem."""
+    def load(cls, path: str | Path, **overrides: Any) -> LLMConfig:
+        """From a JSON file, with `overrides` (not None) replacing its fields; errors name the
+        file and every problem."""
         path = Path(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as err:
-            raise LLMConfigError(f"cannot read the LLM config ({err})", where=str(path)) from None
+        except OSError as err:
+            raise LLMConfigError(
+                f"cannot read the LLM config ({err.strerror or err})", where=str(path)
+            ) from None
+        except json.JSONDecodeError as err:
+            raise LLMConfigError(f"the LLM config is not JSON ({err})", where=str(path)) from None
         if not isinstance(data, dict):
-            raise LLMConfigError("expected a JSON object", where=str(path))
+            raise LLMConfigError("the LLM config must be a JSON object", where=str(path))
+        data.update({k: v for k, v in overrides.items() if v is not None})
         try:
             return cls.model_validate(data)
         except ValidationError as err:
