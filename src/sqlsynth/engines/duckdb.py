@@ -3,8 +3,8 @@
 Read-only means `duckdb.connect(path, read_only=True)`, which refuses every change to the
 database, plus a statement-type allow-list: DuckDB's read-only mode still lets `COPY ... TO`,
 `EXPORT DATABASE`, `ATTACH`, `INSTALL`/`LOAD` and `SET` through, which write files or change the
-process. The timeout is a `threading.Timer` that calls `interrupt()`; the connection stays usable
-after an interrupt (checked, and reopened if it is not).
+process. The timeout is a watchdog thread (one per engine) that calls `interrupt()`; the
+connection stays usable after an interrupt (checked, and reopened if it is not).
 
 DuckDB shares one database instance per file within a process, and refuses a second connection to
 the same file with a different configuration (a read-write one while a read-only one is open, and
@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,11 @@ class DuckDBEngine:
         self.read_only = read_only
         self._lock = threading.Lock()
         self._conn: Any = self._connect()
+        self._watchdog = Watchdog(self._interrupt)
+
+    def _interrupt(self) -> None:
+        if self._conn is not None:
+            self._conn.interrupt()
 
     @property
     def display(self) -> str:
@@ -86,20 +92,8 @@ class DuckDBEngine:
                 refused = f"{kind} statements are refused by a read-only engine"
                 return Result(error=refused, elapsed_ms=_ms(start))
 
-            state = {"running": True, "fired": False}
-            guard = threading.Lock()
-
-            def interrupt() -> None:
-                with guard:
-                    if state["running"]:
-                        state["fired"] = True
-                        conn.interrupt()
-
-            timer = None
             if timeout_s is not None:
-                timer = threading.Timer(max(timeout_s, 0.0), interrupt)
-                timer.daemon = True
-                timer.start()
+                self._watchdog.arm(max(timeout_s, 0.0))
             try:
                 conn.execute(sql)
                 columns = [d[0] for d in conn.description] if conn.description else []
@@ -116,11 +110,8 @@ class DuckDBEngine:
                     text = "DuckDB needs the pytz package to return TIMESTAMP WITH TIME ZONE values"
                 result = Result(error=text)
             finally:
-                with guard:
-                    state["running"] = False
-                if timer is not None:
-                    timer.cancel()
-            if state["fired"] and not result.ok:
+                fired = self._watchdog.disarm()
+            if fired and not result.ok:
                 result = Result(error=timeout_message(timeout_s), timed_out=True)
                 self._check_alive()
             result.elapsed_ms = _ms(start)
@@ -139,6 +130,7 @@ class DuckDBEngine:
                 self._conn = None  # later calls answer "engine is closed"
 
     def close(self) -> None:
+        self._watchdog.close()
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
@@ -152,6 +144,54 @@ class DuckDBEngine:
 
     def __repr__(self) -> str:
         return f"DuckDBEngine({self.display!r}, read_only={self.read_only})"
+
+
+class Watchdog:
+    """One thread per engine that interrupts the running statement at its deadline (starting a
+    `threading.Timer` per statement costs about a millisecond, as much as a small query)."""
+
+    def __init__(self, interrupt: Callable[[], None]) -> None:
+        self._interrupt = interrupt
+        self._cond = threading.Condition()
+        self._deadline: float | None = None
+        self._fired = False
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    def arm(self, timeout_s: float) -> None:
+        """A statement starts now and may run `timeout_s` seconds."""
+        with self._cond:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="duckdb-timeout", daemon=True)
+                self._thread.start()
+            self._deadline = time.monotonic() + timeout_s
+            self._fired = False
+            self._cond.notify()
+
+    def disarm(self) -> bool:
+        """The statement ended; True if it was interrupted."""
+        with self._cond:
+            self._deadline = None
+            return self._fired
+
+    def _run(self) -> None:
+        with self._cond:
+            while not self._closed:
+                if self._deadline is None:
+                    self._cond.wait()
+                    continue
+                left = self._deadline - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                self._fired = True
+                self._deadline = None
+                self._interrupt()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
 
 
 def _ms(start: float) -> float:
