@@ -29,7 +29,7 @@ from sqlsynth.schema.model import ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
 
 TOP_K = (1, 3, 5, 10)
-HAVING_COUNTS = (1, 2, 3, 5)
+HAVING_COUNTS = (2, 2, 3, 5)  # 1 would keep every group: an idle HAVING
 
 
 class Skip(Exception):
@@ -111,7 +111,11 @@ class WalkGenerator:
         self.max_attempts = max_attempts
         self.roles = {t.name: column_roles(schema, t, pool) for t in schema.tables}
         self.usable = [
-            t for t in schema.tables if self.roles[t.name].filterable and pool.row_counts.get(t.name, 1)
+            t
+            for t in schema.tables
+            if self.roles[t.name].filterable
+            and pool.row_counts.get(t.name, 1)
+            and not t.name.lower().startswith("sqlite_")  # SQLite's own bookkeeping (Spider lists it)
         ]
         if not self.usable:
             raise ValueError(f"schema {schema.name!r} has no table with usable columns")
@@ -208,8 +212,9 @@ class WalkGenerator:
                         other = self.schema.table(fk.source_table)
                     else:
                         continue
-                    if sum(i.table.name == other.name for i in insts) >= 2:
-                        continue
+                    present = sum(i.table.name == other.name for i in insts)
+                    if present >= 2 or (present and fk.source_table != fk.target_table):
+                        continue  # the same table again: only through a self-reference
                     if any(j_fk is fk and (j_inst is inst) for j_inst, j_fk, _ in block.joins):
                         continue
                     if other.name not in {x.name for x in self.usable}:
@@ -423,7 +428,8 @@ class WalkGenerator:
             return None
         if len(preds) >= 2 and self.spec.allow_or and rng.random() < 0.2:
             i = rng.randrange(len(preds) - 1)
-            preds[i : i + 2] = [exp.Paren(this=exp.or_(preds[i], preds[i + 1]))]
+            if _columns(preds[i]) != _columns(preds[i + 1]):  # "a <> x OR a IN (x, y)" says nothing
+                preds[i : i + 2] = [exp.Paren(this=exp.or_(preds[i], preds[i + 1]))]
         if self.spec.allow_not and rng.random() < 0.05:
             j = rng.randrange(len(preds))
             preds[j] = exp.Not(this=exp.Paren(this=preds[j]))
@@ -828,6 +834,10 @@ def _small(rng: random.Random, r: IntRange, decay: float = 0.55) -> int:
     """A count inside the range, small ones likelier (people ask simple questions most)."""
     values = list(range(r.min, r.max + 1))
     return rng.choices(values, weights=[decay**k for k in range(len(values))])[0]
+
+
+def _columns(node: exp.Expression) -> set[str]:
+    return {c.sql() for c in node.find_all(exp.Column)}
 
 
 def _long_text(values: list[Any]) -> bool:
