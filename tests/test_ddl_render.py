@@ -199,6 +199,8 @@ def test_identifiers_are_quoted_per_dialect(dialect, needle):
         ("postgres", "string", False, "TEXT"),  # a loose data-model word
         ("postgres", "NUMBER(10)", False, "DECIMAL(10)"),
         ("duckdb", "varbinary(16)", False, "BLOB"),
+        ("duckdb", "NUMERIC", False, "DECIMAL(38, 10)"),  # bare DECIMAL is (18, 3) in DuckDB
+        ("duckdb", "DECIMAL(10,2)", False, "DECIMAL(10, 2)"),
         ("duckdb", "enum('a','b')", False, "ENUM('a', 'b')"),
         ("mysql", "varchar", False, "TEXT"),  # MySQL refuses VARCHAR without a length
         ("mysql", "BLOB", False, "LONGBLOB"),

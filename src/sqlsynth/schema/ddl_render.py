@@ -74,6 +74,8 @@ def column_type(col: Column, dialect: str, *, key: bool = False) -> exp.DataType
         # FLOAT is single precision to sqlglot (REAL on PostgreSQL) but double in most DDL; a
         # 4-byte column would round values that SQLite and DuckDB keep exactly
         dtype = exp.DataType.build("DOUBLE")
+    if dialect == "duckdb" and dtype.this == exp.DataType.Type.DECIMAL and not dtype.expressions:
+        dtype = exp.DataType.build("DECIMAL(38, 10)")  # DuckDB's bare DECIMAL is (18, 3): it rounds
     unbounded = dtype.this in _NEEDS_LENGTH and not dtype.expressions
     if unbounded and dialect == "tsql":
         dtype = exp.DataType(this=dtype.this, expressions=[exp.DataTypeParam(this=exp.var("MAX"))])
