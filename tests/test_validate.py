@@ -96,6 +96,9 @@ CASES = [
     ("SELECT name FROM items ORDER BY kind LIMIT 1", {}, None),  # NULL first, then one 'a' row
     ("SELECT name FROM items ORDER BY kind LIMIT 2", {}, ("unambiguous_order", "tie")),  # pen and cap tie
     ("SELECT name FROM items ORDER BY kind, name LIMIT 2", {}, None),
+    # kinds sorted: NULL, a, a, b; LIMIT 2 cuts inside the tie of the two 'a' rows
+    ("SELECT kind FROM items ORDER BY kind LIMIT 2", {}, None),  # the tied rows show the same value
+    ("SELECT name FROM items WHERE kind IS NOT NULL ORDER BY kind LIMIT 1", {}, ("unambiguous_order", "tie")),
     ("SELECT kind FROM items WHERE kind = 'a' ORDER BY kind LIMIT 1", {}, None),  # ties, same shown row
     ("SELECT kind, COUNT(*) AS n FROM items GROUP BY kind ORDER BY n DESC LIMIT 1", {}, None),  # alias key
     ("SELECT name, price FROM items", {"max_rows": 4}, ("executes", "too-many-rows")),
@@ -147,11 +150,11 @@ def test_order_is_compared_only_when_the_query_fixes_it(engines):
 
 
 def test_top_rows_variant_selects_the_keys_and_one_more_row():
-    variant = top_rows_variant(sqlglot.parse_one("SELECT a FROM t ORDER BY b DESC, a LIMIT 3"))
-    assert variant.sql() == 'SELECT a, b AS "__key0", a AS "__key1" FROM t ORDER BY b DESC, a LIMIT 4'
+    variant, k = top_rows_variant(sqlglot.parse_one("SELECT a FROM t ORDER BY b DESC, a LIMIT 3"))
+    assert (variant.sql(), k) == ('SELECT a, b AS "__key0", a AS "__key1" FROM t ORDER BY b DESC, a', 3)
     assert top_rows_variant(sqlglot.parse_one("SELECT DISTINCT a FROM t ORDER BY a LIMIT 3")) is None
     assert top_rows_variant(sqlglot.parse_one("SELECT a FROM t ORDER BY a")) is None
-    aliased = top_rows_variant(
+    aliased, _ = top_rows_variant(
         sqlglot.parse_one("SELECT a, COUNT(*) AS n FROM t GROUP BY a ORDER BY n LIMIT 1")
     )
     assert 'COUNT(*) AS "__key0"' in aliased.sql()  # PostgreSQL cannot select an output alias again

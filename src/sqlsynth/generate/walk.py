@@ -164,6 +164,12 @@ class WalkGenerator:
             case=_small(rng, s.case),
             functions=_small(rng, s.functions),
         )
+        # CTEs and windows are rare in what people ask; "which X has the most Y" is common
+        for rare in ("cte", "window"):
+            if getattr(t, rare) and getattr(s, rare).min == 0 and rng.random() < 0.6:
+                setattr(t, rare, 0)
+        if t.group_by and t.aggregates and s.order_by.max and s.limit.max and rng.random() < 0.4:
+            t.order_by, t.limit = max(t.order_by, 1), 1
         # One special construct per query keeps questions readable.
         specials = [k for k in ("subqueries", "set_ops", "cte", "window") if getattr(t, k)]
         if len(specials) > 1:
@@ -272,6 +278,8 @@ class WalkGenerator:
         if grouped:
             group_cols = self._group_columns(rng, block, t)
             aggs = [self._aggregate(rng, block) for _ in range(t.aggregates)]
+            if any(c in group_cols for a in aggs for c in a.find_all(exp.Column)):
+                raise Skip  # COUNT(DISTINCT g) ... GROUP BY g is always 1
             items.extend([*aggs, *group_cols] if rng.random() < 0.3 else [*group_cols, *aggs])
         elif t.aggregates:
             aggs = [self._aggregate(rng, block) for _ in range(t.aggregates)]

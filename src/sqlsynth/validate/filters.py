@@ -11,7 +11,6 @@ does not depend on the number of workers.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,9 +123,12 @@ def engines_agree(cand: Candidate, checks: Checks) -> str | None:
     return None
 
 
-def top_rows_variant(expr: exp.Expression) -> exp.Select | None:
-    """For `... ORDER BY keys LIMIT k`: the same query selecting its items and the keys, with
-    LIMIT k + 1, so that ties at the cut can be seen (None for other queries)."""
+TIE_SCAN_ROWS = 1000  # rows read past the cut to see how far a tie reaches
+
+
+def top_rows_variant(expr: exp.Expression) -> tuple[exp.Select, int] | None:
+    """For `... ORDER BY keys LIMIT k`: the same query selecting its items and the keys, without
+    the LIMIT, so that ties at the cut can be seen; and k (None for other queries)."""
     limit = expr.args.get("limit")
     order = expr.args.get("order")
     if not isinstance(expr, exp.Select) or limit is None or order is None or expr.args.get("distinct"):
@@ -146,27 +148,44 @@ def top_rows_variant(expr: exp.Expression) -> exp.Select | None:
 
     keys = [exp.alias_(key(o.this), f"__key{i}", quoted=True) for i, o in enumerate(order.expressions)]
     variant.set("expressions", [*variant.expressions, *keys])
-    variant.set("limit", exp.Limit(expression=exp.Literal.number(k + 1)))
-    return variant
+    variant.set("limit", None)
+    return variant, k
 
 
 def unambiguous_order(cand: Candidate, checks: Checks) -> str | None:
-    """ORDER BY ... LIMIT k without a tiebreaker is kept only when no two of its first k + 1 rows
-    tie on the keys while differing in what is shown: then every engine returns the same rows
-    in the same order ("the 3 most expensive products" with no tie at the third)."""
-    variant = top_rows_variant(cand.expr)
-    if variant is None:
+    """ORDER BY ... LIMIT k is kept only when the rows that tie on the keys with any of the first
+    k rows all show the same values: then every engine returns the same rows in the same order
+    ("the 3 most expensive products" with no tie at the third)."""
+    found = top_rows_variant(cand.expr)
+    if found is None:
         return None
+    variant, k = found
     engine = checks.engines[0]
-    res = engine.execute(render(variant, engine.dialect), checks.config.timeout_s, checks.config.max_rows)
+    scan = min(k + TIE_SCAN_ROWS, checks.config.max_rows)
+    res = engine.execute(render(variant, engine.dialect), checks.config.timeout_s, scan)
     if not res.ok:
         return f"error:{engine.name}"
     nkeys = len(variant.expressions) - len(cand.expr.expressions)
     rows = [normalize_row(r) for r in res.rows]
-    for a, b in itertools.pairwise(rows):
-        if a[-nkeys:] == b[-nkeys:] and a[:-nkeys] != b[:-nkeys]:
+    for start, group in _runs(rows, nkeys):
+        if start >= k:
+            break
+        if len({r[:-nkeys] for r in group}) > 1:
             return "tie"
+        if start + len(group) == len(rows) == scan:
+            return "tie"  # the tie runs past what was read: cannot tell
     return None
+
+
+def _runs(rows: list[tuple[Any, ...]], nkeys: int) -> list[tuple[int, list[tuple[Any, ...]]]]:
+    """(first index, rows) of each run of consecutive rows with equal keys (the last nkeys)."""
+    out: list[tuple[int, list[tuple[Any, ...]]]] = []
+    for i, row in enumerate(rows):
+        if out and out[-1][1][-1][-nkeys:] == row[-nkeys:]:
+            out[-1][1].append(row)
+        else:
+            out.append((i, [row]))
+    return out
 
 
 def _reference(cand: Candidate) -> Result:

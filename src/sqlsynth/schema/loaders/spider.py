@@ -104,12 +104,11 @@ def _build(entry: dict[str, Any]) -> Schema:
         grouped[(cols_orig[src][0], cols_orig[dst][0])].append((src, dst))
     fks: list[ForeignKey] = []
     for (s_t, d_t), pairs in grouped.items():
-        target_pk = set(tables[d_t].primary_key)
         dst_names = {cols_orig[d][1] for _, d in pairs}
-        if len(pairs) > 1 and len(target_pk) > 1 and dst_names == target_pk:
-            groups = [pairs]
-        else:
-            groups = [[p] for p in pairs]
+        # several pairs between two tables, each to a different target column, are one composite
+        # key (tables.json often lists only the first column of a composite primary key, so the
+        # target's key cannot tell); pairs that share a target column are separate keys
+        groups = [pairs] if len(pairs) > 1 and len(dst_names) == len(pairs) else [[p] for p in pairs]
         for group in groups:
             fks.append(
                 ForeignKey(
