@@ -7,6 +7,11 @@ if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb 
   need+=(postgresql)
 fi
 
+# headless Chromium opens the demo's HTML report in a test (console errors fail it)
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  need+=(chromium)
+fi
+
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

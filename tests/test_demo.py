@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -118,3 +121,24 @@ def test_bar_chart_scales_to_the_largest_value():
     widths = [float(w) for w in re.findall(r'<rect [^>]*width="([0-9.]+)"', svg)]
     assert widths[0] == pytest.approx(2 * widths[1])
     assert widths[2] == 0
+
+
+def _chromium_console(page: Path) -> tuple[str, list[str]]:
+    """The DOM headless Chromium built from `page`, and the console messages it logged."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        pytest.skip("chromium is not installed (make test installs it)")
+    args = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"]
+    proc = subprocess.run([*args, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout, [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
+
+
+def test_report_opens_in_headless_chromium_without_console_errors(demo_run, tmp_path):
+    out, _ = demo_run
+    dom, console = _chromium_console(out / "report.html")
+    assert "<h2>Samples</h2>" in dom and "<svg" in dom
+    assert console == []
+    broken = tmp_path / "broken.html"  # the check sees a console error when there is one
+    broken.write_text("<html><body><script>undefined_fn()</script></body></html>")
+    assert any("undefined_fn" in line for line in _chromium_console(broken)[1])
