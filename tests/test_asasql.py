@@ -127,6 +127,10 @@ def test_written_outputs_and_manifest(shop, tmp_path):
     )
     assert manifest["questions"] == 3 and manifest["questions_with_a_valid_candidate"] == 3
     assert manifest["rejected"]["unknown-column"] == 1
+    from sqlsynth.report import build_report
+
+    page = build_report(tmp_path / "out").read_text()  # the report works for this strategy too
+    assert "unknown-column" in page and "<h2>Samples</h2>" in page
 
 
 def test_a_failing_server_loses_nothing_and_says_why(shop, tmp_path):
@@ -154,6 +158,11 @@ def test_a_failing_server_loses_nothing_and_says_why(shop, tmp_path):
         ("with x as (select 1) select * from x", "with x as (select 1) select * from x"),
         ("```\nSELECT a FROM t;\n```", "SELECT a FROM t"),
         ("No idea, sorry.", None),
+        (
+            "Here is a query with a join:\nSELECT a FROM t JOIN u ON t.id = u.id;\nIt joins t and u.",
+            "SELECT a FROM t JOIN u ON t.id = u.id",
+        ),
+        ("SELECT a FROM t\nWHERE b = 'x;y'\n\nThis filters on b.", "SELECT a FROM t\nWHERE b = 'x;y'"),
     ],
 )
 def test_extract_sql(answer, expected):

@@ -249,3 +249,14 @@ def test_writer_truncate_starts_afresh(tmp_path: Path) -> None:
 def test_writer_must_be_open(tmp_path: Path) -> None:
     with pytest.raises(SqlsynthError, match="not open"):
         RecordWriter(tmp_path / "r.jsonl").write(_record(0))
+
+
+def test_writer_keeps_a_whole_last_record_that_lost_only_its_newline(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    write_records_atomic(path, [_record(0)])
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(_record(1).to_json())  # killed between the record and its newline
+    assert [r.id for r in read_records(path)] == ["r0", "r1"]  # what a resume counts as written
+    with RecordWriter(path) as w:
+        w.write(_record(2))
+    assert [r.id for r in read_records(path)] == ["r0", "r1", "r2"]

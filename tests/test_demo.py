@@ -142,3 +142,13 @@ def test_report_opens_in_headless_chromium_without_console_errors(demo_run, tmp_
     broken = tmp_path / "broken.html"  # the check sees a console error when there is one
     broken.write_text("<html><body><script>undefined_fn()</script></body></html>")
     assert any("undefined_fn" in line for line in _chromium_console(broken)[1])
+
+
+def test_demo_refuses_a_data_folder_it_did_not_write(tmp_path):
+    mine = tmp_path / "out" / "data" / "notes.txt"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("keep me")
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "out"), "-n", "5"])
+    assert result.exit_code == 2
+    assert "did not write" in result.output
+    assert mine.read_text() == "keep me"

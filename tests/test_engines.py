@@ -543,3 +543,11 @@ def test_sqlite_engine_is_usable_from_threads(tmp_path: Path) -> None:
         for t in threads:
             t.join()
     assert sorted(results) == [[(3 + i,)] for i in range(8)]
+
+
+def test_a_timeout_shorter_than_the_start_of_the_statement_still_interrupts(db: Db) -> None:
+    # an interrupt sent before the engine has begun the statement must not be lost
+    with open_engine(db.url) as engine:
+        res = engine.execute(SLOW[db.kind], timeout_s=1e-6)
+        assert res.timed_out and not res.ok
+        assert engine.execute("SELECT count(*) FROM people", timeout_s=5).rows == [(3,)]

@@ -96,6 +96,14 @@ CASES = [
     ("SELECT name FROM items ORDER BY kind LIMIT 1", {}, None),  # NULL first, then one 'a' row
     ("SELECT name FROM items ORDER BY kind LIMIT 2", {}, ("unambiguous_order", "tie")),  # pen and cap tie
     ("SELECT name FROM items ORDER BY kind, name LIMIT 2", {}, None),
+    # prices 2.5, 4, 9, 12: OFFSET moves the cut; positional keys name select items
+    ("SELECT name FROM items ORDER BY price DESC LIMIT 1 OFFSET 1", {}, None),
+    (
+        "SELECT name FROM items WHERE kind = 'a' OR kind IS NULL ORDER BY kind LIMIT 1 OFFSET 1",
+        {},
+        ("unambiguous_order", "tie"),
+    ),
+    ("SELECT name, price FROM items ORDER BY 2 DESC LIMIT 1", {}, None),
     # kinds sorted: NULL, a, a, b; LIMIT 2 cuts inside the tie of the two 'a' rows
     ("SELECT kind FROM items ORDER BY kind LIMIT 2", {}, None),  # the tied rows show the same value
     ("SELECT name FROM items WHERE kind IS NOT NULL ORDER BY kind LIMIT 1", {}, ("unambiguous_order", "tie")),

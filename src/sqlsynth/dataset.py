@@ -167,7 +167,9 @@ def existing_ids(path: str | Path) -> set[str]:
 
 # -- writing ----------------------------------------------------------------------------------
 def _cut_partial_last_line(path: Path) -> None:
-    """Truncate `path` after its last newline if the last line is unfinished."""
+    """Truncate `path` after its last newline if the last line is unfinished; a last line that is
+    a whole JSON object missing only its newline (a kill between the two writes) is kept and
+    finished, as `read_records` reads it."""
     size = path.stat().st_size
     if size == 0:
         return
@@ -188,6 +190,15 @@ def _cut_partial_last_line(path: Path) -> None:
             pos = start
         else:
             keep = 0
+        fh.seek(keep)
+        try:
+            json.loads(fh.read(size - keep))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            pass
+        else:
+            fh.seek(0, os.SEEK_END)
+            fh.write(b"\n")
+            return
         log.warning("%s: dropping an unfinished last line (%d bytes) before appending", path, size - keep)
         fh.truncate(keep)
 

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlsynth.dataset import Record, read_records, write_records_atomic
+from sqlsynth.errors import SqlsynthError
 from sqlsynth.io import write_text_atomic
 
 DEMO_ROWS = 300
+DEMO_FILES = {"demo.sqlite", "demo.duckdb", "demo.duckdb.wal", "populated.json"}
 DEDUP_THRESHOLD = 0.95
 
 
@@ -40,7 +42,10 @@ def populate_demo(data: Path, *, seed: int, rows: int = DEMO_ROWS, progress: boo
     wanted = {"seed": seed, "rows": rows}
     if marker.exists() and json.loads(marker.read_text(encoding="utf-8")) == wanted:
         return urls
+    if data.exists() and not marker.exists() and any(p.name not in DEMO_FILES for p in data.iterdir()):
+        raise SqlsynthError("holds files sqlsynth did not write; give --out a new folder", where=str(data))
     shutil.rmtree(data, ignore_errors=True)  # ours: an unfinished or different earlier load
+    shutil.rmtree(data.parent / "generated", ignore_errors=True)  # made from the old databases
     data.mkdir(parents=True)
     populate(demo_schema(), urls[0], rows=rows, seed=seed, also=urls[1:], progress=progress)
     write_text_atomic(marker, json.dumps(wanted))

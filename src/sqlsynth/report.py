@@ -37,10 +37,9 @@ def _e(value: Any) -> str:
 
 def waterfall(manifest: dict[str, Any]) -> list[tuple[str, int, int]]:
     """(stage, count entering, rejected there) for each stage in order, ending with the records."""
-    rows: list[tuple[str, int, int]] = [
-        ("generated", manifest["candidates"], manifest.get("generate_failed", 0))
-    ]
-    for name, f in manifest["filters"].items():
+    first = manifest.get("candidates", manifest.get("records", 0))
+    rows: list[tuple[str, int, int]] = [("generated", first, manifest.get("generate_failed", 0))]
+    for name, f in manifest.get("filters", {}).items():
         rows.append((name, f["in"], sum(f["rejected"].values())))
     for name, stage in manifest.get("stages", {}).items():
         rows.append((name, stage["in"], stage["in"] - stage["out"]))
@@ -120,9 +119,9 @@ def render_report(
     flow = [(name, n_in - rejected) for name, n_in, rejected in steps]
     reasons = [
         [name, reason, n]
-        for name, f in manifest["filters"].items()
+        for name, f in manifest.get("filters", {}).items()
         for reason, n in sorted(f["rejected"].items(), key=lambda kv: -kv[1])
-    ]
+    ] or [["checks", reason, n] for reason, n in manifest.get("rejected", {}).items()]
     hardness = list(manifest.get("hardness", {}).items())
     features = sorted(manifest.get("features", {}).items(), key=lambda kv: -kv[1])
     picked = random.Random(seed).sample(records, min(samples, len(records))) if records else []
@@ -134,8 +133,8 @@ def render_report(
         "<!doctype html><html><head><meta charset='utf-8'><title>sqlsynth report</title>",
         f"<style>{CSS}</style></head><body>",
         f"<h1>sqlsynth report: {_e(config.get('db_id', ''))}</h1>",
-        f"<p class='meta'>{manifest['records']} records from {manifest['candidates']} candidates · "
-        f"{manifest.get('templates', 0)} templates · seed {_e(config.get('seed'))} · "
+        f"<p class='meta'>{_e(manifest.get('records'))} records from {_e(steps[0][1])} candidates · "
+        f"{_e(manifest.get('templates', 0))} templates · seed {_e(config.get('seed'))} · "
         f"{_e(timings.get('seconds'))} s · sqlsynth {_e(version)}</p>",
         "<h2>Waterfall</h2><p>What is left after each stage.</p>",
         bar_chart(flow),

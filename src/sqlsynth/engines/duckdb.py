@@ -185,8 +185,9 @@ class Watchdog:
                     self._cond.wait(left)
                     continue
                 self._fired = True
-                self._deadline = None
                 self._interrupt()
+                # again until the statement ends: an interrupt sent before DuckDB started it is lost
+                self._deadline = time.monotonic() + 0.05
 
     def close(self) -> None:
         with self._cond:

@@ -180,7 +180,7 @@ def sql_messages(
 
 # -- parsing answers ----------------------------------------------------------------------------
 _FENCE = re.compile(r"```(?:sql|SQL)?\s*(.*?)```", re.S)
-_STATEMENT = re.compile(r"\b(WITH|SELECT)\b.*?(;|$)", re.S | re.I)
+_START = re.compile(r"^\s*(WITH|SELECT)\b", re.I)
 
 
 def parse_questions(text: str) -> list[tuple[str, list[str]]]:
@@ -210,13 +210,26 @@ def parse_questions(text: str) -> list[tuple[str, list[str]]]:
 
 
 def extract_sql(text: str) -> str | None:
-    """The SQL in an answer: the first ```sql block, else the first SELECT/WITH statement."""
+    """The SQL in an answer: the first ```sql block, else the lines from the first one that
+    starts with SELECT/WITH up to a line ending in `;` or a blank line (prose around is dropped)."""
     fenced = _FENCE.search(text)
-    body = fenced.group(1) if fenced else text
-    match = _STATEMENT.search(body)
-    if match is None:
-        return None
-    return match.group(0).strip().rstrip(";").strip() or None
+    if fenced:
+        return fenced.group(1).strip().rstrip(";").strip() or None
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if _START.match(line)), None)
+    if start is None:
+        inline = re.search(r"\b(SELECT|WITH)\b", text)  # "Here you go: SELECT ...; hope it helps"
+        if inline is None or inline.group(1).upper() == "WITH":
+            return None
+        return text[inline.start() :].split(";", 1)[0].strip() or None
+    taken = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        taken.append(line)
+        if line.rstrip().endswith(";"):
+            break
+    return "\n".join(taken).strip().rstrip(";").strip() or None
 
 
 # -- checking candidates ------------------------------------------------------------------------
@@ -348,7 +361,10 @@ class QuestionFirst:
                 cols = [c.name for c in table.columns if c.include]
                 rng.shuffle(cols)
                 shots = rng.sample(sql_shots, min(cfg.few_shot, len(sql_shots)))
-                batch.append(sql_messages(self.schema, q, cols, shots, cfg.dialect))
+                messages = sql_messages(self.schema, q, cols, shots, cfg.dialect)
+                # the attempt number keeps K requests apart (and apart in the response cache)
+                messages[0]["content"] += f" (attempt {k + 1} of {cfg.candidates})"
+                batch.append(messages)
                 owners.append((q, k))
         answers = self.llm.chat_many(batch, return_exceptions=True, temperature=cfg.sql_temperature)
         out = []
