@@ -81,17 +81,17 @@ def run_demo(
     if not (out / "model.xlsx").exists():
         write_seeds000_workbook(schema, out / "model.xlsx")
     urls = populate_demo(out / "data", seed=seed, progress=progress)
-    timings["populate_s"] = time.perf_counter() - t
+    timings["stage_populate_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
     config = GenerateConfig(db_id="demo", dbs=urls, n=n, seed=seed, workers=workers, source="demo")
     generated = run_generate(config, schema, out / "generated", progress=progress)
-    timings["generate_s"] = time.perf_counter() - t
+    timings["stage_generate_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
     records = list(read_records(out / "generated" / "records.jsonl"))
     kept = dedup_questions(records)
-    timings["question_dedup_s"] = time.perf_counter() - t
+    timings["stage_question_dedup_s"] = time.perf_counter() - t
     write_records_atomic(out / "records.jsonl", kept)
 
     manifest = {**generated.manifest, **describe(kept), "records": len(kept), "generated": len(records)}
