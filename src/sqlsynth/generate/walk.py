@@ -319,6 +319,12 @@ class WalkGenerator:
 
     def _plain_items(self, rng: random.Random, block: Block, t: Targets) -> list[exp.Expression]:
         items: list[exp.Expression] = []
+        first = block.insts[0]
+        if len(block.insts) == 1 and not t.functions and rng.random() < 0.06:
+            return [exp.Star()]  # "all details of ...": the validator refuses it without a filter
+        if len(first.roles.labels) >= 2 and rng.random() < 0.25:
+            # names that belong together ("first and last name of ...")
+            return [block.col(first, c) for c in first.roles.labels[:2]]
         n = rng.choice((1, 1, 1, 2, 2, 3))
         roles = ["labels", "labels", "measures", "temporals", "categories"]
         seen: set[tuple[str, str]] = set()
@@ -691,6 +697,17 @@ class WalkGenerator:
             raise Skip
         used: set[tuple[str, str]] = set()
         branches = []
+        anti = [k for k in ("except", "intersect") if k in self.spec.set_op_kinds]
+        if anti and t.joins and rng.random() < 0.35:
+            # "artists without albums": the names, EXCEPT (or INTERSECT) those with a related row
+            left = self._walk(rng, 0, start=table)
+            q1 = self._from(left, exp.select(left.col(left.insts[0], label)))
+            where = self._where(rng, left, t.conditions, 0)
+            q1 = q1.where(where) if where is not None else q1
+            right = self._walk(rng, 1, start=table)
+            q2 = self._from(right, exp.select(right.col(right.insts[0], label)))
+            cls = exp.Except if rng.choice(anti) == "except" else exp.Intersect
+            return cls(this=q1, expression=q2, distinct=True), left.used | right.used, False
         n_left = max(1, t.conditions // 2)
         for n_cond in (n_left, max(1, t.conditions - n_left)):
             joins = rng.choice((0, 0, 1)) if t.joins else 0

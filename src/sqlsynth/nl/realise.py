@@ -28,12 +28,13 @@ QUESTIONS_PLURAL = ("What are {np}?", "What are {np}?")
 QUESTIONS_SINGULAR = ("What is {np}?", "What is {np}?")
 REQUESTS = ("List {np}.", "Show {np}.", "Find {np}.", "Give me {np}.", "Return {np}.", "Retrieve {np}.")
 SINGULAR_REQUESTS = ("Find {np}.", "Show {np}.", "Give me {np}.", "Tell me {np}.", "Return {np}.")
-COUNT_FRAMES = (
+COUNT_FRAMES = (  # "How many ... are there?" is how people ask most often (Spider: ~60%)
     "How many {rows} are there?",
     "Count the {rows}.",
-    "What is the number of {rows}?",
-    "Find the number of {rows}.",
     "How many {rows} are there?",
+    "What is the number of {rows}?",
+    "How many {rows} are there?",
+    "Find the number of {rows}.",
 )
 LEAD_FRAMES = ("{Lead}, what is {body}?", "{Lead}, show {body}.", "{Lead}, find {body}.")
 
