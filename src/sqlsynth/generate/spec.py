@@ -162,7 +162,7 @@ HARDNESS_PRESETS: dict[Hardness, dict[str, Any]] = {
     ),
     "hard": dict(
         num_joins="1-2",
-        num_conditions="1-3",
+        num_conditions="0-3",
         aggregates="0-2",
         group_by="0-1",
         having="0-1",
@@ -170,7 +170,7 @@ HARDNESS_PRESETS: dict[Hardness, dict[str, Any]] = {
         limit="0-1",
         distinct="0-1",
         subqueries="0-1",
-        set_ops=0,
+        set_ops="0-1",  # Spider counts EXCEPT / INTERSECT of simple queries as hard
         cte=0,
         window=0,
         case="0-1",
