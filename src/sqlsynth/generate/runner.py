@@ -12,6 +12,7 @@ next index and counters) and, at the end, `manifest.json`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import hashlib
@@ -414,17 +415,9 @@ def _tally(state: RunState, outcome: Outcome) -> None:
         state.disagreements.append(outcome.disagreement)
 
 
-class _NoBar:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 def _progress(enabled: bool) -> Any:
     if not enabled:
-        return _NoBar()
+        return contextlib.nullcontext()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sqlsynth.cli.common import err_console

@@ -63,10 +63,6 @@ class Checks:
     row_counts: dict[str, int] = field(default_factory=dict)
     column_counts: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def rules(self) -> CompareRules:
-        return CompareRules(order_matters=False, float_tol=self.config.float_tol)
-
 
 @dataclass
 class Kept:
