@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -23,6 +22,7 @@ from sqlglot import exp
 
 from sqlsynth.errors import SqlsynthError
 from sqlsynth.generate.measure import Complexity, Hardness
+from sqlsynth.io import atomic_open
 
 log = logging.getLogger(__name__)
 
@@ -274,19 +274,9 @@ class RecordWriter:
 def write_records_atomic(path: str | Path, records: Iterable[Record | Mapping[str, Any]]) -> int:
     """Write all `records` to `path` through a temporary file and a rename; returns the count.
     Nothing is left at `path` (nor an old file replaced) if writing fails part-way."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for record in records:
-                fh.write(_as_record(record).to_json() + "\n")
-                count += 1
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(Path(path)) as fh:
+        for record in records:
+            fh.write(_as_record(record).to_json() + "\n")
+            count += 1
     return count

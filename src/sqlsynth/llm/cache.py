@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from sqlsynth.io import atomic_open
 
 CACHE_VERSION = 1
 
@@ -47,18 +47,8 @@ class ResponseCache:
     def put(self, request: dict[str, Any], response: dict[str, Any]) -> Path:
         """Store atomically; returns the entry's path."""
         path = self._path(request_key(request))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps({"request": request, "response": response}, ensure_ascii=False)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem[:16]}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_open(path) as fh:
+            fh.write(json.dumps({"request": request, "response": response}, ensure_ascii=False))
         return path
 
     def __len__(self) -> int:

@@ -4,8 +4,6 @@ Relationships sheets)."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sqlsynth.io import atomic_path
 from sqlsynth.schema.model import Schema
 from sqlsynth.schema.types import CANONICAL_TYPE
 
@@ -81,15 +80,8 @@ def write_seeds000_workbook(schema: Schema, path: Path) -> None:
             relationship_rows.append((fk.source_table, src, fk.target_table, dst, name))
     _fill(wb.create_sheet("Relationships"), RELATIONSHIPS_HEADER, relationship_rows)
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=".xlsx") as tmp:
         wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _fill(ws: Worksheet, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
