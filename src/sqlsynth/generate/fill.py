@@ -24,7 +24,6 @@ BigQuery, Snowflake, T-SQL and MySQL as its DuckDB transpilation (`transpile_che
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -47,8 +46,8 @@ from sqlsynth.generate.templates import (
     placeholder,
     slots_of,
 )
-from sqlsynth.generate.values import ValuePool
-from sqlsynth.generate.walk import GeneratedQuery
+from sqlsynth.generate.values import ValuePool, like_pattern, literal, long_text, sort_key
+from sqlsynth.generate.walk import GeneratedQuery, Skip
 from sqlsynth.schema.model import Column, Schema, Table
 from sqlsynth.schema.types import LogicalType
 
@@ -74,10 +73,6 @@ COMPATIBLE: dict[str, Callable[[LogicalType], bool]] = {
     "pk": lambda lt: lt not in _UNUSABLE,
 }
 _FLIP = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
-
-
-class Skip(Exception):
-    """This template cannot be bound this way; draw again."""
 
 
 @dataclass
@@ -363,7 +358,7 @@ class Binder:
             if name in taken or not fits(col.logical_type):
                 continue
             values = self.pool.values(table.name, name)
-            long = _long_text(values)
+            long = long_text(values)
             key = name in roles.keys or bool(ID_LIKE.search(name))
             if "sumavg" in uses and (col.logical_type not in _NUMERIC or key):
                 continue
@@ -501,7 +496,7 @@ class Binder:
         if found is None:
             raise Skip
         table, col = found
-        values = sorted({v for v in self.pool.values(table.name, col.name) if v is not None}, key=_sort_key)
+        values = sorted({v for v in self.pool.values(table.name, col.name) if v is not None}, key=sort_key)
         if len(values) < 3:
             raise Skip
         i = rng.randrange(0, len(values) - 2)
@@ -514,20 +509,8 @@ class Binder:
         if found is None:
             raise Skip
         table, col = found
-        words = [v for v in self.pool.values(table.name, col.name) if isinstance(v, str) and len(v) >= 3]
-        if not words:
-            raise Skip
-        value = rng.choice(words)
-        n = min(len(value), rng.choice((3, 4, 5)))
-        mode = rng.choice(("contains", "prefix", "suffix"))
-        if mode == "prefix":
-            pattern = value[:n] + "%"
-        elif mode == "suffix":
-            pattern = "%" + value[-n:]
-        else:
-            start = rng.randrange(0, max(1, len(value) - n + 1))
-            pattern = "%" + value[start : start + n] + "%"
-        if re.search(r"[%_\\]", pattern.strip("%")):
+        pattern = like_pattern(rng, self.pool.values(table.name, col.name))
+        if pattern is None:
             raise Skip
         return exp.Literal.string(pattern)
 
@@ -544,48 +527,13 @@ def _pick(rng: random.Random, values: list[Any], op: type, aggregated: bool) -> 
         raise Skip
     if op in (exp.EQ, exp.NEQ) and not aggregated:
         return rng.choice(values[: max(3, len(values) // 2)])
-    ordered = sorted(values, key=_sort_key)
+    ordered = sorted(values, key=sort_key)
     n = len(ordered)
     if aggregated:
         return ordered[n // 2]
     if op in (exp.GT, exp.GTE):
         return ordered[rng.randrange(0, max(1, (n * 3) // 4))]
     return ordered[rng.randrange(min(n - 1, n // 4), n)]
-
-
-def _sort_key(value: Any) -> tuple[int, Any]:
-    if isinstance(value, (int, float)):
-        return (0, value)
-    return (1, str(value))
-
-
-def _long_text(values: list[Any]) -> bool:
-    texts = [v for v in values if isinstance(v, str)]
-    return bool(texts) and sum(len(v) for v in texts) / len(texts) > 40
-
-
-def _num(value: float) -> exp.Expression:
-    if isinstance(value, float) and not value.is_integer():
-        return exp.Literal.number(repr(round(value, 6)))
-    return exp.Literal.number(str(int(value)))
-
-
-def literal(value: Any, lt: LogicalType) -> exp.Expression | None:
-    """A literal of `value` fit for a column of type `lt` (booleans as TRUE/FALSE, numbers unquoted)."""
-    if value is None:
-        return None
-    if lt is LogicalType.BOOLEAN:
-        if isinstance(value, (bool, int, float)) and value in (0, 1):
-            return exp.Boolean(this=bool(value))
-        return exp.Literal.string(str(value))
-    if lt.is_numeric:
-        try:
-            return _num(
-                value if isinstance(value, (int, float)) and not isinstance(value, bool) else float(value)
-            )
-        except (TypeError, ValueError):
-            return None
-    return exp.Literal.string(str(value))
 
 
 # -- determinism across engines ----------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import random
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -100,3 +101,65 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (bytes, memoryview)):
         return None
     return value
+
+
+# -- values as SQL literals (shared by the walk and template generators) -----------------------
+def number(value: float) -> exp.Expression:
+    """A numeric literal; non-integral floats rounded to 6 decimals."""
+    if isinstance(value, float) and not value.is_integer():
+        return exp.Literal.number(repr(round(value, 6)))
+    return exp.Literal.number(str(int(value)))
+
+
+def literal(value: Any, lt: LogicalType) -> exp.Expression | None:
+    """A literal of `value` fit for a column of type `lt`: booleans stored as 0/1 (SQLite) become
+    TRUE/FALSE (PostgreSQL compares a boolean only with those), numbers unquoted; None if the
+    value cannot be one of that type."""
+    if value is None:
+        return None
+    if lt is LogicalType.BOOLEAN:
+        if isinstance(value, (bool, int, float)) and value in (0, 1):
+            return exp.Boolean(this=bool(value))
+        if isinstance(value, (int, float)):
+            return exp.Literal.number(str(int(value)))
+        return exp.Literal.string(str(value))
+    if lt.is_numeric:
+        if isinstance(value, (bool, int, float)):
+            return number(int(value) if isinstance(value, bool) else value)
+        try:
+            return number(float(value))
+        except (TypeError, ValueError):
+            return None
+    return exp.Literal.string(str(value))
+
+
+def sort_key(value: Any) -> tuple[int, Any]:
+    """Numbers before text, so mixed sampled values sort without errors."""
+    if isinstance(value, (int, float)):
+        return (0, value)
+    return (1, str(value))
+
+
+def long_text(values: list[Any]) -> bool:
+    """Free text (comments, descriptions): values a person would search in, not type out."""
+    texts = [v for v in values if isinstance(v, str)]
+    return bool(texts) and sum(len(v) for v in texts) / len(texts) > 40
+
+
+def like_pattern(rng: random.Random, values: list[Any]) -> str | None:
+    """A LIKE pattern (contains / prefix / suffix) cut from one of the text values; None when
+    there is no usable value or the cut would hold a wildcard character."""
+    words = [v for v in values if isinstance(v, str) and len(v) >= 3]
+    if not words:
+        return None
+    value = rng.choice(words)
+    mode = rng.choice(("contains", "prefix", "suffix"))
+    n = min(len(value), rng.choice((3, 4, 5)))
+    if mode == "prefix":
+        pattern = value[:n] + "%"
+    elif mode == "suffix":
+        pattern = "%" + value[-n:]
+    else:
+        start = rng.randrange(0, max(1, len(value) - n + 1))
+        pattern = "%" + value[start : start + n] + "%"
+    return None if re.search(r"[%_\\]", pattern.strip("%")) else pattern

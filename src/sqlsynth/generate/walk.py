@@ -24,7 +24,7 @@ from sqlglot import exp
 from sqlsynth.generate.measure import measure, spider_hardness
 from sqlsynth.generate.roles import ColumnRoles, column_roles
 from sqlsynth.generate.spec import HARDNESS_LEVELS, HARDNESS_PRESETS, ComplexitySpec, IntRange
-from sqlsynth.generate.values import ValuePool
+from sqlsynth.generate.values import ValuePool, like_pattern, literal, long_text, number, sort_key
 from sqlsynth.schema.model import ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
 
@@ -410,7 +410,7 @@ class WalkGenerator:
         pivot = sorted(vals)[len(vals) // 2]
         col = block.col(inst, c)
         case = exp.Case(
-            ifs=[exp.If(this=exp.GT(this=col, expression=_num(pivot)), true=exp.Literal.string("high"))],
+            ifs=[exp.If(this=exp.GT(this=col, expression=number(pivot)), true=exp.Literal.string("high"))],
             default=exp.Literal.string("low"),
         )
         return exp.alias_(case, f"{c}_level", quoted=True)
@@ -469,7 +469,7 @@ class WalkGenerator:
         info = self.pool.get(i.table.name, c)
         col = block.col(i, c)
         ops = self._operators(column.logical_type, info.null_fraction > 0, len(info.values))
-        if column.logical_type is LogicalType.TEXT and _long_text(info.values):
+        if column.logical_type is LogicalType.TEXT and long_text(info.values):
             ops = [o for o in ops if o in ("like", "is_null")]  # nobody types a paragraph to match
         if not ops:
             raise Skip
@@ -477,7 +477,7 @@ class WalkGenerator:
         row = anchors.get(id(i)) if anchors is not None else None
         if row is not None and row.get(c) is not None and op in ("=", "<=", ">=", "in"):
             # the values of one real row: several conditions on a table still match that row
-            anchored = _literal(row[c], column.logical_type)
+            anchored = literal(row[c], column.logical_type)
             if anchored is not None and op != "in":
                 cls = {"=": exp.EQ, "<=": exp.LTE, ">=": exp.GTE}[op]
                 return cls(this=col, expression=anchored)
@@ -489,7 +489,7 @@ class WalkGenerator:
                 if rng.random() < 0.5
                 else exp.Not(this=exp.Is(this=col, expression=exp.Null()))
             )
-        values = [_literal(v, column.logical_type) for v in info.values]
+        values = [literal(v, column.logical_type) for v in info.values]
         values = [v for v in values if v is not None]
         if not values:
             raise Skip
@@ -502,9 +502,9 @@ class WalkGenerator:
                 picked[0] = anchored
             return exp.In(this=col, expressions=picked)
         if op == "between":
-            lo, hi = sorted(rng.sample(info.values, 2), key=_sort_key)
+            lo, hi = sorted(rng.sample(info.values, 2), key=sort_key)
             return exp.Between(
-                this=col, low=_literal(lo, column.logical_type), high=_literal(hi, column.logical_type)
+                this=col, low=literal(lo, column.logical_type), high=literal(hi, column.logical_type)
             )
         value = rng.choice(values)
         cls = {"=": exp.EQ, "<>": exp.NEQ, "<": exp.LT, ">": exp.GT, "<=": exp.LTE, ">=": exp.GTE}[op]
@@ -533,20 +533,8 @@ class WalkGenerator:
         return [o for o in ops if o in allowed]
 
     def _like(self, rng: random.Random, col: exp.Column, values: list[str]) -> exp.Expression:
-        words = [v for v in values if len(v) >= 3]
-        if not words:
-            raise Skip
-        value = rng.choice(words)
-        mode = rng.choice(("contains", "prefix", "suffix"))
-        n = min(len(value), rng.choice((3, 4, 5)))
-        if mode == "prefix":
-            pattern = value[:n] + "%"
-        elif mode == "suffix":
-            pattern = "%" + value[-n:]
-        else:
-            start = rng.randrange(0, max(1, len(value) - n + 1))
-            pattern = "%" + value[start : start + n] + "%"
-        if "_" in pattern.strip("%") or "%" in pattern.strip("%"):
+        pattern = like_pattern(rng, values)
+        if pattern is None:
             raise Skip
         return exp.Like(this=col, expression=exp.Literal.string(pattern))
 
@@ -617,7 +605,7 @@ class WalkGenerator:
             vals = sorted(v for v in self.pool.values(inst.table.name, c) if isinstance(v, (int, float)))
             if vals:
                 pivot = vals[len(vals) // 2]
-                return exp.GT(this=exp.Avg(this=block.col(inst, c)), expression=_num(pivot))
+                return exp.GT(this=exp.Avg(this=block.col(inst, c)), expression=number(pivot))
         op = rng.choice((exp.GT, exp.GTE))
         return op(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(rng.choice(HAVING_COUNTS)))
 
@@ -835,12 +823,6 @@ def _requalify(pred: exp.Expression, alias: str) -> exp.Expression:
     return pred
 
 
-def _num(value: float) -> exp.Expression:
-    if isinstance(value, float) and not value.is_integer():
-        return exp.Literal.number(repr(round(value, 6)))
-    return exp.Literal.number(str(int(value)))
-
-
 OPERATOR_WEIGHTS = {
     "=": 6.0,
     "<>": 1.0,
@@ -863,43 +845,6 @@ def _small(rng: random.Random, r: IntRange, decay: float = 0.55) -> int:
 
 def _columns(node: exp.Expression) -> set[str]:
     return {c.sql() for c in node.find_all(exp.Column)}
-
-
-def _long_text(values: list[Any]) -> bool:
-    """Free text (comments, descriptions): values a person would search in, not type out."""
-    texts = [v for v in values if isinstance(v, str)]
-    return bool(texts) and sum(len(v) for v in texts) / len(texts) > 40
-
-
-def _literal(value: Any, lt: LogicalType) -> exp.Expression | None:
-    if value is None:
-        return None
-    if lt is LogicalType.BOOLEAN:
-        if isinstance(value, bool):
-            return exp.Boolean(this=value)
-        if isinstance(value, (int, float)) and value in (0, 1):
-            return exp.Boolean(this=bool(value))  # SQLite stores booleans as 0/1; PostgreSQL wants TRUE
-        if isinstance(value, (int, float)):
-            return exp.Literal.number(str(int(value)))
-        return exp.Literal.string(str(value))
-    if lt.is_numeric:
-        if isinstance(value, bool):
-            return exp.Literal.number(str(int(value)))
-        if isinstance(value, (int, float)):
-            return _num(value)
-        try:
-            return _num(float(value))
-        except (TypeError, ValueError):
-            return None
-    if isinstance(value, (int, float)) and lt is LogicalType.TEXT:
-        return exp.Literal.string(str(value))
-    return exp.Literal.string(str(value))
-
-
-def _sort_key(value: Any) -> tuple[int, Any]:
-    if isinstance(value, (int, float)):
-        return (0, value)
-    return (1, str(value))
 
 
 def _dedupe(items: list[exp.Expression]) -> list[exp.Expression]:
