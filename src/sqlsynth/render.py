@@ -103,7 +103,8 @@ def _error_text(err: SqlglotError) -> str:
 
 
 # -- canonical form ---------------------------------------------------------------------------
-def _sources(select: exp.Select) -> list[exp.Expression]:
+def select_sources(select: exp.Select) -> list[exp.Expression]:
+    """What a SELECT reads from: its FROM item, then each joined item."""
     out = []
     from_ = select.args.get("from_")
     if from_ is not None:
@@ -113,7 +114,7 @@ def _sources(select: exp.Select) -> list[exp.Expression]:
 
 
 def _source_names(selects: list[exp.Select]) -> dict[int, list[str]]:
-    return {id(s): [src.alias_or_name.lower() for src in _sources(s)] for s in selects}
+    return {id(s): [src.alias_or_name.lower() for src in select_sources(s)] for s in selects}
 
 
 def _resolve(col: exp.Column, qualifier: str, names: dict[int, list[str]]) -> tuple[int, int] | None:
@@ -135,7 +136,7 @@ def _drop_table_aliases(tree: exp.Expression) -> None:
     cols = [c for c in tree.find_all(exp.Column) if c.table]
     bound = {id(c): _resolve(c, c.table.lower(), names) for c in cols}
     for select in selects:
-        for i, src in enumerate(_sources(select)):
+        for i, src in enumerate(select_sources(select)):
             if not isinstance(src, exp.Table) or not src.alias:
                 continue
             new = src.name.lower()
@@ -159,7 +160,7 @@ def _drop_table_aliases(tree: exp.Expression) -> None:
 def _drop_single_source_qualifiers(tree: exp.Expression) -> None:
     """In a SELECT over one table, `t.x` becomes `x` where the column binds to that table."""
     for select in [n for n in tree.walk() if isinstance(n, exp.Select)]:
-        srcs = _sources(select)
+        srcs = select_sources(select)
         if len(srcs) != 1:
             continue
         name = srcs[0].alias_or_name.lower()

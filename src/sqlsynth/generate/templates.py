@@ -42,6 +42,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from sqlsynth.errors import SqlsynthError
+from sqlsynth.render import select_sources
 from sqlsynth.schema.model import Schema
 from sqlsynth.schema.types import LogicalType
 
@@ -434,15 +435,6 @@ def _double_quoted_strings(tree: exp.Expression, schema: Schema | None) -> None:
         col.replace(exp.Literal.string(ident.this))
 
 
-def _sources(select: exp.Select) -> list[exp.Expression]:
-    out = []
-    from_ = select.args.get("from_")
-    if from_ is not None:
-        out.append(from_.this)
-    out.extend(j.this for j in select.args.get("joins") or [])
-    return out
-
-
 class _Abstractor:
     """One query's abstraction; see the module docstring."""
 
@@ -451,7 +443,7 @@ class _Abstractor:
         self.schema = schema
         self.ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
         self.selects = [n for n in tree.walk(bfs=False) if isinstance(n, exp.Select)]
-        self.sources = {id(s): _sources(s) for s in self.selects}
+        self.sources = {id(s): select_sources(s) for s in self.selects}
         self.owner: dict[int, exp.Table] = {}  # column node id -> real table node
         self.keys: set[int] = set()  # column node ids used as join keys
         self.key_pairs: list[tuple[exp.Column, exp.Column]] = []
