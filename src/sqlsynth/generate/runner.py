@@ -42,13 +42,13 @@ from sqlsynth.render import DIALECTS, canonical_sql, render, template_of
 from sqlsynth.schema.model import Schema
 from sqlsynth.validate.filters import (
     FILTER_NAMES,
-    STATELESS,
     Candidate,
     Checks,
     Counters,
     Kept,
     ValidateConfig,
     run_stateful,
+    run_stateless,
 )
 
 PREVIEW_ROWS = 5
@@ -158,14 +158,10 @@ class Worker:
             tables=query.tables,
             sql_by_dialect=sql_by_dialect,
         )
-        for f in STATELESS:
-            t0 = time.perf_counter()
-            reason = f(cand, checks)
-            out.filter_s[f.__name__] = time.perf_counter() - t0
-            if reason is not None:
-                out.rejected = (f.__name__, reason)
-                out.disagreement = cand.disagreement
-                return out
+        out.rejected = run_stateless(cand, checks, out.filter_s)
+        if out.rejected is not None:
+            out.disagreement = cand.disagreement
+            return out
         ran = {e.dialect for e in checks.engines}
         unrun = "transpile-checked" if mode == "transpile-checked" else "parsed"
         checked = {d: "executed" if d in ran else unrun for d in cand.sql_by_dialect}
