@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from sqlsynth.testing.fake_openai import FakeOpenAI, Responder
 from sqlsynth.testing.pgserver import PgServer, start_server
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,3 +32,17 @@ _counter = itertools.count()
 def pg_url(pg_server: PgServer) -> str:
     """URL of a new, empty PostgreSQL database for one test."""
     return pg_server.create_database(f"t{os.getpid()}_{next(_counter)}")
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Responder], FakeOpenAI]]:
+    """Start local OpenAI-protocol servers with scripted answers; all stopped after the test."""
+    started: list[FakeOpenAI] = []
+
+    def start(respond: Responder) -> FakeOpenAI:
+        started.append(FakeOpenAI(respond).start())
+        return started[-1]
+
+    yield start
+    for srv in started:
+        srv.stop()

@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,66 +23,6 @@ from sqlsynth.testing.schemas import tricky
 
 runner = CliRunner()
 Answer = Callable[[dict[str, Any]], Any]
-
-
-class ChatServer(ThreadingHTTPServer):
-    """POST /v1/chat/completions answered by `answer(body)`: a list of texts or an HTTP status."""
-
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, answer: Answer) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.answer = answer
-        self.bodies: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: ChatServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with self.server.lock:
-            self.server.bodies.append(body)
-        result = self.server.answer(body)
-        if isinstance(result, int):
-            code, payload = result, {"error": {"message": f"scripted {result}"}}
-        else:
-            choices = [
-                {"index": i, "message": {"role": "assistant", "content": t}} for i, t in enumerate(result)
-            ]
-            code, payload = 200, {"model": body["model"], "choices": choices}
-        data = json.dumps(payload).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[[Answer], ChatServer]]:
-    started: list[ChatServer] = []
-
-    def start(answer: Answer) -> ChatServer:
-        srv = ChatServer(answer)
-        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        started.append(srv)
-        return srv
-
-    yield start
-    for srv in started:
-        srv.shutdown()
-        srv.server_close()
 
 
 def sql_of(body: dict[str, Any]) -> str:

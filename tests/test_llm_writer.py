@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,87 +26,12 @@ from sqlsynth.nl.llm_writer import (
     looks_like_sql,
 )
 from sqlsynth.schema.model import Column, Concept, ForeignKey, Schema, Table
+from sqlsynth.testing.fake_openai import FakeOpenAI
 
 Answer = Callable[[dict[str, Any]], Any]  # a request body -> texts (list), an HTTP status, or raw bytes
 
 
-class ChatServer(ThreadingHTTPServer):
-    """POST /v1/chat/completions answered by `answer(body)`; keeps every body it received."""
-
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, answer: Answer) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.answer = answer
-        self.bodies: list[dict[str, Any]] = []
-        self.delay = 0.0
-        self.in_flight = self.max_in_flight = 0
-        self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: ChatServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        srv = self.server
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with srv.lock:
-            srv.bodies.append(body)
-            srv.in_flight += 1
-            srv.max_in_flight = max(srv.max_in_flight, srv.in_flight)
-        try:
-            time.sleep(srv.delay)
-            result = srv.answer(body)
-        finally:
-            with srv.lock:
-                srv.in_flight -= 1
-        if isinstance(result, int):
-            self._send(result, json.dumps({"error": {"message": f"scripted {result}"}}).encode())
-            return
-        if isinstance(result, bytes):
-            self._send(200, result)
-            return
-        choices = [
-            {"index": i, "message": {"role": "assistant", "content": t}, "finish_reason": "stop"}
-            for i, t in enumerate(result)
-        ]
-        usage = {"prompt_tokens": 10, "completion_tokens": 5 * len(choices)}
-        self._send(200, json.dumps({"model": body["model"], "choices": choices, "usage": usage}).encode())
-
-    def _send(self, code: int, data: bytes) -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[[Answer], ChatServer]]:
-    started: list[ChatServer] = []
-
-    def start(answer: Answer) -> ChatServer:
-        srv = ChatServer(answer)
-        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        started.append(srv)
-        return srv
-
-    yield start
-    for srv in started:
-        srv.shutdown()
-        srv.server_close()
-
-
-def client(srv: ChatServer, **kw: Any) -> LLMClient:
+def client(srv: FakeOpenAI, **kw: Any) -> LLMClient:
     settings = {"model": "m", "base_url": srv.url, "backoff_base_s": 0.01, "backoff_max_s": 0.02, **kw}
     return LLMClient(LLMConfig(**settings))
 
@@ -384,8 +307,7 @@ def w_seed(rec: Record) -> int:
 def test_unreachable_server_falls_back(serve) -> None:
     srv = serve(n_texts("unused"))
     url = srv.url
-    srv.shutdown()
-    srv.server_close()
+    srv.stop()
     llm = LLMClient(LLMConfig(model="m", base_url=url, max_retries=0, timeout_s=2))
     written = QuestionWriter(llm, shop()).write(RECORDS[:2])
     assert [w.source for w in written] == ["rule", "rule"]

@@ -2,21 +2,24 @@
 tests and offline tries of the LLM paths.
 
     with FakeOpenAI(lambda body: ["SELECT 1"]) as server:
-        config = LLMConfig(model="fake", base_url=server.base_url)
+        config = LLMConfig(model="fake", base_url=server.url)
 
-`respond(body)` gets the request JSON and returns the texts of the choices (or raises to answer
-500). Every request body is kept in `server.bodies`.
+`respond(body)` gets the request JSON and returns the texts of the choices, an HTTP status code
+(answered with an error body), or raw bytes (sent as a 200 body, e.g. malformed JSON); an
+exception becomes HTTP 500. Every request body is kept in `server.bodies`; `delay` slows each
+answer and `max_in_flight` records the most requests served at once.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Responder = Callable[[dict[str, Any]], list[str]]
+Responder = Callable[[dict[str, Any]], Any]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -27,36 +30,40 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with self.server.lock:
-            self.server.bodies.append(body)
+        srv = self.server
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        with srv.lock:
+            srv.bodies.append(body)
+            srv.in_flight += 1
+            srv.max_in_flight = max(srv.max_in_flight, srv.in_flight)
         try:
-            texts = self.server.respond(body)
+            time.sleep(srv.delay)
+            result = srv.respond(body)
         except Exception as err:  # noqa: BLE001 - a scripted failure becomes an HTTP 500
-            self._reply(500, {"error": {"message": str(err), "type": "test"}})
+            result = (500, str(err))
+        finally:
+            with srv.lock:
+                srv.in_flight -= 1
+        if isinstance(result, int):
+            result = (result, f"scripted {result}")
+        if isinstance(result, tuple):
+            code, message = result
+            self._send(code, json.dumps({"error": {"message": message, "type": "test"}}).encode())
             return
+        if isinstance(result, bytes):
+            self._send(200, result)
+            return
+        texts = [result] if isinstance(result, str) else list(result)
         choices = [
             {"index": i, "message": {"role": "assistant", "content": t}, "finish_reason": "stop"}
             for i, t in enumerate(texts)
         ]
-        usage = {
-            "prompt_tokens": 10,
-            "completion_tokens": 5 * len(texts),
-            "total_tokens": 10 + 5 * len(texts),
-        }
-        self._reply(
-            200,
-            {
-                "id": "x",
-                "object": "chat.completion",
-                "model": body.get("model", ""),
-                "choices": choices,
-                "usage": usage,
-            },
-        )
+        completion = 5 * len(texts)
+        usage = {"prompt_tokens": 10, "completion_tokens": completion, "total_tokens": 10 + completion}
+        payload = {"id": "x", "object": "chat.completion", "model": body.get("model", ""), "choices": choices}
+        self._send(200, json.dumps({**payload, "usage": usage}).encode())
 
-    def _reply(self, code: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
+    def _send(self, code: int, data: bytes) -> None:
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -66,35 +73,60 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    block_on_close = False
 
     def __init__(self, respond: Responder) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.respond = respond
         self.bodies: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        self.delay = 0.0
+        self.in_flight = self.max_in_flight = 0
 
 
 class FakeOpenAI:
-    """Start on enter, stop on exit; `base_url` ends in /v1."""
+    """`start()`/`stop()`, or use it as a context manager; `url` ends in /v1."""
 
     def __init__(self, respond: Responder) -> None:
         self._server = _Server(respond)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02})
-        self._thread.daemon = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
-    def base_url(self) -> str:
+    def url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/v1"
+
+    base_url = url
 
     @property
     def bodies(self) -> list[dict[str, Any]]:
         return self._server.bodies
 
-    def __enter__(self) -> FakeOpenAI:
+    @property
+    def max_in_flight(self) -> int:
+        return self._server.max_in_flight
+
+    @property
+    def delay(self) -> float:
+        return self._server.delay
+
+    @delay.setter
+    def delay(self, seconds: float) -> None:
+        self._server.delay = seconds
+
+    def start(self) -> FakeOpenAI:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
         self._server.server_close()
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
