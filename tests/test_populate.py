@@ -20,6 +20,7 @@ from sqlsynth.populate import generate, populate
 from sqlsynth.populate.targets import quote
 from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
+from sqlsynth.testing.schemas import tricky as tricky_schema
 
 EMAIL = re.compile(r"^[a-z0-9][a-z0-9._-]*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
@@ -38,80 +39,7 @@ def fk(src: str, cols: list[str], dst: str, dcols: list[str]) -> ForeignKey:
 def tricky() -> Schema:
     """Reserved words, unicode and spaces in names; a composite key and FK; a bridge table; a
     self-reference; and a two-table FK cycle closed by a nullable column."""
-    return Schema(
-        name="tricky",
-        tables=[
-            Table(
-                name="group",
-                columns=[col("id", "INT", nullable=False), col("name", "VARCHAR(40)"), col("select", "TEXT")],
-                primary_key=["id"],
-            ),
-            Table(
-                name="order",
-                columns=[
-                    col("id", "INT", nullable=False),
-                    col("group_id", "INT", nullable=False),
-                    col("placed_at", "TIMESTAMP", nullable=False),
-                    col("shipped_at", "TIMESTAMP"),
-                    col("status", "VARCHAR(12)", nullable=False, values=["new", "paid", "sent"]),
-                    col("email", "VARCHAR(120)", nullable=False),
-                ],
-                primary_key=["id"],
-            ),
-            Table(
-                name="région",
-                columns=[
-                    col("pays", "VARCHAR(60)", nullable=False),
-                    col("code", "INT", nullable=False),
-                    col("nom complet", "TEXT"),
-                ],
-                primary_key=["pays", "code"],
-            ),
-            Table(
-                name="café menu",
-                columns=[
-                    col("item id", "INT", nullable=False),
-                    col("pays", "VARCHAR(60)", nullable=False),
-                    col("code", "INT", nullable=False),
-                    col("prix €", "DECIMAL(8,2)", nullable=False),
-                ],
-                primary_key=["item id"],
-            ),
-            Table(
-                name="order line",
-                columns=[
-                    col("order_id", "INT", nullable=False),
-                    col("item id", "INT", nullable=False),
-                    col("quantity", "INT", nullable=False),
-                ],
-                primary_key=["order_id", "item id"],
-            ),
-            Table(
-                name="team",
-                columns=[col("team_id", "INT", nullable=False), col("lead_id", "INT")],
-                primary_key=["team_id"],
-            ),
-            Table(
-                name="staff",
-                columns=[
-                    col("staff_id", "INT", nullable=False),
-                    col("boss_id", "INT"),
-                    col("team_id", "INT", nullable=False),
-                    col("hired_on", "DATE", nullable=False),
-                ],
-                primary_key=["staff_id"],
-            ),
-        ],
-        foreign_keys=[
-            fk("order", ["group_id"], "group", ["id"]),
-            fk("café menu", ["pays", "code"], "région", ["pays", "code"]),
-            fk("order line", ["order_id"], "order", ["id"]),
-            fk("order line", ["item id"], "café menu", ["item id"]),
-            fk("staff", ["boss_id"], "staff", ["staff_id"]),
-            fk("staff", ["team_id"], "team", ["team_id"]),
-            fk("team", ["lead_id"], "staff", ["staff_id"]),
-        ],
-    )
+    return tricky_schema()
 
 
 TRICKY_ROWS = {

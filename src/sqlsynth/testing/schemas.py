@@ -1,7 +1,7 @@
 """Small schemas with the shapes that break generators: for tests and for trying things out.
 
-- `tricky()`: reserved words, unicode and spaces in names; composite keys and FKs; a bridge table;
-  a self-reference; an FK cycle closed by a nullable column.
+- `tricky()`: reserved words, mixed case, unicode and spaces in names; composite keys and FKs; a
+  bridge table; a self-reference; an FK cycle closed by a nullable column.
 - `single_table()`: one table, no keys to walk.
 - `no_foreign_keys()`: three tables and not one relationship.
 """
@@ -40,6 +40,7 @@ def tricky() -> Schema:
                     _col("id", "INT", nullable=False),
                     _col("group_id", "INT", nullable=False),
                     _col("placed_at", "TIMESTAMP", nullable=False),
+                    _col("shipped_at", "TIMESTAMP"),
                     _col("total", "DECIMAL(10,2)", nullable=False),
                     _col("status", "VARCHAR(12)", nullable=False, values=["new", "paid", "sent"]),
                     _col("Email", "VARCHAR(120)", nullable=False),
