@@ -42,6 +42,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import write_section
 from sqlsynth.generate.runner import GenerateConfig, run_generate
 from sqlsynth.populate import populate
 from sqlsynth.schema.demo import demo_schema
@@ -530,26 +531,6 @@ def report(
         "runs": [{k: v for k, v in r.items() if k != "stable"} for r in runs],
     }
     return md, figures
-
-
-def write_section(path: Path, section_md: str, header: str) -> None:
-    """Replace the section that starts with the line `header` (up to the next '## ' line), or append
-    it; other sections are left byte for byte as they are."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text("# Benchmarks\n\n" + section_md, encoding="utf-8")
-        return
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip("\n") == header), None)
-    if start is None:
-        sep = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
-        path.write_text(text + sep + section_md, encoding="utf-8")
-        return
-    end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
-    tail = lines[end:]
-    new = section_md if not tail else section_md.rstrip("\n") + "\n\n"
-    path.write_text("".join(lines[:start]) + new + "".join(tail), encoding="utf-8")
 
 
 def main() -> None:

@@ -47,11 +47,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import time
@@ -64,15 +62,14 @@ import numpy as np
 import sqlglot
 from sqlglot import exp
 
+from _common import SPIDER, gold_sql, pct, safe_template, sha1
 from sqlsynth.dataset import read_records
 from sqlsynth.engines import open_engine
 from sqlsynth.engines.base import Result
 from sqlsynth.engines.compare import CompareRules, compare_results
 from sqlsynth.generate.runner import GenerateConfig, run_generate
-from sqlsynth.render import template_of
 from sqlsynth.schema.loaders import load_schema
 
-SPIDER = Path("/work/shared/benchmarks/spider-train")
 BIG_DBS = ["college_2", "hr_1", "store_1"]  # the three with the most human questions
 TOP_K = 5
 COUNTS = (
@@ -96,28 +93,10 @@ CLASSES = (
 )
 
 
-def sha1(path: Path) -> str:
-    return hashlib.sha1(path.read_bytes()).hexdigest()
-
-
-def spider_strings(sql: str) -> str:
-    """Spider's gold SQL writes string literals in double quotes ("AC/DC"), which SQLite reads as text
-    only because no column has that name; sqlglot reads them as identifiers, so `template_of` would
-    say `col = col`. No gold query of this sample uses double quotes for an identifier."""
-    return re.sub(r'"([^"]*)"', lambda m: "'" + m.group(1).replace("'", "''") + "'", sql)
-
-
-def safe_template(sql: str) -> str | None:
-    try:
-        return template_of(sql)
-    except Exception:  # noqa: BLE001 - a gold query sqlglot cannot read has no template
-        return None
-
-
 def features(sql: str, gold: bool = False) -> set[str]:
     """Coarse structural features of a query (outermost and nested), for telling misses apart."""
     try:
-        tree = sqlglot.parse_one(spider_strings(sql) if gold else sql, read="sqlite")
+        tree = sqlglot.parse_one(gold_sql(sql) if gold else sql, read="sqlite")
     except Exception:  # noqa: BLE001
         return {"unparsable"}
     out: set[str] = set()
@@ -199,7 +178,7 @@ def parts(sql: str, gold: bool = False) -> tuple[Any, ...] | None:
     WHERE predicates (column, operator, literal) and the shape (GROUP BY, HAVING, ORDER BY, LIMIT,
     set operation). The generator's CTE name `stats` does not count as a table."""
     try:
-        tree = sqlglot.parse_one(spider_strings(sql) if gold else sql, read="sqlite")
+        tree = sqlglot.parse_one(gold_sql(sql) if gold else sql, read="sqlite")
     except Exception:  # noqa: BLE001
         return None
     select = tree if isinstance(tree, exp.Select) else tree.find(exp.Select)
@@ -296,7 +275,7 @@ def measure(
         rules = CompareRules(order_matters="order by" in g["query"].lower())
         j = int(best[i])
         gres = gold_res[i]
-        gt = safe_template(spider_strings(g["query"]))
+        gt = safe_template(gold_sql(g["query"]))
         if gt is not None and gt == gen_templates[j]:
             c["template_match"] += 1
         if safe_template(g["query"]) == gen_templates[j]:
@@ -370,10 +349,6 @@ def measure(
         "classes": dict(classes),
         "misses": misses,
     }
-
-
-def pct(a: int, b: int) -> str:
-    return f"{100 * a / b:.1f}%" if b else "-"
 
 
 HEADER = (

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import decimal
-import hashlib
 import json
 import math
 import random
@@ -48,14 +47,13 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from _common import SPIDER, gold_sql, pct, safe_template, sha1, write_section
 from sqlsynth.dataset import Record, read_records
 from sqlsynth.generate.runner import GenerateConfig, run_generate
-from sqlsynth.render import template_of
 from sqlsynth.schema.ddl_render import render_ddl
 from sqlsynth.schema.loaders import load_schema
 from sqlsynth.schema.model import Schema
 
-SPIDER = Path("/work/shared/benchmarks/spider-train")
 SECTION = "## Generation quality on Spider"
 LEVELS = ("easy", "medium", "hard", "extra")
 
@@ -286,18 +284,6 @@ def recheck(
 
 
 # -- one database -------------------------------------------------------------------------------
-def sha1(path: Path) -> str:
-    return hashlib.sha1(path.read_bytes()).hexdigest()
-
-
-DOUBLE_QUOTED = re.compile(r'"((?:[^"]|"")*)"')
-
-
-def gold_sql(sql: str) -> str:
-    """Spider's gold SQL writes string literals in double quotes ("Spain"), which SQLite reads as a
-    string when no column has that name but sqlglot reads as an identifier; make them '...' literals
-    (no gold query of these databases uses a double-quoted identifier)."""
-    return DOUBLE_QUOTED.sub(lambda m: "'" + m.group(1).replace('""', '"').replace("'", "''") + "'", sql)
 
 
 FEATURES = (
@@ -375,13 +361,6 @@ def features(sql: str) -> Counter[str]:
         if tree.find(node) is not None:
             f[key] += 1
     return f
-
-
-def safe_template(sql: str) -> str | None:
-    try:
-        return template_of(sql, "sqlite")
-    except Exception:  # noqa: BLE001 - gold SQL sqlglot cannot read
-        return None
 
 
 def generate_db(
@@ -491,8 +470,6 @@ def run_database(
 
 
 # -- report -------------------------------------------------------------------------------------
-def pct(a: int, b: int) -> str:
-    return f"{100 * a / b:.1f}%" if b else "–"
 
 
 def report(
@@ -673,26 +650,6 @@ def report(
         top_missing.append({"template": t, "count": c, "dbs": sorted(dbs_of[t]), "example": [db, q]})
     lines.append("")
     return "\n".join(lines) + "\n", top_missing
-
-
-def write_section(path: Path, section_md: str, header: str) -> None:
-    """Replace the section that starts with the line `header` (up to the next '## ' line), or append
-    it; other sections are left byte for byte as they are."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text("# Benchmarks\n\n" + section_md, encoding="utf-8")
-        return
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip("\n") == header), None)
-    if start is None:
-        sep = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
-        path.write_text(text + sep + section_md, encoding="utf-8")
-        return
-    end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
-    tail = lines[end:]
-    new = section_md if not tail else section_md.rstrip("\n") + "\n\n"
-    path.write_text("".join(lines[:start]) + new + "".join(tail), encoding="utf-8")
 
 
 def main() -> None:

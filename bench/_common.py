@@ -1,0 +1,56 @@
+"""What the benchmark scripts share: the Spider sample, gold-SQL reading, percentages and writing
+one section of docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from sqlsynth.render import template_of
+
+SPIDER = Path("/work/shared/benchmarks/spider-train")
+DOUBLE_QUOTED = re.compile(r'"((?:[^"]|"")*)"')
+
+
+def sha1(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
+def gold_sql(sql: str) -> str:
+    """Spider's gold SQL writes string literals in double quotes ("Spain"), which SQLite reads as a
+    string when no column has that name but sqlglot reads as an identifier; make them '...' literals
+    (no gold query of these databases uses a double-quoted identifier)."""
+    return DOUBLE_QUOTED.sub(lambda m: "'" + m.group(1).replace('""', '"').replace("'", "''") + "'", sql)
+
+
+def safe_template(sql: str) -> str | None:
+    """`template_of` in SQLite, or None for SQL sqlglot cannot read."""
+    try:
+        return template_of(sql, "sqlite")
+    except Exception:  # noqa: BLE001 - gold SQL sqlglot cannot read
+        return None
+
+
+def pct(a: int, b: int) -> str:
+    return f"{100 * a / b:.1f}%" if b else "–"
+
+
+def write_section(path: Path, section_md: str, header: str) -> None:
+    """Replace the section that starts with the line `header` (up to the next '## ' line), or append
+    it; other sections are left byte for byte as they are."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text("# Benchmarks\n\n" + section_md, encoding="utf-8")
+        return
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip("\n") == header), None)
+    if start is None:
+        sep = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+        path.write_text(text + sep + section_md, encoding="utf-8")
+        return
+    end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
+    tail = lines[end:]
+    new = section_md if not tail else section_md.rstrip("\n") + "\n\n"
+    path.write_text("".join(lines[:start]) + new + "".join(tail), encoding="utf-8")
