@@ -20,14 +20,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import networkx as nx
 import numpy as np
 from sqlglot import exp
 
 from sqlsynth.engines.url import mask_url, parse_url
 from sqlsynth.errors import EngineError, SqlsynthError
 from sqlsynth.populate.generate import Dataset, TableData
-from sqlsynth.schema.model import ForeignKey, Schema
+from sqlsynth.schema.ddl_render import (
+    add_foreign_key,
+    creation_order,
+    render_ddl,
+    render_indexes,
+    split_cycle_edges,
+)
+from sqlsynth.schema.model import Schema
 
 CHUNK_ROWS = 50_000
 Advance = Callable[[str, int], None]
@@ -74,26 +80,6 @@ _REFUSAL = "already contains tables; sqlsynth only populates databases it create
 # ---------------------------------------------------------------------------------------------
 # Load order
 # ---------------------------------------------------------------------------------------------
-
-
-def insert_order(schema: Schema, inline: list[ForeignKey]) -> list[str]:
-    """Tables with every parent of an inline (enforced during the load) FK before its children."""
-    g = nx.DiGraph()
-    g.add_nodes_from(schema.table_names)
-    g.add_edges_from(
-        (fk.target_table, fk.source_table) for fk in inline if fk.source_table != fk.target_table
-    )
-    try:
-        return list(nx.lexicographical_topological_sort(g))
-    except nx.NetworkXUnfeasible:  # the renderer keeps a cycle inline: order as the graph says
-        return schema.graph.topological_order()
-
-
-def _split(schema: Schema) -> tuple[list[ForeignKey], list[ForeignKey]]:
-    from sqlsynth.schema.ddl_render import split_cycle_edges
-
-    inline, cycle = split_cycle_edges(schema)
-    return list(inline), list(cycle)
 
 
 def self_ref_waves(data: Dataset, table: str) -> list[np.ndarray] | None:
@@ -172,8 +158,6 @@ class SqliteWriter(Writer):
     def load(self, schema: Schema, data: Dataset, advance: Advance) -> float:
         import sqlite3
 
-        from sqlsynth.schema.ddl_render import render_ddl, render_indexes
-
         path = self.target.path
         assert path is not None
         start = time.perf_counter()
@@ -189,8 +173,8 @@ class SqliteWriter(Writer):
             conn.execute("BEGIN")
             for stmt in render_ddl(schema, "sqlite"):
                 conn.execute(stmt)
-            inline, _ = _split(schema)
-            for name in insert_order(schema, inline):
+            inline, _ = split_cycle_edges(schema)
+            for name in creation_order(schema, inline):
                 td = data.tables[name]
                 sql = _insert_sql(td, "sqlite", "?")
                 cols = td.python_columns("sqlite")
@@ -242,8 +226,6 @@ class DuckdbWriter(Writer):
     def load(self, schema: Schema, data: Dataset, advance: Advance) -> float:
         import duckdb
 
-        from sqlsynth.schema.ddl_render import render_ddl, render_indexes
-
         path = self.target.path
         assert path is not None
         start = time.perf_counter()
@@ -258,9 +240,9 @@ class DuckdbWriter(Writer):
             conn.execute("BEGIN TRANSACTION")
             for stmt in render_ddl(schema, "duckdb"):
                 conn.execute(stmt)
-            inline, _ = _split(schema)
+            inline, _ = split_cycle_edges(schema)
             inline_self = {fk.source_table for fk in inline if fk.source_table == fk.target_table}
-            for name in insert_order(schema, inline):
+            for name in creation_order(schema, inline):
                 td = data.tables[name]
                 waves = self_ref_waves(data, name) if name in inline_self else None
                 parts = [td] if waves is None else [td.subset(w) for w in waves]
@@ -345,8 +327,6 @@ class PostgresWriter(Writer):
     def load(self, schema: Schema, data: Dataset, advance: Advance) -> float:
         import psycopg
 
-        from sqlsynth.schema.ddl_render import render_ddl, render_indexes
-
         start = time.perf_counter()
         created = False
         if not self.exists:
@@ -364,8 +344,8 @@ class PostgresWriter(Writer):
                     with conn.cursor() as cur:
                         for name in data.tables:
                             self._copy(cur, data.tables[name], advance)
-                    for stmt in add_foreign_keys(schema, "postgres"):
-                        conn.execute(stmt)
+                    for fk in schema.foreign_keys:
+                        conn.execute(add_foreign_key(fk, "postgres").sql("postgres"))
                     for stmt in render_indexes(schema, "postgres"):
                         conn.execute(stmt)
                 conn.autocommit = True
@@ -401,19 +381,6 @@ class PostgresWriter(Writer):
                     advance(td.name, done)
                     done = 0
             advance(td.name, done)
-
-
-def add_foreign_keys(schema: Schema, dialect: str) -> list[str]:
-    """ALTER TABLE ... ADD FOREIGN KEY for every foreign key (constraint names left to the engine)."""
-    out = []
-    for fk in schema.foreign_keys:
-        src = ", ".join(quote(c, dialect) for c in fk.source_columns)
-        dst = ", ".join(quote(c, dialect) for c in fk.target_columns)
-        out.append(
-            f"ALTER TABLE {quote(fk.source_table, dialect)} ADD FOREIGN KEY ({src}) "
-            f"REFERENCES {quote(fk.target_table, dialect)} ({dst})"
-        )
-    return out
 
 
 def _insert_sql(td: TableData, dialect: str, mark: str) -> str:
