@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlglot import exp
 
-from sqlsynth.errors import SqlsynthError
+from sqlsynth.errors import SqlsynthError, first_problem
 from sqlsynth.generate.measure import Complexity, Hardness
 from sqlsynth.io import atomic_open
 
@@ -150,11 +150,8 @@ def read_records(path: str | Path) -> Iterator[Record]:
             try:
                 yield Record.model_validate(data)
             except ValidationError as err:
-                first = err.errors()[0]
-                loc = ".".join(str(p) for p in first["loc"]) or "record"
-                raise SqlsynthError(
-                    f"line {number}: not a record ({loc}: {first['msg']})", where=str(path)
-                ) from None
+                problem = first_problem(err, "record")
+                raise SqlsynthError(f"line {number}: not a record ({problem})", where=str(path)) from None
 
 
 def existing_ids(path: str | Path) -> set[str]:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class SqlsynthError(Exception):
     """An error caused by the user's input (file, sheet, row, table, column, URL...)."""
@@ -18,3 +23,11 @@ class SchemaError(SqlsynthError):
 
 class EngineError(SqlsynthError):
     """A database that cannot be reached or used as asked."""
+
+
+def first_problem(err: ValidationError, default: str = "") -> str:
+    """The first problem of a pydantic error as `field.path: message` (`default` names the field
+    when the problem is with the whole object)."""
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or default
+    return f"{loc}: {first['msg']}" if loc else first["msg"]

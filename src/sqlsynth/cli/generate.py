@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rich.table import Table as RichTable
 
 from sqlsynth.cli.common import console, user_errors
-from sqlsynth.errors import SqlsynthError
+from sqlsynth.errors import SqlsynthError, first_problem
 
 SPEC_OPTIONS = (
     "num_joins",
@@ -49,14 +49,8 @@ def _spec(spec_file: Path | None, ranges: dict[str, str | None], lists: dict[str
         return ComplexitySpec.model_validate(data)
     except ValidationError as err:
         raise SqlsynthError(
-            _first_error(err), where=str(spec_file) if spec_file else "spec options"
+            first_problem(err), where=str(spec_file) if spec_file else "spec options"
         ) from None
-
-
-def _first_error(err: ValidationError) -> str:
-    first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"])
-    return f"{loc}: {first['msg']}" if loc else first["msg"]
 
 
 @user_errors
@@ -191,7 +185,7 @@ def generate(
             source=source,
         )
     except ValidationError as err:
-        raise SqlsynthError(_first_error(err)) from None
+        raise SqlsynthError(first_problem(err)) from None
     result = run_generate(config, schema, out, overwrite=overwrite)
     print_summary(result.manifest)
     if questions == "llm":

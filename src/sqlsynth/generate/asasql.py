@@ -32,7 +32,7 @@ from sqlglot.optimizer.qualify import qualify
 
 from sqlsynth.dataset import ExecutionResult, Provenance, Record, record_id
 from sqlsynth.engines.base import Engine
-from sqlsynth.errors import SqlsynthError
+from sqlsynth.errors import SqlsynthError, first_problem
 from sqlsynth.schema.model import Schema, Table
 
 QUESTION_STYLE = "a non-expert who uses this data daily and does not know SQL"
@@ -65,9 +65,7 @@ def load_samples(path: str | Path) -> list[SampleExample]:
         try:
             out.append(SampleExample.model_validate(item))
         except ValidationError as err:
-            first = err.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"])
-            raise SqlsynthError(f"item {i}: {loc}: {first['msg']}", where=str(path)) from None
+            raise SqlsynthError(f"item {i}: {first_problem(err)}", where=str(path)) from None
     return out
 
 

@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from sqlsynth.errors import SqlsynthError
+from sqlsynth.errors import SqlsynthError, first_problem
 from sqlsynth.render import select_sources
 from sqlsynth.schema.model import Schema
 from sqlsynth.schema.types import LogicalType
@@ -128,9 +128,7 @@ class TemplateLibrary(BaseModel):
         try:
             return cls.model_validate_json(text)
         except ValidationError as err:
-            first = err.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"])
-            raise SqlsynthError(f"not a template library: {loc}: {first['msg']}", where=where) from None
+            raise SqlsynthError(f"not a template library: {first_problem(err)}", where=where) from None
 
     def by_id(self, template_id: str) -> Template:
         for t in self.templates:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sqlsynth.errors import SchemaError
+from sqlsynth.errors import SchemaError, first_problem
 from sqlsynth.schema.model import Schema
 from sqlsynth.schema.validation import check_schema
 
@@ -16,7 +16,5 @@ def load_native(path: Path, data: Any) -> Schema:
     try:
         schema = Schema.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise SchemaError(f"{loc}: {first['msg']}", where=str(path)) from None
+        raise SchemaError(first_problem(err), where=str(path)) from None
     return check_schema(schema, where=str(path))
