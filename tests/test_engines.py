@@ -279,6 +279,14 @@ def test_duckdb_connection_itself_is_read_only(tmp_path: Path) -> None:
     assert db.count() == 3
 
 
+def test_duckdb_threads_can_be_capped(tmp_path: Path) -> None:
+    """Generation opens DuckDB with one thread (small queries; parallelism comes from workers)."""
+    db = _duckdb_db(tmp_path)
+    with open_engine(db.url, threads=1) as engine:
+        assert engine.execute("SELECT current_setting('threads')").rows == [(1,)]
+        assert engine.execute("SELECT count(*) FROM people").rows == [(3,)]
+
+
 @pytest.mark.postgres
 def test_postgres_every_statement_runs_in_a_read_only_transaction(pg_url: str) -> None:
     db = _postgres_db(pg_url)

@@ -12,6 +12,7 @@ import sqlglot
 
 from sqlsynth.dataset import Record
 from sqlsynth.engines import open_engine
+from sqlsynth.engines.base import Result
 from sqlsynth.validate.filters import (
     FILTER_NAMES,
     Candidate,
@@ -216,10 +217,35 @@ def test_counters_count_what_each_filter_saw():
     counters = Counters()
     counters.record(None, FILTER_NAMES)
     counters.record(("non_empty", "empty"), FILTER_NAMES)
-    assert counters.seen["parse_back"] == 2
+    assert counters.seen["executes"] == 2
     assert counters.seen["non_empty"] == 2
     assert counters.seen.get("non_trivial") == 1
+    assert counters.seen.get("parse_back") == 1
     assert counters.rejected == {"non_empty": {"empty": 1}}
+
+
+def test_the_cheap_checks_on_the_reference_result_come_before_the_other_engines_run(engines):
+    # empty on SQLite: rejected before DuckDB is asked (DuckDB would fail on this rendering)
+    raw = {"sqlite": "SELECT name FROM items WHERE price > 100", "duckdb": "SELECT nosuch FROM items"}
+    c = cand("SELECT name FROM items WHERE price > 100", raw=raw)
+    assert run(c, checks(engines)) == ("non_empty", "empty")
+    assert list(c.results) == ["sqlite"]
+    # a rendering only the second engine cannot run is rejected by engines_agree, naming it
+    raw = {"sqlite": "SELECT name FROM items WHERE price > 5", "duckdb": "SELECT nosuch FROM items"}
+    c = cand("SELECT name FROM items WHERE price > 5", raw=raw)
+    assert run(c, checks(engines)) == ("engines_agree", "error:duckdb")
+
+
+def test_parse_back_reads_only_the_renderings_no_engine_ran(engines):
+    # the engine that ran a rendering parsed it with the dialect's own parser: sqlglot's is not asked
+    c = cand("SELECT 1", raw={"sqlite": "SELECT ((", "tsql": "SELECT 1"})
+    c.results["sqlite"] = Result(columns=["1"], rows=[(1,)])
+    ch = checks(engines)
+    assert parse_back(c, ch) is None
+    c.sql_by_dialect["tsql"] = "SELECT (("
+    assert parse_back(c, ch) == "parse:tsql"
+    c.results.clear()
+    assert parse_back(c, ch) == "parse:sqlite"
 
 
 def test_non_empty_and_non_trivial_use_the_first_engine(engines):

@@ -27,15 +27,17 @@ _CLASSES: dict[str, type[SqliteEngine] | type[DuckDBEngine] | type[PostgresEngin
 }
 
 
-def open_engine(url: str | Path, *, read_only: bool = True) -> Engine:
+def open_engine(url: str | Path, *, read_only: bool = True, threads: int | None = None) -> Engine:
     """Open the database at `url` (sqlite:///f.db, duckdb:///f.duckdb, postgresql://..., or a
     .sqlite/.db/.duckdb file name). Raises EngineError for an unsupported scheme, a missing file or
     an unreachable server.
 
     read_only=False lets statements write (SQLite creates a missing file); use it only on databases
-    sqlsynth created.
+    sqlsynth created. `threads` caps DuckDB's worker threads (the other engines ignore it).
     """
     parsed = parse_url(url)
+    if parsed.kind == "duckdb":
+        return DuckDBEngine(parsed, read_only=read_only, threads=threads)
     return _CLASSES[parsed.kind](parsed, read_only=read_only)
 
 

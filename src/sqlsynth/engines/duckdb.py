@@ -35,12 +35,18 @@ class DuckDBEngine:
     name = "duckdb"
     dialect = "duckdb"
 
-    def __init__(self, url: str | Path | EngineURL, *, read_only: bool = True) -> None:
+    def __init__(
+        self, url: str | Path | EngineURL, *, read_only: bool = True, threads: int | None = None
+    ) -> None:
+        """`threads` caps DuckDB's worker threads (None: its default, one per core). Validation
+        runs many small queries, for which one thread is faster than several; the setting holds
+        for every connection of this process to the same file (DuckDB shares the instance)."""
         self._url = url if isinstance(url, EngineURL) else parse_url(url)
         if self._url.kind != "duckdb":
             raise EngineError("not a DuckDB URL", where=self._url.display)
         self.url = self._url.url
         self.read_only = read_only
+        self.threads = threads
         self._lock = threading.Lock()
         self._conn: Any = self._connect()
         self._watchdog = Watchdog(self._interrupt)
@@ -69,9 +75,12 @@ class DuckDBEngine:
                 raise EngineError("no such file", where=where)
             target = str(path)
         try:
-            return duckdb.connect(target, read_only=self.read_only)
+            conn = duckdb.connect(target, read_only=self.read_only)
+            if self.threads is not None:
+                conn.execute(f"SET threads = {int(self.threads)}")
         except duckdb.Error as err:
             raise EngineError(f"cannot open: {short_error(err)}", where=where) from None
+        return conn
 
     def execute(self, sql: str, timeout_s: float | None = 10.0, max_rows: int | None = None) -> Result:
         """Run one statement; errors and timeouts come back in the Result, never raised."""

@@ -119,7 +119,8 @@ class Worker:
 
         self.config = config
         self.schema = schema
-        self.engines = [open_engine(url) for url in config.dbs]
+        # one DuckDB thread per worker: small queries run faster on one, and workers scale instead
+        self.engines = [open_engine(url, threads=1) for url in config.dbs]
         self.generator = _generator(config, schema, pool, self.engines[0].dialect)
         self.checks = Checks(
             engines=self.engines,
@@ -295,19 +296,29 @@ def _outcomes(config: GenerateConfig, schema: Schema, pool: ValuePool, start: in
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     ctx = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(
+    executor = ProcessPoolExecutor(
         config.workers, mp_context=ctx, initializer=_init_worker, initargs=(config, schema, pool)
-    ) as executor:
-        window: list[Future[list[Outcome]]] = []
-        chunks = _chunks(start, config.chunk)
-        try:
-            while True:
-                while len(window) < 3 * config.workers:
-                    window.append(executor.submit(_run_chunk, *next(chunks)))
-                yield from window.pop(0).result()
-        finally:
-            for f in window:
-                f.cancel()
+    )
+    window: list[Future[list[Outcome]]] = []
+    chunks = _chunks(start, config.chunk)
+    try:
+        while True:
+            while len(window) < 3 * config.workers:
+                window.append(executor.submit(_run_chunk, *next(chunks)))
+            yield from window.pop(0).result()
+    finally:
+        _stop(executor)
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """End the workers now: what they are still computing lies past the last index taken, and
+    waiting for it (and for their exit) costs a tenth of a second per run. They only read."""
+    processes = list(getattr(executor, "_processes", {}).values())  # no public handle before 3.14
+    executor.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
+    for proc in processes:
+        proc.join()
 
 
 def _load_state(out: Path, config: GenerateConfig) -> tuple[RunState, Kept, int]:

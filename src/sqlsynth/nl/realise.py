@@ -56,10 +56,25 @@ def parse_query(sql: str | exp.Expression, dialect: str | None = None) -> exp.Ex
 STRING_QUOTING_DIALECTS = {"sqlite", "mysql"}
 
 
+_COLUMN_NAMES: dict[int, tuple[Schema, frozenset[str]]] = {}
+
+
+def _column_names(schema: Schema) -> frozenset[str]:
+    """The schema's column names, lower-cased; computed once per schema object (the realiser runs
+    once per record; a loaded schema is not changed afterwards)."""
+    hit = _COLUMN_NAMES.get(id(schema))
+    if hit is None or hit[0] is not schema:
+        if len(_COLUMN_NAMES) > 64:
+            _COLUMN_NAMES.clear()
+        hit = (schema, frozenset(c.name.lower() for t in schema.tables for c in t.columns))
+        _COLUMN_NAMES[id(schema)] = hit
+    return hit[1]
+
+
 def quoted_strings_as_literals(expr: exp.Expression, schema: Schema) -> exp.Expression:
     """SQLite and MySQL read `"Paris"` as a string when no column has that name (Spider writes
     `WHERE name = "Aerosmith"`): turn such double-quoted unqualified "columns" into literals."""
-    known = {c.name.lower() for t in schema.tables for c in t.columns}
+    known = set(_column_names(schema))
     known |= {a.alias.lower() for a in expr.find_all(exp.Alias)}
     known |= {c.alias_or_name.lower() for c in expr.find_all(exp.CTE)}
     known |= {

@@ -82,41 +82,53 @@ Filter = Callable[[Candidate, Checks], "str | None"]
 
 # -- stateless filters ------------------------------------------------------------------------
 def parse_back(cand: Candidate, checks: Checks) -> str | None:
-    """Every rendering parses back as one statement of its dialect."""
+    """Every rendering no engine ran parses back as one statement of its dialect (an engine that
+    ran a rendering has parsed it with the dialect's own parser, a stronger check)."""
+    ran = {e.dialect for e in checks.engines if e.name in cand.results}
     for dialect, sql in cand.sql_by_dialect.items():
-        if parses_back(sql, dialect) is not None:
+        if dialect not in ran and parses_back(sql, dialect) is not None:
             return f"parse:{dialect}"
     return None
 
 
-def executes(cand: Candidate, checks: Checks) -> str | None:
-    """Each engine runs its own rendering within the timeout."""
-    for engine in checks.engines:
-        sql = cand.sql_by_dialect.get(engine.dialect) or render(cand.expr, engine.dialect)
-        res = engine.execute(sql, checks.config.timeout_s, checks.config.max_rows)
-        cand.results[engine.name] = res
-        if res.timed_out:
-            return f"timeout:{engine.name}"
-        if not res.ok:
-            return f"error:{engine.name}"
-        if len(res.rows) >= checks.config.max_rows:
-            return "too-many-rows"  # engines may cut a long result at different rows: not comparable
+def _run(cand: Candidate, checks: Checks, engine: Engine) -> str | None:
+    """Run `engine`'s rendering; the reject reason if it fails, times out or is cut."""
+    sql = cand.sql_by_dialect.get(engine.dialect) or render(cand.expr, engine.dialect)
+    res = engine.execute(sql, checks.config.timeout_s, checks.config.max_rows)
+    cand.results[engine.name] = res
+    if res.timed_out:
+        return f"timeout:{engine.name}"
+    if not res.ok:
+        return f"error:{engine.name}"
+    if len(res.rows) >= checks.config.max_rows:
+        return "too-many-rows"  # engines may cut a long result at different rows: not comparable
     return None
 
 
+def executes(cand: Candidate, checks: Checks) -> str | None:
+    """The reference engine (the first) runs its rendering within the timeout. The other engines
+    run theirs in `engines_agree`, after the cheap checks on this result."""
+    return _run(cand, checks, checks.engines[0])
+
+
 def engines_agree(cand: Candidate, checks: Checks) -> str | None:
-    """All engines return the same rows (in the same order when the query fixes one)."""
+    """Every other engine runs its rendering and returns the same rows as the reference (in the
+    same order when the query fixes one)."""
     rules = CompareRules(order_matters=cand.order_matters, float_tol=checks.config.float_tol)
-    (ref_name, ref), *others = cand.results.items()
-    for name, res in others:
-        verdict = compare_results(ref, res, rules)
+    ref_engine, *others = checks.engines
+    ref = cand.results[ref_engine.name]
+    for engine in others:
+        reason = _run(cand, checks, engine)
+        if reason is not None:
+            return reason
+        verdict = compare_results(ref, cand.results[engine.name], rules)
         if not verdict:
             cand.disagreement = {
-                "engines": [ref_name, name],
+                "engines": [ref_engine.name, engine.name],
                 "reason": verdict.reason,
                 "sql": {e.name: cand.sql_by_dialect.get(e.dialect, "") for e in checks.engines},
             }
-            return f"disagree:{ref_name}-{name}"
+            return f"disagree:{ref_engine.name}-{engine.name}"
     return None
 
 
@@ -264,14 +276,16 @@ def discriminative(cand: Candidate, checks: Checks) -> str | None:
     return None
 
 
+# Cheapest verdict first: the reference engine (usually SQLite, the fastest) runs the query and
+# its result is checked before the other engines run it; sqlglot parses back only what no engine ran.
 STATELESS: tuple[Filter, ...] = (
-    parse_back,
     executes,
-    unambiguous_order,
-    engines_agree,
     non_empty,
     non_trivial,
+    unambiguous_order,
     discriminative,
+    engines_agree,
+    parse_back,
 )
 
 
