@@ -149,6 +149,7 @@ def test_resuming_with_other_settings_is_refused(dbs, tmp_path):
         (["--num-joins", "x"], "num_joins"),
         (["--hardness", "trivial"], "hardness"),
         (["--operators", "=~"], "operators"),
+        (["--strategy", "template", "--template-dialect", "postgres"], "no engine given runs postgres SQL"),
     ],
 )
 def test_bad_options_fail_before_any_work(dbs, tmp_path, extra, message):
@@ -207,6 +208,15 @@ def test_template_strategy_portable_and_transpile_checked(dbs, tmp_path):
     for r in specific:
         assert r.checked["bigquery"] == "transpile-checked" and r.checked["duckdb"] == "executed"
         assert set(r.execution) == {"duckdb"}
+    # PostgreSQL templates without a PostgreSQL database: their DuckDB transpilation runs
+    result = runner.invoke(
+        app, [*base, "--template-dialect", "postgres", "-n", "12", "-o", str(tmp_path / "pg")]
+    )
+    assert result.exit_code == 0, result.output
+    specific = [r for r in read_records(tmp_path / "pg" / "records.jsonl") if r.features]
+    assert specific and all(r.checked["postgres"] == "transpile-checked" for r in specific)
+    manifest = json.loads((tmp_path / "pg" / "manifest.json").read_text())
+    assert "not-run" not in manifest["filters"]["executes"]["rejected"]
 
 
 def test_questions_llm_writes_questions_with_the_llm(dbs, tmp_path):

@@ -566,6 +566,13 @@ def test_canonical_sql_runs_like_the_original(sql: str, engines: dict[str, Any])
     assert _rows(conn.execute(canonical_sql(sql)).fetchall()) == _rows(conn.execute(sql).fetchall())
 
 
+def test_canonical_sql_keeps_a_dialects_features_when_written_in_it() -> None:
+    a = "SELECT s, ARRAY_AGG(c IGNORE NULLS ORDER BY c) FROM t GROUP BY s"
+    b = a.replace(" IGNORE NULLS", "")
+    assert canonical_sql(a, "bigquery", write="bigquery") != canonical_sql(b, "bigquery", write="bigquery")
+    assert "IGNORE NULLS" in canonical_sql(a, "bigquery", write="bigquery")
+
+
 def test_canonical_sql_does_not_touch_the_input_tree() -> None:
     tree = sqlglot.parse_one("SELECT T1.a AS x FROM t AS T1 WHERE b = 1 AND a = 2")
     before = tree.sql()

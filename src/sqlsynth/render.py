@@ -259,12 +259,13 @@ def _lower_identifiers(tree: exp.Expression) -> None:
         ident.set("quoted", True)
 
 
-def canonical_sql(expr: exp.Expression | str, dialect: str = "sqlite") -> str:
+def canonical_sql(expr: exp.Expression | str, dialect: str = "sqlite", *, write: str = "sqlite") -> str:
     """A normal form of a query, the same for queries that differ only in table aliases,
     qualification of single-table columns, unused output aliases, the order of AND / OR operands
-    and of `=` sides, quoting and identifier case. A key for deduplication, spelled in SQLite
-    (so it can be run there to check it; identifiers are lower-cased, which SQLite ignores).
-    Text input is read in `dialect`.
+    and of `=` sides, quoting and identifier case. A key for deduplication, spelled in `write`
+    (SQLite by default, so it can be run there to check it; identifiers are lower-cased, which
+    SQLite ignores; give a query using one dialect's features that dialect, which keeps them:
+    SQLite has no `IGNORE NULLS`). Text input is read in `dialect`.
     """
     tree = _as_expr(expr, dialect).copy()
     _drop_table_aliases(tree)
@@ -272,7 +273,7 @@ def canonical_sql(expr: exp.Expression | str, dialect: str = "sqlite") -> str:
     _drop_projection_aliases(tree)
     _lower_identifiers(tree)
     tree = _sort_operands(tree)
-    return tree.sql(dialect=_dialect("sqlite"), identify=True)
+    return tree.sql(dialect=_dialect(write), identify=True)
 
 
 # -- templates --------------------------------------------------------------------------------

@@ -403,7 +403,7 @@ class QuestionFirst:
         }
         key = f"{q.text}\0{k}\0{sql or ''}"
         if tree is not None:
-            key = f"{q.text}\0{canonical_sql(tree)}"
+            key = f"{q.text}\0{canonical_sql(tree, write=cfg.dialect)}"
             fields.update(
                 sql_by_dialect={cfg.dialect: tree.sql(dialect=cfg.dialect)},
                 complexity=measure(tree),

@@ -16,9 +16,10 @@ is skipped. The filled tree is then made deterministic across engines (`harden`)
 explicit NULLS FIRST/LAST, and ORDER BY ... LIMIT completed to a total order.
 
 Execution (`plan_execution`): portable templates run on every engine given; a template expanded
-with one dialect's features runs on that dialect's own engine (SQLite, DuckDB, PostgreSQL), and for
-BigQuery, Snowflake, T-SQL and MySQL as its DuckDB transpilation (`transpile_check`), marked
-`transpile-checked`: a transpilation that runs is evidence, not proof, that the original would.
+with one dialect's features runs on that dialect's own engine (SQLite, DuckDB, PostgreSQL), and
+otherwise (always for BigQuery, Snowflake, T-SQL and MySQL) as its DuckDB transpilation
+(`transpile_check`), marked `transpile-checked`: a transpilation that runs is evidence, not proof,
+that the original would.
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
     from sqlsynth.engines.base import Engine
 
 ENGINE_DIALECTS = ("sqlite", "duckdb", "postgres")
-TRANSPILED_DIALECTS = ("bigquery", "snowflake", "tsql", "mysql")
 COUNTS = {"gt": (1, 2, 3), "lt": (2, 3, 5), "eq": (1, 2)}
 _NUMERIC = {LogicalType.INTEGER, LogicalType.DECIMAL, LogicalType.FLOAT}
 _UNUSABLE = {LogicalType.BINARY, LogicalType.JSON, LogicalType.OTHER}
@@ -769,11 +769,18 @@ class ExecutionPlan:
     error: str | None = None
 
 
+def runnable_here(dialect: str, engine_kinds: list[str]) -> bool:
+    """Can dialect-specific SQL of `dialect` run on these engines (its own, or DuckDB's
+    transpilation)?"""
+    return dialect in engine_kinds or "duckdb" in engine_kinds
+
+
 def plan_execution(
     query: TemplateQuery, engines: list[Engine], dialects: list[str] | None = None
 ) -> ExecutionPlan:
     """Portable queries: every engine, renderings for `dialects`. Dialect-specific ones: the
-    dialect's own engine, else the DuckDB transpilation on a DuckDB engine (transpile-checked)."""
+    dialect's own engine, else the DuckDB transpilation on a DuckDB engine (transpile-checked),
+    else not run (`runnable_here` tells before a run starts)."""
     from sqlsynth.render import render
 
     d = query.dialect
@@ -785,7 +792,7 @@ def plan_execution(
     if own:
         return ExecutionPlan(own[:1], {d: sql}, "executed")
     duck = [e for e in engines if e.dialect == "duckdb"]
-    if d in TRANSPILED_DIALECTS and duck:
+    if duck:  # BigQuery, Snowflake, T-SQL, MySQL here; PostgreSQL or SQLite when not given
         try:
             return ExecutionPlan(duck[:1], {d: sql, "duckdb": transpile_check(sql, d)}, "transpile-checked")
         except SqlsynthError as err:

@@ -172,10 +172,12 @@ class Worker:
     def _record(self, index: int, query: GeneratedQuery, cand: Candidate, checked: dict[str, str]) -> Record:
         """`checked` says per dialect how far its rendering was tested (executed, transpile-checked
         through DuckDB, or parsed back only)."""
-        canonical = canonical_sql(query.expr)
-        dialect, extra = self.primary, {}
+        dialect, extra, key_dialect = self.primary, {}, "sqlite"
         if isinstance(query, TemplateQuery):
             dialect, extra = query.dialect, {"template_id": query.template_id, "features": query.features}
+            if not query.portable:  # keyed in its own dialect: SQLite would drop some features
+                key_dialect = dialect
+        canonical = canonical_sql(query.expr, write=key_dialect)
         ref = next(iter(cand.results.values()))
         question = ""
         if self.config.questions == "rule":
@@ -214,6 +216,23 @@ class Worker:
     def close(self) -> None:
         for e in self.engines:
             e.close()
+
+
+def _check_engines_run_the_dialect(config: GenerateConfig) -> None:
+    """Templates expanded for a dialect need an engine that runs its SQL: refuse before any work."""
+    from sqlsynth.engines import parse_url
+    from sqlsynth.generate.fill import runnable_here
+
+    if config.strategy != "template" or config.template_dialect is None:
+        return
+    kinds = [parse_url(u).kind for u in config.dbs]
+    if not runnable_here(config.template_dialect, kinds):
+        raise SqlsynthError(
+            f"no engine given runs {config.template_dialect} SQL: give --db a database of that "
+            "dialect (SQLite, DuckDB and PostgreSQL run here) or a DuckDB copy, which runs the "
+            "DuckDB transpilation (records marked transpile-checked)",
+            where="--template-dialect",
+        )
 
 
 def _generator(config: GenerateConfig, schema: Schema, pool: ValuePool, engine_dialect: str) -> Any:
@@ -364,6 +383,7 @@ def run_generate(
     """Write `config.n` validated records to `out` (resuming what is there)."""
     from sqlsynth.engines import open_engine
 
+    _check_engines_run_the_dialect(config)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if overwrite:
