@@ -164,10 +164,15 @@ class WalkGenerator:
             case=_small(rng, s.case),
             functions=_small(rng, s.functions),
         )
-        # CTEs and windows are rare in what people ask; "which X has the most Y" is common
-        for rare in ("cte", "window"):
-            if getattr(t, rare) and getattr(s, rare).min == 0 and rng.random() < 0.6:
+        # CTEs, windows, CASE and set operations are rarer in what people ask (Spider's questions:
+        # under 10% together) than grouping ("how many X per Y", 26%) and HAVING (7%)
+        for rare, drop in (("cte", 0.6), ("window", 0.6), ("case", 0.5), ("set_ops", 0.4)):
+            if getattr(t, rare) and getattr(s, rare).min == 0 and rng.random() < drop:
                 setattr(t, rare, 0)
+        if t.group_by and not t.aggregates and s.aggregates.max:
+            t.aggregates = 1  # a GROUP BY is only made with an aggregate to show per group
+        if t.group_by and t.aggregates and not t.having and s.having.max and rng.random() < 0.25:
+            t.having = 1
         if t.group_by and t.aggregates and s.order_by.max and s.limit.max and rng.random() < 0.4:
             t.order_by, t.limit = max(t.order_by, 1), 1
         # One special construct per query keeps questions readable.
