@@ -397,10 +397,11 @@ def report(
         "",
         f"Workload: demo model (49 tables), {args.rows} rows per table populated into SQLite and DuckDB "
         f"({populate_s:.1f} s); N = {args.n} validated records, seed {args.seed}, executed on sqlite + "
-        f"duckdb, rendered to {', '.join(DIALECTS)}; all default filters (parse back, execute, engines "
-        f"agree, non-empty, non-trivial, discriminative, dedup). {args.repeat} runs per worker count, "
-        "alternating; records/s = records / wall time of `run_generate` (value profiling and process "
-        "start included).",
+        f"duckdb, rendered to {', '.join(DIALECTS)}; all default filters in their order (execute on "
+        f"SQLite, non-empty, non-trivial, unambiguous order, discriminative, then DuckDB runs it and "
+        f"must agree, parse back of the renderings no engine ran (postgres), dedup). {args.repeat} "
+        "runs per worker count, alternating; records/s = records / wall time of `run_generate` "
+        "(value profiling and process start included).",
         "",
         "| measure | median | best (fastest run) | target | verdict (median; best) |",
         "|---|---:|---:|---:|---|",
