@@ -124,8 +124,12 @@ class WalkGenerator:
     # -- driver ------------------------------------------------------------------------------
     def generate(self, index: int) -> GeneratedQuery | None:
         rng = random.Random(f"walk:{self.seed}:{index}")
-        # aim at one Spider level per query: the spec's levels, or by default all four in turn
-        hardness = rng.choice(self.spec.hardness or HARDNESS_LEVELS)
+        # aim at one Spider level per query: the spec's levels, or by default all four, weighted
+        # roughly as in Spider's human questions (medium the most common)
+        if self.spec.hardness:
+            hardness = rng.choice(self.spec.hardness)
+        else:
+            hardness = rng.choices(HARDNESS_LEVELS, weights=DEFAULT_HARDNESS_WEIGHTS)[0]
         for _ in range(self.max_attempts):
             targets = self._draw(rng, hardness)
             try:
@@ -840,6 +844,9 @@ OPERATOR_WEIGHTS = {
     "between": 1.0,
     "is_null": 0.5,
 }
+
+
+DEFAULT_HARDNESS_WEIGHTS = (0.25, 0.4, 0.2, 0.15)  # easy, medium, hard, extra
 
 
 def _small(rng: random.Random, r: IntRange, decay: float = 0.55) -> int:
