@@ -5,11 +5,24 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tempfile
 from pathlib import Path
 
 from sqlsynth.render import template_of
 
 SPIDER = Path("/work/shared/benchmarks/spider-train")
+
+
+def work_folder(keep: Path | None, prefix: str) -> tuple[Path, tempfile.TemporaryDirectory[str] | None]:
+    """The folder to work in: `keep` (created, left in place), or a new temporary folder; the
+    temporary folder's handle comes too, for `cleanup()` at the end."""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        return keep, None
+    tmp = tempfile.TemporaryDirectory(prefix=prefix)
+    return Path(tmp.name), tmp
+
+
 DOUBLE_QUOTED = re.compile(r'"((?:[^"]|"")*)"')
 
 

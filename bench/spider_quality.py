@@ -35,7 +35,6 @@ import shlex
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -47,7 +46,7 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from _common import SPIDER, gold_sql, pct, safe_template, sha1, write_section
+from _common import SPIDER, gold_sql, pct, safe_template, sha1, work_folder, write_section
 from sqlsynth.dataset import Record, read_records
 from sqlsynth.generate.runner import GenerateConfig, run_generate
 from sqlsynth.schema.ddl_render import render_ddl
@@ -673,13 +672,7 @@ def main() -> None:
     for q in questions:
         gold_by_db[q["db_id"]].append(q)
     dbs = args.db or sorted(p.name for p in (SPIDER / "database").iterdir() if p.is_dir())
-    tmp = None
-    if args.keep:
-        work = args.keep
-        work.mkdir(parents=True, exist_ok=True)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="spider_quality_")
-        work = Path(tmp.name)
+    work, tmp = work_folder(args.keep, "spider_quality_")
     started = time.perf_counter()
     results = []
     try:

@@ -50,7 +50,6 @@ import shlex
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -61,7 +60,7 @@ import psycopg
 import sqlglot
 from sqlglot import exp
 
-from _common import SPIDER, pct, sha1, write_section
+from _common import SPIDER, pct, sha1, work_folder, write_section
 from spider_quality import KEY_NODES, _first_line, _q, copy_to_duckdb
 from sqlsynth.engines import open_engine
 from sqlsynth.generate.runner import GenerateConfig, run_generate
@@ -550,13 +549,7 @@ def main() -> None:
     args.dialects = [d.strip() for d in args.dialects.split(",") if d.strip()]
     dbs = _spider_dbs(args.dbs)
 
-    tmp = None
-    if args.keep:
-        work = args.keep
-        work.mkdir(parents=True, exist_ok=True)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="template_quality_")
-        work = Path(tmp.name)
+    work, tmp = work_folder(args.keep, "template_quality_")
     started = time.perf_counter()
     results = []
     pg, pg_note = _start_pg()
