@@ -38,6 +38,7 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,16 +80,16 @@ KEY_NODES = (
 )
 
 
-def without_constraints(stmt: str) -> str | None:
-    """A CREATE TABLE of render_ddl with its keys and NOT NULLs dropped (None for other statements);
-    the column types stay as rendered."""
-    tree = sqlglot.parse_one(stmt, read="duckdb")
+def without_constraints(stmt: str, dialect: str = "duckdb") -> str | None:
+    """A CREATE TABLE of render_ddl(.., dialect) with its keys and NOT NULLs dropped (None for other
+    statements: the ALTER TABLE ... ADD FOREIGN KEY of cycles); the column types stay as rendered."""
+    tree = sqlglot.parse_one(stmt, read=dialect)
     if not isinstance(tree, exp.Create):
         return None
     for node in list(tree.find_all(*KEY_NODES)):
         target = node.parent if isinstance(node.parent, exp.ColumnConstraint) else node
         target.pop()
-    return tree.sql("duckdb")
+    return tree.sql(dialect)
 
 
 def _first_line(err: BaseException) -> str:
@@ -96,20 +97,28 @@ def _first_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {text.splitlines()[0][:200]}" if text else type(err).__name__
 
 
-def _fill(con: duckdb.DuckDBPyConnection, src: sqlite3.Connection, schema: Schema, ddl: list[str]) -> int:
-    for stmt in ddl:
-        con.execute(stmt).fetchall()
+def sqlite_tables(
+    src: sqlite3.Connection, schema: Schema
+) -> Iterator[tuple[str, list[str], list[tuple[Any, ...]]]]:
+    """(table, columns, rows) of every non-empty table of the SQLite source, referenced tables
+    first (in a cycle: any order; the copies retry without keys when that matters)."""
     try:
         order = schema.graph.topological_order()
-    except Exception:  # noqa: BLE001 - a cycle: any order (DuckDB gets no cyclic keys anyway)
+    except Exception:  # noqa: BLE001 - a cycle
         order = list(schema.table_names)
     order += [t for t in schema.table_names if t not in order]
-    copied = 0
     for table in order:
         cols = schema.table(table).column_names
         rows = src.execute(f"SELECT {', '.join(map(_q, cols))} FROM {_q(table)}").fetchall()
-        if not rows:
-            continue
+        if rows:
+            yield table, cols, rows
+
+
+def _fill(con: duckdb.DuckDBPyConnection, src: sqlite3.Connection, schema: Schema, ddl: list[str]) -> int:
+    for stmt in ddl:
+        con.execute(stmt).fetchall()
+    copied = 0
+    for table, cols, rows in sqlite_tables(src, schema):
         arrow = pa.table({f"c{i}": _arrow_column([r[i] for r in rows]) for i in range(len(cols))})
         con.register("_src", arrow)
         try:
@@ -127,6 +136,8 @@ def _fill(con: duckdb.DuckDBPyConnection, src: sqlite3.Connection, schema: Schem
 
 
 class CopyError(Exception):
+    """Copying `table` failed; `cause` is the engine's error."""
+
     def __init__(self, table: str, err: BaseException) -> None:
         super().__init__(f"{table}: {_first_line(err)}")
         self.cause = err

@@ -52,16 +52,15 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-import sqlglot
-from sqlglot import exp
 
 from _common import SPIDER, pct, sha1, work_folder, write_section
-from spider_quality import KEY_NODES, _first_line, _q, copy_to_duckdb
+from spider_quality import CopyError, _first_line, _q, copy_to_duckdb, sqlite_tables, without_constraints
 from sqlsynth.engines import open_engine
 from sqlsynth.generate.runner import GenerateConfig, run_generate
 from sqlsynth.generate.values import ValuePool
@@ -79,39 +78,12 @@ DEMO_ROWS = 200
 
 
 # -- PostgreSQL copy ----------------------------------------------------------------------------
-def pg_without_constraints(stmt: str) -> str | None:
-    """A CREATE TABLE of render_ddl(.., "postgres") with its keys and NOT NULLs dropped (None for other
-    statements: the ALTER TABLE ... ADD FOREIGN KEY of cycles); the column types stay as rendered."""
-    tree = sqlglot.parse_one(stmt, read="postgres")
-    if not isinstance(tree, exp.Create):
-        return None
-    for node in list(tree.find_all(*KEY_NODES)):
-        target = node.parent if isinstance(node.parent, exp.ColumnConstraint) else node
-        target.pop()
-    return tree.sql("postgres")
-
-
-class PgCopyError(Exception):
-    def __init__(self, table: str, err: BaseException) -> None:
-        super().__init__(f"{table}: {_first_line(err)}")
-        self.cause = err
-
-
 def _pg_fill(conn: psycopg.Connection, src: sqlite3.Connection, schema: Schema, ddl: list[str]) -> int:
     """Create the tables and COPY every row, in one transaction (the caller commits or rolls back)."""
     for stmt in ddl:
         conn.execute(stmt)
-    try:
-        order = schema.graph.topological_order()
-    except Exception:  # noqa: BLE001 - a cycle: any order (the cycle's keys make the copy retry without)
-        order = list(schema.table_names)
-    order += [t for t in schema.table_names if t not in order]
     copied = 0
-    for table in order:
-        cols = schema.table(table).column_names
-        rows = src.execute(f"SELECT {', '.join(map(_q, cols))} FROM {_q(table)}").fetchall()
-        if not rows:
-            continue
+    for table, cols, rows in sqlite_tables(src, schema):
         try:
             with (
                 conn.cursor() as cur,
@@ -120,10 +92,10 @@ def _pg_fill(conn: psycopg.Connection, src: sqlite3.Connection, schema: Schema, 
                 for row in rows:
                     cp.write_row(row)
         except psycopg.Error as err:
-            raise PgCopyError(table, err) from None
+            raise CopyError(table, err) from None
         got = conn.execute(f"SELECT count(*) FROM {_q(table)}").fetchone()
         if got is None or got[0] != len(rows):
-            raise PgCopyError(
+            raise CopyError(
                 table, RuntimeError(f"{got and got[0]} rows in PostgreSQL, {len(rows)} in SQLite")
             )
         copied += len(rows)
@@ -157,11 +129,11 @@ def copy_to_postgres(schema: Schema, sqlite_path: Path, pg_url: str) -> tuple[bo
         with psycopg.connect(pg_url) as conn:
             for attempt in ("as rendered", "without keys"):
                 if attempt == "without keys":
-                    ddl = [s for s in map(pg_without_constraints, ddl) if s]
+                    ddl = [s for s in map(partial(without_constraints, dialect="postgres"), ddl) if s]
                 try:
                     copied = _pg_fill(conn, src, schema, ddl)
                     conn.commit()
-                except PgCopyError as err:
+                except CopyError as err:
                     conn.rollback()
                     if attempt == "as rendered" and isinstance(err.cause, psycopg.errors.IntegrityError):
                         note = f"keys dropped ({err}); "
