@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+from sqlsynth.engines.url import EngineURL, parse_url
+from sqlsynth.errors import EngineError
 
 
 @dataclass
@@ -36,3 +42,55 @@ class Engine(Protocol):
     def execute(self, sql: str, timeout_s: float = 10.0, max_rows: int | None = None) -> Result: ...
 
     def close(self) -> None: ...
+
+
+class ConnectedEngine:
+    """What the engines share: the parsed URL (of this engine's kind), the read-only flag and one
+    connection, made by the subclass's `_connect`, behind a lock; closing, `with`, repr."""
+
+    name: str
+    dialect: str
+    label: str  # how the kind is written in messages ("SQLite")
+
+    def __init__(self, url: str | Path | EngineURL, *, read_only: bool = True) -> None:
+        self._url = url if isinstance(url, EngineURL) else parse_url(url)
+        if self._url.kind != self.name:
+            raise EngineError(f"not a {self.label} URL", where=self._url.display)
+        self.url = self._url.url
+        self.read_only = read_only
+        self._lock = threading.Lock()
+        self._conn: Any = self._connect()
+
+    def _connect(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def display(self) -> str:
+        return self._url.display
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.display!r}, read_only={self.read_only})"
+
+
+def fetch(cursor: Any, max_rows: int | None) -> list[Any]:
+    """All rows, or at most `max_rows` (a DB-API cursor, or a DuckDB connection)."""
+    if max_rows is None:
+        return cursor.fetchall()
+    return cursor.fetchmany(max_rows) if max_rows > 0 else []
+
+
+def elapsed_ms(start: float) -> float:
+    """Milliseconds since `start` (a `time.perf_counter()` reading)."""
+    return (time.perf_counter() - start) * 1000.0

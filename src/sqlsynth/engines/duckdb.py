@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlsynth.engines.base import Result
-from sqlsynth.engines.url import EngineURL, parse_url, short_error, timeout_message
+from sqlsynth.engines.base import ConnectedEngine, Result, elapsed_ms, fetch
+from sqlsynth.engines.url import EngineURL, short_error, timeout_message
 from sqlsynth.errors import EngineError
 
 # Statement types a read-only engine runs (DESCRIBE, SHOW, SUMMARIZE, VALUES, FROM-first are SELECT;
@@ -29,11 +29,12 @@ from sqlsynth.errors import EngineError
 READ_ONLY_TYPES = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL", "MULTI"})
 
 
-class DuckDBEngine:
+class DuckDBEngine(ConnectedEngine):
     """One DuckDB connection; calls are serialised by a lock."""
 
     name = "duckdb"
     dialect = "duckdb"
+    label = "DuckDB"
 
     def __init__(
         self, url: str | Path | EngineURL, *, read_only: bool = True, threads: int | None = None
@@ -41,23 +42,13 @@ class DuckDBEngine:
         """`threads` caps DuckDB's worker threads (None: its default, one per core). Validation
         runs many small queries, for which one thread is faster than several; the setting holds
         for every connection of this process to the same file (DuckDB shares the instance)."""
-        self._url = url if isinstance(url, EngineURL) else parse_url(url)
-        if self._url.kind != "duckdb":
-            raise EngineError("not a DuckDB URL", where=self._url.display)
-        self.url = self._url.url
-        self.read_only = read_only
         self.threads = threads
-        self._lock = threading.Lock()
-        self._conn: Any = self._connect()
+        super().__init__(url, read_only=read_only)
         self._watchdog = Watchdog(self._interrupt)
 
     def _interrupt(self) -> None:
         if self._conn is not None:
             self._conn.interrupt()
-
-    @property
-    def display(self) -> str:
-        return self._url.display
 
     def _connect(self) -> Any:
         import duckdb
@@ -92,26 +83,21 @@ class DuckDBEngine:
             try:
                 statements = conn.extract_statements(sql)
             except Exception as err:  # noqa: BLE001 - every failure is a value
-                return Result(error=short_error(err), elapsed_ms=_ms(start))
+                return Result(error=short_error(err), elapsed_ms=elapsed_ms(start))
             if len(statements) != 1:
                 what = "no statement" if not statements else "more than one statement"
-                return Result(error=f"{what}; give exactly one", elapsed_ms=_ms(start))
+                return Result(error=f"{what}; give exactly one", elapsed_ms=elapsed_ms(start))
             kind = statements[0].type.name
             if self.read_only and kind not in READ_ONLY_TYPES:
                 refused = f"{kind} statements are refused by a read-only engine"
-                return Result(error=refused, elapsed_ms=_ms(start))
+                return Result(error=refused, elapsed_ms=elapsed_ms(start))
 
             if timeout_s is not None:
                 self._watchdog.arm(max(timeout_s, 0.0))
             try:
                 conn.execute(sql)
                 columns = [d[0] for d in conn.description] if conn.description else []
-                if not columns:
-                    rows: list[tuple[Any, ...]] = []
-                elif max_rows is None:
-                    rows = conn.fetchall()
-                else:
-                    rows = conn.fetchmany(max_rows) if max_rows > 0 else []
+                rows = fetch(conn, max_rows) if columns else []
                 result = Result(columns=columns, rows=rows)
             except Exception as err:  # noqa: BLE001 - every failure is a value
                 text = short_error(err)
@@ -123,7 +109,7 @@ class DuckDBEngine:
             if fired and not result.ok:
                 result = Result(error=timeout_message(timeout_s), timed_out=True)
                 self._check_alive()
-            result.elapsed_ms = _ms(start)
+            result.elapsed_ms = elapsed_ms(start)
             return result
 
     def _check_alive(self) -> None:
@@ -140,19 +126,7 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self._watchdog.close()
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-    def __enter__(self) -> DuckDBEngine:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"DuckDBEngine({self.display!r}, read_only={self.read_only})"
+        super().close()
 
 
 class Watchdog:
@@ -202,7 +176,3 @@ class Watchdog:
         with self._cond:
             self._closed = True
             self._cond.notify()
-
-
-def _ms(start: float) -> float:
-    return (time.perf_counter() - start) * 1000.0

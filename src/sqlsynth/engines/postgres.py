@@ -16,13 +16,11 @@ connect as a role without superuser rights to rule out the rest (lo_export, admi
 from __future__ import annotations
 
 import re
-import threading
 import time
-from pathlib import Path
 from typing import Any
 
-from sqlsynth.engines.base import Result
-from sqlsynth.engines.url import EngineURL, parse_url, short_error, timeout_message
+from sqlsynth.engines.base import ConnectedEngine, Result, elapsed_ms, fetch
+from sqlsynth.engines.url import short_error, timeout_message
 from sqlsynth.errors import EngineError
 
 CONNECT_TIMEOUT_S = 5
@@ -37,24 +35,12 @@ def first_keyword(sql: str) -> str:
     return m.group(1).upper() if m else ""
 
 
-class PostgresEngine:
+class PostgresEngine(ConnectedEngine):
     """One psycopg connection; calls are serialised by a lock."""
 
     name = "postgres"
     dialect = "postgres"
-
-    def __init__(self, url: str | Path | EngineURL, *, read_only: bool = True) -> None:
-        self._url = url if isinstance(url, EngineURL) else parse_url(url)
-        if self._url.kind != "postgres":
-            raise EngineError("not a PostgreSQL URL", where=self._url.display)
-        self.url = self._url.url
-        self.read_only = read_only
-        self._lock = threading.Lock()
-        self._conn: Any = self._connect()
-
-    @property
-    def display(self) -> str:
-        return self._url.display
+    label = "PostgreSQL"
 
     def _secret(self) -> str | None:
         from urllib.parse import urlsplit
@@ -102,10 +88,10 @@ class PostgresEngine:
                 try:
                     conn = self._conn = self._connect()
                 except EngineError as err:
-                    return Result(error=err.message, elapsed_ms=_ms(start))
+                    return Result(error=err.message, elapsed_ms=elapsed_ms(start))
             keyword = first_keyword(sql)
             if self.read_only and keyword == "COPY":
-                return Result(error="COPY is refused by a read-only engine", elapsed_ms=_ms(start))
+                return Result(error="COPY is refused by a read-only engine", elapsed_ms=elapsed_ms(start))
             cur: Any = None
             try:
                 ms = 0 if timeout_s is None else max(1, round(timeout_s * 1000))
@@ -117,24 +103,21 @@ class PostgresEngine:
                     cur = conn.cursor()
                     cur.execute(sql, prepare=True)  # extended protocol: one statement only
                 columns = [c.name for c in cur.description] if cur.description else []
-                if not columns:
-                    rows: list[tuple[Any, ...]] = []
-                elif max_rows is None:
-                    rows = cur.fetchall()
-                else:
-                    rows = cur.fetchmany(max_rows) if max_rows > 0 else []
+                rows = fetch(cur, max_rows) if columns else []
                 cur.close()
                 cur = None
                 if self.read_only:
                     conn.rollback()
                 else:
                     conn.commit()
-                return Result(columns=columns, rows=rows, elapsed_ms=_ms(start))
+                return Result(columns=columns, rows=rows, elapsed_ms=elapsed_ms(start))
             except Exception as err:  # noqa: BLE001 - every failure is a value
                 self._abort(cur)
                 if isinstance(err, psycopg.errors.QueryCanceled) and "statement timeout" in str(err):
-                    return Result(error=timeout_message(timeout_s), timed_out=True, elapsed_ms=_ms(start))
-                return Result(error=short_error(err, secret=self._secret()), elapsed_ms=_ms(start))
+                    return Result(
+                        error=timeout_message(timeout_s), timed_out=True, elapsed_ms=elapsed_ms(start)
+                    )
+                return Result(error=short_error(err, secret=self._secret()), elapsed_ms=elapsed_ms(start))
 
     def _abort(self, cur: Any) -> None:
         conn = self._conn
@@ -148,22 +131,3 @@ class PostgresEngine:
                 conn.rollback()
         except Exception:  # noqa: BLE001 - a broken connection is reopened by the next execute
             pass
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-    def __enter__(self) -> PostgresEngine:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"PostgresEngine({self.display!r}, read_only={self.read_only})"
-
-
-def _ms(start: float) -> float:
-    return (time.perf_counter() - start) * 1000.0

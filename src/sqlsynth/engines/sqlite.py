@@ -10,14 +10,13 @@ because SQLite computes rows lazily.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from pathlib import Path
 from typing import Any
 from urllib.request import pathname2url
 
-from sqlsynth.engines.base import Result
-from sqlsynth.engines.url import EngineURL, parse_url, short_error, timeout_message
+from sqlsynth.engines.base import ConnectedEngine, Result, elapsed_ms, fetch
+from sqlsynth.engines.url import short_error, timeout_message
 from sqlsynth.errors import EngineError
 
 PROGRESS_STEPS = 1000  # VM instructions between two deadline checks
@@ -28,24 +27,12 @@ def _read_only_authorizer(action: int, *_: Any) -> int:
     return sqlite3.SQLITE_DENY if action in _DENIED_READ_ONLY else sqlite3.SQLITE_OK
 
 
-class SqliteEngine:
+class SqliteEngine(ConnectedEngine):
     """One sqlite3 connection; usable from any thread (calls are serialised by a lock)."""
 
     name = "sqlite"
     dialect = "sqlite"
-
-    def __init__(self, url: str | Path | EngineURL, *, read_only: bool = True) -> None:
-        self._url = url if isinstance(url, EngineURL) else parse_url(url)
-        if self._url.kind != "sqlite":
-            raise EngineError("not a SQLite URL", where=self._url.display)
-        self.url = self._url.url
-        self.read_only = read_only
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = self._connect()
-
-    @property
-    def display(self) -> str:
-        return self._url.display
+    label = "SQLite"
 
     def _connect(self) -> sqlite3.Connection:
         where = self._url.display
@@ -96,12 +83,14 @@ class SqliteEngine:
             try:
                 cur = conn.execute(sql)  # more than one statement: ProgrammingError
                 columns = [d[0] for d in cur.description] if cur.description else []
-                rows = _fetch(cur, max_rows)
-                return Result(columns=columns, rows=rows, elapsed_ms=_ms(start))
+                rows = fetch(cur, max_rows)
+                return Result(columns=columns, rows=rows, elapsed_ms=elapsed_ms(start))
             except Exception as err:  # noqa: BLE001 - every failure is a value
                 if fired:
-                    return Result(error=timeout_message(timeout_s), timed_out=True, elapsed_ms=_ms(start))
-                return Result(error=short_error(err), elapsed_ms=_ms(start))
+                    return Result(
+                        error=timeout_message(timeout_s), timed_out=True, elapsed_ms=elapsed_ms(start)
+                    )
+                return Result(error=short_error(err), elapsed_ms=elapsed_ms(start))
             finally:
                 if cur is not None:
                     cur.close()
@@ -119,28 +108,3 @@ class SqliteEngine:
                 conn.commit()
         except sqlite3.Error:
             conn.rollback()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-    def __enter__(self) -> SqliteEngine:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"SqliteEngine({self.display!r}, read_only={self.read_only})"
-
-
-def _fetch(cur: sqlite3.Cursor, max_rows: int | None) -> list[Any]:
-    if max_rows is None:
-        return cur.fetchall()
-    return cur.fetchmany(max_rows) if max_rows > 0 else []
-
-
-def _ms(start: float) -> float:
-    return (time.perf_counter() - start) * 1000.0
