@@ -118,6 +118,25 @@ class Writer:
         """Create the tables and load every row; returns the seconds it took."""
         raise NotImplementedError
 
+    def _refuse_tables(self, kind: str, count_tables: Callable[[Path], int], errors: type[Exception]) -> bool:
+        """For a database file: refuse a folder, a file that is not a `kind` database and one
+        that has tables; True if a (table-less) file is already there."""
+        path = self.target.path
+        assert path is not None
+        if path.is_dir():
+            raise SqlsynthError("is a folder, not a database file", where=str(path))
+        if not path.exists() or path.stat().st_size == 0:
+            return False
+        try:
+            count = count_tables(path)
+        except errors as err:
+            raise SqlsynthError(
+                f"exists and is not an empty {kind} database ({err})", where=self.target.url
+            ) from None
+        if count:
+            raise SqlsynthError(_REFUSAL, where=self.target.url)
+        return True
+
 
 def writer_for(target: Target) -> Writer:
     if target.engine == "sqlite":
@@ -135,25 +154,14 @@ class SqliteWriter(Writer):
     def prepare(self) -> None:
         import sqlite3
 
-        path = self.target.path
-        assert path is not None
-        if path.is_dir():
-            raise SqlsynthError("is a folder, not a database file", where=str(path))
-        self.existed = path.exists() and path.stat().st_size > 0
-        if not self.existed:
-            return
-        try:
+        def count_tables(path: Path) -> int:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:
-                count = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+                return conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
             finally:
                 conn.close()
-        except sqlite3.DatabaseError as err:
-            raise SqlsynthError(
-                f"exists and is not an empty SQLite database ({err})", where=self.target.url
-            ) from None
-        if count:
-            raise SqlsynthError(_REFUSAL, where=self.target.url)
+
+        self.existed = self._refuse_tables("SQLite", count_tables, sqlite3.DatabaseError)
 
     def load(self, schema: Schema, data: Dataset, advance: Advance) -> float:
         import sqlite3
@@ -204,24 +212,14 @@ class DuckdbWriter(Writer):
     def prepare(self) -> None:
         import duckdb
 
-        path = self.target.path
-        assert path is not None
-        if path.is_dir():
-            raise SqlsynthError("is a folder, not a database file", where=str(path))
-        if not path.exists() or path.stat().st_size == 0:
-            return
-        try:
+        def count_tables(path: Path) -> int:
             conn = duckdb.connect(str(path), read_only=True)
             try:
-                count = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE NOT internal").fetchone()[0]  # type: ignore[index]
+                return conn.execute("SELECT count(*) FROM duckdb_tables() WHERE NOT internal").fetchone()[0]  # type: ignore[index]
             finally:
                 conn.close()
-        except duckdb.Error as err:
-            raise SqlsynthError(
-                f"exists and is not an empty DuckDB database ({err})", where=self.target.url
-            ) from None
-        if count:
-            raise SqlsynthError(_REFUSAL, where=self.target.url)
+
+        self._refuse_tables("DuckDB", count_tables, duckdb.Error)
 
     def load(self, schema: Schema, data: Dataset, advance: Advance) -> float:
         import duckdb
