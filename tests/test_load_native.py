@@ -89,3 +89,9 @@ def test_unreadable_sources(tmp_path, name, content, message):
 def test_unsupported_url_scheme():
     with pytest.raises(SchemaError, match="unsupported URL scheme 'oracle'"):
         load_schema("oracle://scott@db/orcl")
+
+
+def test_unsupported_url_scheme_does_not_show_the_password():
+    with pytest.raises(SchemaError, match="unsupported URL scheme 'mysql'") as err:
+        load_schema("mysql://scott:tiger@db/shop")
+    assert "tiger" not in str(err.value)

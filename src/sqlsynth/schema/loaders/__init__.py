@@ -13,16 +13,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sqlsynth.engines.url import FILE_SUFFIXES
 from sqlsynth.errors import SchemaError
 from sqlsynth.schema.model import Schema
-
-DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres", "duckdb")
-DATABASE_SUFFIXES = {".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite", ".duckdb": "duckdb"}
-
-
-def is_database_url(source: str) -> bool:
-    scheme = source.split("://", 1)[0].split("+", 1)[0].lower() if "://" in source else ""
-    return scheme in DATABASE_SCHEMES
 
 
 def load_schema(
@@ -34,13 +27,7 @@ def load_schema(
 ) -> Schema:
     """Load a Schema from any supported source; raises SchemaError naming what is at fault."""
     text = str(source)
-    if "://" in text:
-        if not is_database_url(text):
-            scheme = text.split("://", 1)[0]
-            raise SchemaError(
-                f"unsupported URL scheme {scheme!r}; use one of sqlite://, postgresql://, duckdb://",
-                where=text,
-            )
+    if "://" in text:  # load_database names an unsupported scheme (password masked)
         from sqlsynth.schema.loaders.database import load_database
 
         return load_database(text)
@@ -51,10 +38,10 @@ def load_schema(
     if path.is_dir():
         raise SchemaError("is a folder, not a schema file", where=text)
     suffix = path.suffix.lower()
-    if suffix in DATABASE_SUFFIXES:
+    if suffix in FILE_SUFFIXES:
         from sqlsynth.schema.loaders.database import load_database
 
-        kind = DATABASE_SUFFIXES[suffix]
+        kind = FILE_SUFFIXES[suffix]
         return load_database(f"{kind}:///{path.resolve()}")
     if suffix in (".xlsx", ".xlsm"):
         from sqlsynth.schema.loaders.excel import load_excel

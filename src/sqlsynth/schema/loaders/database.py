@@ -222,7 +222,8 @@ def _read_sqlite(path: Path, where: str) -> _Catalog:
         with engine.connect() as conn, warnings.catch_warnings():
             warnings.simplefilter("ignore", exc.SAWarning)
             insp = inspect(conn)
-            names = [n for n in insp.get_table_names() if n not in _sqlite_shadow_tables(conn)]
+            shadow = _sqlite_shadow_tables(conn)
+            names = [n for n in insp.get_table_names() if n not in shadow]
             if not names:
                 return catalog
             columns = insp.get_multi_columns(filter_names=names)
