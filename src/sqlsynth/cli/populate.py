@@ -151,13 +151,11 @@ def populate_cmd(
 def default_profile_path(url: str) -> Path:
     """`<database file>.profile.json` beside a SQLite/DuckDB file; `<dbname>.profile.json` here for a
     server database."""
-    from urllib.parse import unquote, urlsplit
-
     from sqlsynth.engines.url import parse_url
 
     parsed = parse_url(url)
     if parsed.kind == "postgres":
-        name = unquote(urlsplit(parsed.url).path.lstrip("/")) or "postgres"
+        name = parsed.database or "postgres"
         return Path(f"{name}.profile.json")
     if parsed.in_memory or not parsed.path:
         raise SqlsynthError("an in-memory database has nothing to profile", where=parsed.display)

@@ -42,14 +42,6 @@ class PostgresEngine(ConnectedEngine):
     dialect = "postgres"
     label = "PostgreSQL"
 
-    def _secret(self) -> str | None:
-        from urllib.parse import urlsplit
-
-        try:
-            return urlsplit(self._url.url).password
-        except ValueError:
-            return None
-
     def _connect(self) -> Any:
         where = self._url.display
         try:
@@ -63,7 +55,7 @@ class PostgresEngine(ConnectedEngine):
                 self._url.conninfo or "", connect_timeout=CONNECT_TIMEOUT_S, autocommit=False
             )
         except psycopg.Error as err:
-            message = f"cannot connect: {short_error(err, secret=self._secret())}"
+            message = f"cannot connect: {short_error(err, secret=self._url.password)}"
             raise EngineError(message, where=where) from None
         try:
             if self.read_only:
@@ -117,7 +109,7 @@ class PostgresEngine(ConnectedEngine):
                     return Result(
                         error=timeout_message(timeout_s), timed_out=True, elapsed_ms=elapsed_ms(start)
                     )
-                return Result(error=short_error(err, secret=self._secret()), elapsed_ms=elapsed_ms(start))
+                return Result(error=short_error(err, secret=self._url.password), elapsed_ms=elapsed_ms(start))
 
     def _abort(self, cur: Any) -> None:
         conn = self._conn

@@ -65,6 +65,19 @@ class EngineURL:
     def in_memory(self) -> bool:
         return self.path == MEMORY
 
+    @property
+    def database(self) -> str:
+        """The database name of a server URL (its path, unquoted; "" if none)."""
+        return unquote(urlsplit(self.url).path.lstrip("/"))
+
+    @property
+    def password(self) -> str | None:
+        """The URL's password, to mask should a driver echo it in an error."""
+        try:
+            return urlsplit(self.url).password
+        except ValueError:
+            return None
+
 
 def parse_url(url: str | Path) -> EngineURL:
     """Parse a database URL (or a database file name); raise EngineError if it names no engine."""

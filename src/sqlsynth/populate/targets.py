@@ -18,12 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 from sqlglot import exp
 
-from sqlsynth.engines.url import mask_url, parse_url
+from sqlsynth.engines.url import mask_url, parse_url, short_error
 from sqlsynth.errors import EngineError, SqlsynthError
 from sqlsynth.populate.generate import Dataset, TableData
 from sqlsynth.schema.ddl_render import (
@@ -54,17 +54,13 @@ class Target:
     def display(self) -> str:
         return mask_url(self.url)
 
-    @property
-    def dialect(self) -> str:
-        return self.engine
-
 
 def parse_target(url: str | Path) -> Target:
     """sqlite:///file.db, duckdb:///file.duckdb, postgresql://user@host:port/newdb, or a file path
     ending in .sqlite/.sqlite3/.db/.duckdb (the engines' URL conventions)."""
     parsed = parse_url(url)
     if parsed.kind == "postgres":
-        if not urlsplit(parsed.url).path.lstrip("/"):
+        if not parsed.database:
             raise SqlsynthError("name the database to create (postgresql://host/newdb)", where=parsed.display)
         return Target(parsed.url, "postgres", None)
     if parsed.in_memory or not parsed.path:
@@ -280,39 +276,32 @@ class DuckdbWriter(Writer):
 class PostgresWriter(Writer):
     def __init__(self, target: Target) -> None:
         self.target = target
+        self._parsed = parse_url(target.url)
+        self.dbname = self._parsed.database
         self.exists = False
 
-    def _admin_url(self) -> str:
-        parts = urlsplit(self.target.url)
-        scheme = parts.scheme.split("+", 1)[0]
-        return urlunsplit(parts._replace(scheme=scheme, path="/postgres"))
-
-    def _url(self) -> str:
-        parts = urlsplit(self.target.url)
-        return urlunsplit(parts._replace(scheme=parts.scheme.split("+", 1)[0]))
-
-    @property
-    def dbname(self) -> str:
-        return unquote(urlsplit(self.target.url).path.lstrip("/"))
-
-    def _connect(self, url: str, **kw: Any) -> Any:
+    def _connect(self, admin: bool = False, **kw: Any) -> Any:
+        """A connection to the target database, or (admin) to the server's `postgres` database."""
         try:
             import psycopg
         except ImportError:  # pragma: no cover - the `postgres` extra
             raise SqlsynthError("PostgreSQL needs psycopg: pip install 'sqlsynth[postgres]'") from None
+        conninfo = self._parsed.conninfo or ""
+        if admin:
+            conninfo = urlunsplit(urlsplit(conninfo)._replace(path="/postgres"))
         try:
-            return psycopg.connect(url, connect_timeout=10, **kw)
+            return psycopg.connect(conninfo, connect_timeout=10, **kw)
         except psycopg.Error as err:
-            msg = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            msg = short_error(err, secret=self._parsed.password)
             raise EngineError(f"cannot connect to PostgreSQL: {msg}", where=self.target.display) from None
 
     def prepare(self) -> None:
-        with self._connect(self._admin_url(), autocommit=True) as conn:
+        with self._connect(admin=True, autocommit=True) as conn:
             row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.dbname,)).fetchone()
         self.exists = row is not None
         if not self.exists:
             return
-        with self._connect(self._url(), autocommit=True) as conn:
+        with self._connect(autocommit=True) as conn:
             count = conn.execute(
                 "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') "
@@ -328,11 +317,11 @@ class PostgresWriter(Writer):
         start = time.perf_counter()
         created = False
         if not self.exists:
-            with self._connect(self._admin_url(), autocommit=True) as admin:
+            with self._connect(admin=True, autocommit=True) as admin:
                 admin.execute(f"CREATE DATABASE {quote(self.dbname, 'postgres')}")
             created = True
         try:
-            with self._connect(self._url()) as conn:
+            with self._connect() as conn:
                 with conn.transaction():
                     # tables without foreign keys, COPY, then every FK as ALTER TABLE: PostgreSQL
                     # validates each constraint with one join over the loaded rows, ~3x faster than
@@ -358,7 +347,7 @@ class PostgresWriter(Writer):
 
     def _drop(self) -> None:
         try:
-            with self._connect(self._admin_url(), autocommit=True) as admin:
+            with self._connect(admin=True, autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {quote(self.dbname, 'postgres')}")
         except SqlsynthError:  # pragma: no cover - best effort after a failure
             pass
