@@ -360,7 +360,7 @@ class _Generator:
             own[col.name] = ColumnData("text", values)
         self.own[name] = own
         for fk in plan.self_fks:
-            draws.append(self._self_ref(plan, fk, own))
+            draws.append(self._self_ref(plan, fk))
         self._fix_composite_key(plan, own, draws)
         self._nulls(plan, own)
 
@@ -398,7 +398,7 @@ class _Generator:
             unit = "D" if col.logical_type is LogicalType.DATE else "s"
             return ColumnData(kind, secs.astype("datetime64[s]").astype(f"datetime64[{unit}]"))
         values = sem.PROVIDERS[provider](info, n, rng, self.pools, **params)
-        values = _coerce(values, kind, col)
+        values = _coerce(values, kind)
         if unique:
             values = _ensure_unique(values, kind, info, rng)
         return ColumnData(kind, values, scale=scale)
@@ -450,7 +450,7 @@ class _Generator:
         )
         return [_FKDraw(fk, c, None) for fk, c in zip(plan.bridge, cols, strict=True)]
 
-    def _self_ref(self, plan: _Plan, fk: ForeignKey, own: dict[str, ColumnData]) -> _FKDraw:
+    def _self_ref(self, plan: _Plan, fk: ForeignKey) -> _FKDraw:
         """Each row points to an earlier row (biased to early rows: a hierarchy); the first rows are
         roots (NULL when the column allows it, else pointing to themselves)."""
         n = plan.n
@@ -749,7 +749,7 @@ def _to_array(values: list[Any], kind: str) -> np.ndarray:
     return out
 
 
-def _coerce(values: np.ndarray, kind: str, col: Column) -> np.ndarray:
+def _coerce(values: np.ndarray, kind: str) -> np.ndarray:
     """Provider output in the column's storage kind (a provider may answer in a looser type)."""
     if kind == "text":
         if values.dtype != object:

@@ -210,11 +210,6 @@ def render_ddl(schema: Schema, dialect: str, *, foreign_keys: bool = True) -> li
     return out
 
 
-def deferred_foreign_keys(schema: Schema, dialect: str) -> list[str]:
-    """The ALTER TABLE statements `render_ddl` appends for cycle-closing keys."""
-    return [add_foreign_key(fk, dialect).sql(dialect) for fk in split_cycle_edges(schema)[1]]
-
-
 def index_name(table: str, columns: list[str]) -> str:
     """A deterministic index name within PostgreSQL's 63-byte limit."""
     name = "ix_" + "_".join([table, *columns])
