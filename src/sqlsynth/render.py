@@ -48,7 +48,7 @@ def _as_expr(expr: exp.Expression | str, dialect: str) -> exp.Expression:
 
 
 @functools.cache
-def _dialect(name: str) -> sqlglot.Dialect:
+def sqlglot_dialect(name: str | None) -> sqlglot.Dialect:
     """The sqlglot dialect called `name`, made once (sqlglot makes a new one per call given a
     name, a fifth of the time of rendering a small query)."""
     try:
@@ -61,14 +61,14 @@ _BASE = sqlglot.Dialect()
 
 
 def _check_dialect(dialect: str) -> None:
-    _dialect(dialect)
+    sqlglot_dialect(dialect)
 
 
 def render(expr: exp.Expression | str, dialect: str, *, pretty: bool = False) -> str:
     """The query in `dialect`, every identifier quoted. Text input is read as SQLite."""
     tree = _as_expr(expr, "sqlite")
     return tree.sql(
-        dialect=_dialect(dialect), identify=True, pretty=pretty, unsupported_level=ErrorLevel.IGNORE
+        dialect=sqlglot_dialect(dialect), identify=True, pretty=pretty, unsupported_level=ErrorLevel.IGNORE
     )
 
 
@@ -93,7 +93,7 @@ def unsupported(expr: exp.Expression | str, dialect: str) -> list[str]:
 def parses_back(sql: str, dialect: str) -> str | None:
     """None if `sql` parses as exactly one statement of `dialect`, else the error text."""
     try:
-        trees = sqlglot.parse(sql, read=_dialect(dialect), error_level=ErrorLevel.RAISE)
+        trees = sqlglot.parse(sql, read=sqlglot_dialect(dialect), error_level=ErrorLevel.RAISE)
     except SqlglotError as err:
         return _error_text(err)
     trees = [t for t in trees if t is not None]
@@ -273,7 +273,7 @@ def canonical_sql(expr: exp.Expression | str, dialect: str = "sqlite", *, write:
     _drop_projection_aliases(tree)
     _lower_identifiers(tree)
     tree = _sort_operands(tree)
-    return tree.sql(dialect=_dialect(write), identify=True)
+    return tree.sql(dialect=sqlglot_dialect(write), identify=True)
 
 
 # -- templates --------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ the question frames need to say it as a question or a request (realise.py).
 from __future__ import annotations
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
 
 from sqlsynth.nl.block import Block, Phrase, which_question
 from sqlsynth.nl.derived import DerivedTables
@@ -20,6 +19,7 @@ from sqlsynth.nl.phrasing import Chooser
 from sqlsynth.nl.scope import Scope
 from sqlsynth.nl.subqueries import SubqueryPhrases
 from sqlsynth.nl.values import literal_text, number_of
+from sqlsynth.render import sqlglot_dialect
 
 
 class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
@@ -30,7 +30,7 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         self.chooser = chooser
         self.dialect = dialect
         try:
-            self.null_ordering = Dialect.get_or_raise(dialect).NULL_ORDERING
+            self.null_ordering = sqlglot_dialect(dialect).NULL_ORDERING
         except Exception:  # noqa: BLE001 - unknown dialect name: sqlglot's default
             self.null_ordering = "nulls_are_small"
         self._derived_cache: dict[tuple[int, str, str], str] = {}
@@ -85,9 +85,7 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
             if b.offset is not None:
                 rest += f" after skipping the first {literal_text(b.offset)}"
             if clause:
-                rest += (
-                    f" among those {b.filter_clause(True)}" if not clause.startswith("(") else f" {clause}"
-                )
+                rest += f" {clause}" if clause.startswith("(") else f" among those {clause}"
             rows = sup + rest
             own, related = b._heads(b.items, False)
             which = which_question(
@@ -103,7 +101,7 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
                 if b.offset is not None:
                     rows += f" after skipping the first {literal_text(b.offset)}"
             else:
-                rows = b.rows(True)
+                rows = f"{b.entity.plural} {clause}".strip()  # b.rows(True), whose clause is known
                 if b.offset is not None:
                     suffix = f", skipping the first {literal_text(b.offset)}"
             if keys:
@@ -112,13 +110,13 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
             suffix += f", one row for each {join_words([b.phr.noun(e) for e in b.distinct_on])}"
         each = (
             self.depth == 1
-            and b._heads(b.items, False)[0]
             and not keys
             and b.limit is None
             and not b.distinct
             and self.chooser.chance("each", 30)
+            and b._heads(b.items, False)[0]
         )
-        if each and b.per_group_entity() is False:
+        if each and not b.per_group_entity():
             np = b.items_np(f"each {b.entity.singular} {b.filter_clause(False)}".strip(), plural=False)
         else:
             np = b.items_np(rows, plural=plural)

@@ -99,7 +99,7 @@ def shape_key(expr: exp.Expression) -> str:
     masked = expr.copy()
     for lit in list(masked.find_all(exp.Literal)):
         lit.replace(exp.Placeholder())
-    return masked.sql()
+    return masked.sql(copy=False)  # `masked` is our own copy already
 
 
 def realise(

@@ -43,7 +43,8 @@ class SubqueryPhrases:
                     elif kind == "other":
                         rest = list(b.filters)
                         corr = None
-                head = b.plain_heads(b.items, False)[0] or b.plain_heads(b.items, False)[1]
+                own, related = b.plain_heads(b.items, False)
+                head = own or related
                 clause = b.phr.clauses(rest) if rest else ""
                 if b.having is not None:
                     clause = (
@@ -121,13 +122,12 @@ class SubqueryPhrases:
                 and inner_src.kind == "table"
                 and inner_src is b.focus
             ):
-                filt_s = b.filter_clause(False)
-                filt_p = b.filter_clause(True)
                 noun = b.entity
                 if (
                     self.namer.foreign_key(inner_src.name, [item.name], outer_src.name, [left.name])
                     is not None
                 ):
+                    filt_s = b.filter_clause(False)
                     sing = f" {filt_s}" if filt_s else ""
                     if neg:
                         return phr.owner_atom(
@@ -142,6 +142,7 @@ class SubqueryPhrases:
                     self.namer.foreign_key(outer_src.name, [left.name], inner_src.name, [item.name])
                     is not None
                 ):
+                    filt_p = b.filter_clause(True)
                     role = self.namer.role(outer_src.name, left.name, noun)
                     subject = role if phr.is_focus(outer_src) else f"{phr.path_phrase(outer_src)}'s {role}"
                     return Atom(
@@ -153,6 +154,7 @@ class SubqueryPhrases:
                     outer_src.name.lower() == inner_src.name.lower()
                     and left.name.lower() == item.name.lower()
                 ):
+                    filt_p = b.filter_clause(True)
                     return Atom("adj", "", f"{'not ' if neg else ''}among the {noun.plural} {filt_p}".strip())
         np = self.phrase(inner, phr.scope).np
         return phr._subject(left, f"is {'not ' if neg else ''}among {np}")
