@@ -150,6 +150,7 @@ def test_resuming_with_other_settings_is_refused(dbs, tmp_path):
         (["--hardness", "trivial"], "hardness"),
         (["--operators", "=~"], "operators"),
         (["--strategy", "template", "--template-dialect", "postgres"], "no engine given runs postgres SQL"),
+        (["--strategy", "template", "--template-dialect", "klingon"], "klingon"),
     ],
 )
 def test_bad_options_fail_before_any_work(dbs, tmp_path, extra, message):
@@ -239,3 +240,10 @@ def test_questions_llm_writes_questions_with_the_llm(dbs, tmp_path):
     assert all(r.question in answers for r in records)
     missing = runner.invoke(app, [*args[:-2], "-o", str(tmp_path / "r"), "--questions", "llm"])
     assert missing.exit_code == 2 and "--llm-config" in missing.output
+
+
+def test_dialect_names_are_spelled_one_way_in_the_config(dbs):
+    config = GenerateConfig(
+        db_id="t", dbs=[dbs["sqlite"]], dialects=["PostgreSQL", "sqlite"], template_dialect="postgresql"
+    )
+    assert (config.dialects, config.template_dialect) == (["postgres", "sqlite"], "postgres")

@@ -60,6 +60,15 @@ def sqlglot_dialect(name: str | None) -> sqlglot.Dialect:
 _BASE = sqlglot.Dialect()
 
 
+def dialect_name(name: str) -> str:
+    """A dialect name as sqlsynth spells it: lower-case, `postgresql` as `postgres`; raises
+    SqlsynthError for a dialect sqlglot does not know."""
+    d = name.strip().lower()
+    d = "postgres" if d == "postgresql" else d
+    sqlglot_dialect(d)
+    return d
+
+
 def _check_dialect(dialect: str) -> None:
     sqlglot_dialect(dialect)
 

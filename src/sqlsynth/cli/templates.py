@@ -8,23 +8,12 @@ from pathlib import Path
 import typer
 
 from sqlsynth.cli.common import console, err_console, user_errors
-from sqlsynth.errors import SqlsynthError
+from sqlsynth.render import dialect_name
 
 app = typer.Typer(
     help="SQL-GEN query templates: extract them from a SQL corpus, list them, expand them for a dialect.",
     no_args_is_help=True,
 )
-
-
-def _dialect(name: str) -> str:
-    import sqlglot
-
-    d = "postgres" if name.lower() == "postgresql" else name.lower()
-    try:
-        sqlglot.Dialect.get_or_raise(d)
-    except ValueError:
-        raise SqlsynthError(f"unknown SQL dialect {name!r}") from None
-    return d
 
 
 @app.command("extract")
@@ -49,7 +38,7 @@ def extract(
     """Abstract every query of CORPUS into a typed template; duplicates are counted."""
     from sqlsynth.generate.templates import extract_templates, read_corpus
 
-    d = _dialect(dialect)
+    d = dialect_name(dialect)
     items, declared = read_corpus(corpus, d)
     one, per_db = declared, None
     if schema is not None:
@@ -130,7 +119,7 @@ def expand(
     from sqlsynth.generate.templates import TemplateLibrary, default_library
 
     lib = default_library() if str(library) == "default" else TemplateLibrary.load(library)
-    d = _dialect(dialect)
+    d = dialect_name(dialect)
     new = expand_library(lib, d, per_template=per_template or None, seed=seed)
     new.save(out)
     err_console.print(

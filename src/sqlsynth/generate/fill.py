@@ -49,13 +49,13 @@ from sqlsynth.generate.templates import (
 )
 from sqlsynth.generate.values import ValuePool, like_pattern, literal, long_text, sort_key
 from sqlsynth.generate.walk import GeneratedQuery, Skip
+from sqlsynth.render import dialect_name, render
 from sqlsynth.schema.model import Column, Schema, Table
 from sqlsynth.schema.types import LogicalType
 
 if TYPE_CHECKING:
     from sqlsynth.engines.base import Engine
 
-ENGINE_DIALECTS = ("sqlite", "duckdb", "postgres")
 COUNTS = {"gt": (1, 2, 3), "lt": (2, 3, 5), "eq": (1, 2)}
 _NUMERIC = {LogicalType.INTEGER, LogicalType.DECIMAL, LogicalType.FLOAT}
 _UNUSABLE = {LogicalType.BINARY, LogicalType.JSON, LogicalType.OTHER}
@@ -666,7 +666,7 @@ class TemplateGenerator:
         max_attempts: int = 40,
         checks_per_template: int = 6,
     ) -> None:
-        self.dialect = "postgres" if dialect == "postgresql" else dialect
+        self.dialect = dialect_name(dialect)
         self.seed = seed
         self.max_attempts = max_attempts
         self.expanded_share = expanded_share
@@ -769,32 +769,33 @@ class ExecutionPlan:
     error: str | None = None
 
 
-def runnable_here(dialect: str, engine_kinds: list[str]) -> bool:
-    """Can dialect-specific SQL of `dialect` run on these engines (its own, or DuckDB's
-    transpilation)?"""
-    return dialect in engine_kinds or "duckdb" in engine_kinds
+def execution_route(dialect: str, engine_dialects: list[str]) -> tuple[int, str] | None:
+    """Where dialect-specific SQL of `dialect` runs among engines of these dialects: (index of the
+    engine, "executed") on its own engine, else (index, "transpile-checked") on a DuckDB engine,
+    which runs the DuckDB transpilation; None if neither is there."""
+    for mode, want in (("executed", dialect), ("transpile-checked", "duckdb")):
+        if want in engine_dialects:
+            return engine_dialects.index(want), mode
+    return None
 
 
 def plan_execution(
     query: TemplateQuery, engines: list[Engine], dialects: list[str] | None = None
 ) -> ExecutionPlan:
     """Portable queries: every engine, renderings for `dialects`. Dialect-specific ones: the
-    dialect's own engine, else the DuckDB transpilation on a DuckDB engine (transpile-checked),
-    else not run (`runnable_here` tells before a run starts)."""
-    from sqlsynth.render import render
-
+    route of `execution_route`, else not run."""
     d = query.dialect
     if query.portable:
         wanted = list(dict.fromkeys([*(e.dialect for e in engines), d, *(dialects or [])]))
         return ExecutionPlan(list(engines), {x: render(query.expr, x) for x in wanted}, "executed")
     sql = render(query.expr, d)
-    own = [e for e in engines if e.dialect == d]
-    if own:
-        return ExecutionPlan(own[:1], {d: sql}, "executed")
-    duck = [e for e in engines if e.dialect == "duckdb"]
-    if duck:  # BigQuery, Snowflake, T-SQL, MySQL here; PostgreSQL or SQLite when not given
-        try:
-            return ExecutionPlan(duck[:1], {d: sql, "duckdb": transpile_check(sql, d)}, "transpile-checked")
-        except SqlsynthError as err:
-            return ExecutionPlan([], {d: sql}, "not-run", error=str(err))
-    return ExecutionPlan([], {d: sql}, "not-run", error=f"no engine runs {d} here")
+    route = execution_route(d, [e.dialect for e in engines])
+    if route is None:
+        return ExecutionPlan([], {d: sql}, "not-run", error=f"no engine runs {d} here")
+    index, mode = route
+    if mode == "executed":
+        return ExecutionPlan([engines[index]], {d: sql}, mode)
+    try:
+        return ExecutionPlan([engines[index]], {d: sql, "duckdb": transpile_check(sql, d)}, mode)
+    except SqlsynthError as err:
+        return ExecutionPlan([], {d: sql}, "not-run", error=str(err))

@@ -38,7 +38,7 @@ from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.generate.values import ValuePool
 from sqlsynth.generate.walk import GeneratedQuery, WalkGenerator
 from sqlsynth.io import write_text_atomic
-from sqlsynth.render import DIALECTS, canonical_sql, render, template_of
+from sqlsynth.render import DIALECTS, canonical_sql, dialect_name, render, template_of
 from sqlsynth.schema.model import Schema
 from sqlsynth.validate.filters import (
     FILTER_NAMES,
@@ -77,20 +77,15 @@ class GenerateConfig(BaseModel):
     )
     source: str = ""
 
-    @field_validator("dialects")
+    @field_validator("dialects", "template_dialect")
     @classmethod
-    def _known_dialects(cls, v: list[str]) -> list[str]:
-        import sqlglot
-
-        out = []
-        for d in v:
-            d = "postgres" if d == "postgresql" else d
-            try:
-                sqlglot.Dialect.get_or_raise(d)
-            except ValueError:
-                raise ValueError(f"unknown SQL dialect {d!r}") from None
-            out.append(d)
-        return list(dict.fromkeys(out))
+    def _known_dialects(cls, v: list[str] | str | None) -> list[str] | str | None:
+        try:
+            if isinstance(v, list):
+                return list(dict.fromkeys(dialect_name(d) for d in v))
+            return None if v is None else dialect_name(v)
+        except SqlsynthError as err:
+            raise ValueError(err.message) from None
 
     def fingerprint(self) -> str:
         """What must match for a run to be resumed: all but n, workers, chunk and source."""
@@ -220,13 +215,13 @@ class Worker:
 
 def _check_engines_run_the_dialect(config: GenerateConfig) -> None:
     """Templates expanded for a dialect need an engine that runs its SQL: refuse before any work."""
-    from sqlsynth.engines import parse_url
-    from sqlsynth.generate.fill import runnable_here
+    from sqlsynth.engines import ENGINE_DIALECTS, parse_url
+    from sqlsynth.generate.fill import execution_route
 
     if config.strategy != "template" or config.template_dialect is None:
         return
-    kinds = [parse_url(u).kind for u in config.dbs]
-    if not runnable_here(config.template_dialect, kinds):
+    engine_dialects = [ENGINE_DIALECTS[parse_url(u).kind] for u in config.dbs]
+    if execution_route(config.template_dialect, engine_dialects) is None:
         raise SqlsynthError(
             f"no engine given runs {config.template_dialect} SQL: give --db a database of that "
             "dialect (SQLite, DuckDB and PostgreSQL run here) or a DuckDB copy, which runs the "
