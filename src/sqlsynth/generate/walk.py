@@ -120,6 +120,10 @@ class WalkGenerator:
         if not self.usable:
             raise ValueError(f"schema {schema.name!r} has no table with usable columns")
         self.max_joins = self._max_joins()
+        # the spec narrowed by each level's preset (what `_draw` aims at), made once
+        self.level_specs = {
+            h: _intersect(self.spec, ComplexitySpec(**HARDNESS_PRESETS[h])) for h in HARDNESS_LEVELS
+        }
 
     # -- driver ------------------------------------------------------------------------------
     def generate(self, index: int) -> GeneratedQuery | None:
@@ -147,11 +151,8 @@ class WalkGenerator:
             return GeneratedQuery(expr, tables, columns, counts, level, order_matters)
         return None
 
-    def _draw(self, rng: random.Random, hardness: str | None) -> Targets:
-        s = self.spec
-        if hardness is not None:
-            preset = ComplexitySpec(**HARDNESS_PRESETS[hardness])  # type: ignore[index]
-            s = _intersect(s, preset)
+    def _draw(self, rng: random.Random, hardness: str) -> Targets:
+        s = self.level_specs[hardness]
         t = Targets(
             joins=min(_small(rng, s.num_joins), self.max_joins),
             conditions=_small(rng, s.num_conditions),
