@@ -135,25 +135,18 @@ class Worker:
         if query is None:
             out.rejected = ("generate", "no-query")
             return out
+        cand = Candidate(expr=query.expr, order_matters=query.order_matters, tables=query.tables)
         checks, mode = self.checks, "executed"
         if isinstance(query, TemplateQuery):  # dialect-specific SQL runs where its dialect runs
             plan = plan_execution(query, self.engines, self.dialects)
             if plan.mode == "not-run":
                 out.rejected = ("executes", "not-run")
                 return out
-            checks, mode, sql_by_dialect = (
-                replace(self.checks, engines=plan.engines),
-                plan.mode,
-                plan.sql_by_dialect,
-            )
-        else:
-            sql_by_dialect = {d: render(query.expr, d) for d in self.dialects}
-        cand = Candidate(
-            expr=query.expr,
-            order_matters=query.order_matters,
-            tables=query.tables,
-            sql_by_dialect=sql_by_dialect,
-        )
+            checks, mode = replace(self.checks, engines=plan.engines), plan.mode
+            cand.sql_by_dialect = plan.sql_by_dialect
+        else:  # the engines' renderings now; parse_back renders the rest for the survivors
+            cand.sql_by_dialect = {e.dialect: render(query.expr, e.dialect) for e in self.engines}
+            cand.dialects = self.dialects
         out.rejected = run_stateless(cand, checks, out.filter_s)
         if out.rejected is not None:
             out.disagreement = cand.disagreement

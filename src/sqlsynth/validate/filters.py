@@ -52,6 +52,9 @@ class Candidate:
     sql_by_dialect: dict[str, str] = field(default_factory=dict)
     results: dict[str, Result] = field(default_factory=dict)
     disagreement: dict[str, Any] | None = None
+    # every dialect wanted; one missing from sql_by_dialect is rendered by parse_back, the last
+    # filter, so that rejected candidates are never rendered for dialects no engine runs
+    dialects: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -83,7 +86,11 @@ Filter = Callable[[Candidate, Checks], "str | None"]
 # -- stateless filters ------------------------------------------------------------------------
 def parse_back(cand: Candidate, checks: Checks) -> str | None:
     """Every rendering no engine ran parses back as one statement of its dialect (an engine that
-    ran a rendering has parsed it with the dialect's own parser, a stronger check)."""
+    ran a rendering has parsed it with the dialect's own parser, a stronger check). Renders the
+    candidate's dialects not rendered yet."""
+    for dialect in cand.dialects:
+        if dialect not in cand.sql_by_dialect:
+            cand.sql_by_dialect[dialect] = render(cand.expr, dialect)
     ran = {e.dialect for e in checks.engines if e.name in cand.results}
     for dialect, sql in cand.sql_by_dialect.items():
         if dialect not in ran and parses_back(sql, dialect) is not None:
