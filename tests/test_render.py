@@ -17,6 +17,7 @@ from sqlsynth.render import (
     DIALECTS,
     canonical_sql,
     parses_back,
+    record_keys,
     render,
     render_all,
     template_of,
@@ -571,6 +572,11 @@ def test_canonical_sql_keeps_a_dialects_features_when_written_in_it() -> None:
     b = a.replace(" IGNORE NULLS", "")
     assert canonical_sql(a, "bigquery", write="bigquery") != canonical_sql(b, "bigquery", write="bigquery")
     assert "IGNORE NULLS" in canonical_sql(a, "bigquery", write="bigquery")
+
+
+@pytest.mark.parametrize("sql", CORPUS, ids=[s[:50] for s in CORPUS])
+def test_record_keys_are_the_canonical_sql_and_the_template(sql: str) -> None:
+    assert record_keys(sql) == (canonical_sql(sql), template_of(sql))
 
 
 def test_canonical_sql_does_not_touch_the_input_tree() -> None:

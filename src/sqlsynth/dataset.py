@@ -100,18 +100,20 @@ class Record(BaseModel):
         render.DIALECTS), complexity, hardness, template and a stable id from the canonical SQL.
         Other fields (question, tables, strategy...) are passed through."""
         from sqlsynth.generate.measure import measure, spider_hardness
-        from sqlsynth.render import DIALECTS, canonical_sql, render, render_all, template_of
+        from sqlsynth.render import DIALECTS, record_keys, render_all
 
         names = list(dict.fromkeys([dialect, *(DIALECTS if dialects is None else dialects)]))
+        sql_by_dialect = render_all(expr, names)
+        canonical, template = record_keys(expr)
         values: dict[str, Any] = {
-            "id": record_id(db_id, canonical_sql(expr)),
+            "id": record_id(db_id, canonical),
             "db_id": db_id,
-            "sql": render(expr, dialect),
+            "sql": sql_by_dialect[dialect],
             "dialect": dialect,
-            "sql_by_dialect": render_all(expr, names),
+            "sql_by_dialect": sql_by_dialect,
             "complexity": measure(expr),
             "hardness": spider_hardness(expr),
-            "template": template_of(expr),
+            "template": template,
         }
         values.update(fields)
         return cls.model_validate(values)

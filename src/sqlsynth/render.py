@@ -276,13 +276,26 @@ def canonical_sql(expr: exp.Expression | str, dialect: str = "sqlite", *, write:
     SQLite ignores; give a query using one dialect's features that dialect, which keeps them:
     SQLite has no `IGNORE NULLS`). Text input is read in `dialect`.
     """
+    return _canonical_tree(expr, dialect).sql(dialect=sqlglot_dialect(write), identify=True)
+
+
+def _canonical_tree(expr: exp.Expression | str, dialect: str) -> exp.Expression:
     tree = _as_expr(expr, dialect).copy()
     _drop_table_aliases(tree)
     _drop_single_source_qualifiers(tree)
     _drop_projection_aliases(tree)
     _lower_identifiers(tree)
-    tree = _sort_operands(tree)
-    return tree.sql(dialect=sqlglot_dialect(write), identify=True)
+    return _sort_operands(tree)
+
+
+def record_keys(
+    expr: exp.Expression | str, dialect: str = "sqlite", *, write: str = "sqlite"
+) -> tuple[str, str]:
+    """(`canonical_sql`, `template_of`) of a query, from one copy of its tree: every record needs
+    both. The template is abstracted from the canonical tree, which only adds the lower-casing of
+    identifiers that abstraction keeps (none in generated queries)."""
+    tree = _canonical_tree(expr, dialect)
+    return tree.sql(dialect=sqlglot_dialect(write), identify=True), _template_sql(tree)
 
 
 # -- templates --------------------------------------------------------------------------------
@@ -292,34 +305,37 @@ def template_of(expr: exp.Expression | str, dialect: str = "sqlite") -> str:
     Queries with the same structure share a template, e.g.
     `SELECT col FROM tab JOIN tab ON col = col WHERE col > num`.
     """
-    tree = _sort_operands(_as_expr(expr, dialect).copy())
+    return _template_sql(_sort_operands(_as_expr(expr, dialect).copy()))
 
-    def abstract(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Column):
-            if isinstance(node.this, exp.Star):
-                return exp.Star()
-            return exp.column("col")
-        if isinstance(node, exp.Table):
-            return exp.to_table("tab")
-        if isinstance(node, exp.TableAlias):
-            return exp.TableAlias(this=exp.to_identifier("tab"))
-        if isinstance(node, exp.Alias):
-            return node.this
-        if isinstance(node, exp.CTE):
-            node.set("alias", exp.TableAlias(this=exp.to_identifier("tab")))
-            return node
-        if isinstance(node, exp.Literal):
-            return exp.var("str" if node.is_string else "num")
-        if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
-            return exp.var("num")
-        if (
-            isinstance(node, exp.In)
-            and node.expressions
-            and all(isinstance(e, (exp.Literal, exp.Neg, exp.Var)) for e in node.expressions)
-        ):
-            node.set("expressions", [exp.var("vals")])
+
+def _template_sql(tree: exp.Expression) -> str:
+    """The template of a tree whose operands are sorted (the tree is changed)."""
+    tree = _postorder(tree, _abstract)
+    return _sort_operands(tree).sql(dialect=_BASE)
+
+
+def _abstract(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Column):
+        if isinstance(node.this, exp.Star):
+            return exp.Star()
+        return exp.column("col")
+    if isinstance(node, exp.Table):
+        return exp.to_table("tab")
+    if isinstance(node, exp.TableAlias):
+        return exp.TableAlias(this=exp.to_identifier("tab"))
+    if isinstance(node, exp.Alias):
+        return node.this
+    if isinstance(node, exp.CTE):
+        node.set("alias", exp.TableAlias(this=exp.to_identifier("tab")))
         return node
-
-    tree = _postorder(tree, abstract)
-    tree = _sort_operands(tree)
-    return tree.sql(dialect=_BASE)
+    if isinstance(node, exp.Literal):
+        return exp.var("str" if node.is_string else "num")
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
+        return exp.var("num")
+    if (
+        isinstance(node, exp.In)
+        and node.expressions
+        and all(isinstance(e, (exp.Literal, exp.Neg, exp.Var)) for e in node.expressions)
+    ):
+        node.set("expressions", [exp.var("vals")])
+    return node

@@ -38,7 +38,7 @@ from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.generate.values import ValuePool
 from sqlsynth.generate.walk import GeneratedQuery, WalkGenerator
 from sqlsynth.io import write_text_atomic
-from sqlsynth.render import DIALECTS, canonical_sql, dialect_name, render, template_of
+from sqlsynth.render import DIALECTS, dialect_name, record_keys, render
 from sqlsynth.schema.model import Schema
 from sqlsynth.validate.filters import (
     FILTER_NAMES,
@@ -165,7 +165,7 @@ class Worker:
             dialect, extra = query.dialect, {"template_id": query.template_id, "features": query.features}
             if not query.portable:  # keyed in its own dialect: SQLite would drop some features
                 key_dialect = dialect
-        canonical = canonical_sql(query.expr, write=key_dialect)
+        canonical, template = record_keys(query.expr, write=key_dialect)
         ref = next(iter(cand.results.values()))
         question = ""
         if self.config.questions == "rule":
@@ -184,7 +184,7 @@ class Worker:
             complexity=query.complexity,
             hardness=query.hardness,
             strategy=query.strategy,
-            template=template_of(query.expr, dialect),
+            template=template,
             execution={
                 name: ExecutionResult(ok=r.ok, rows=len(r.rows), ms=round(r.elapsed_ms, 3), error=r.error)
                 for name, r in cand.results.items()
