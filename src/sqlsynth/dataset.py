@@ -246,13 +246,6 @@ class RecordWriter:
         if self._unsynced >= self.sync_every:
             self.sync()
 
-    def write_many(self, records: Iterable[Record | Mapping[str, Any]]) -> int:
-        n = 0
-        for record in records:
-            self.write(record)
-            n += 1
-        return n
-
     def sync(self) -> None:
         if self._fh is None:
             return

@@ -69,10 +69,6 @@ def dialect_name(name: str) -> str:
     return d
 
 
-def _check_dialect(dialect: str) -> None:
-    sqlglot_dialect(dialect)
-
-
 def render(expr: exp.Expression | str, dialect: str, *, pretty: bool = False) -> str:
     """The query in `dialect`, every identifier quoted. Text input is read as SQLite."""
     tree = _as_expr(expr, "sqlite")
@@ -90,10 +86,10 @@ def render_all(expr: exp.Expression | str, dialects: Iterable[str] = DIALECTS) -
 def unsupported(expr: exp.Expression | str, dialect: str) -> list[str]:
     """What sqlglot itself reports it could not express in `dialect` (often nothing even when
     the rendering is wrong: see the module docstring)."""
-    _check_dialect(dialect)
+    target = sqlglot_dialect(dialect)
     tree = _as_expr(expr, "sqlite")
     try:
-        tree.sql(dialect=dialect, identify=True, unsupported_level=ErrorLevel.RAISE)
+        tree.sql(dialect=target, identify=True, unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as err:
         return [line for line in str(err).splitlines() if line.strip()]
     return []

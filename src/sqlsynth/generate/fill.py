@@ -705,10 +705,6 @@ class TemplateGenerator:
             return True
         return False
 
-    @property
-    def templates(self) -> list[Shape]:
-        return self.base + self.expanded
-
     def generate(self, index: int) -> TemplateQuery | None:
         rng = random.Random(f"template:{self.seed}:{index}")
         group = self.base

@@ -7,7 +7,6 @@ as an int (exact), "1-3", [1, 3] or {"min": 1, "max": 3}.
 
 from __future__ import annotations
 
-import random
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -48,9 +47,6 @@ class IntRange(BaseModel):
         if self.min > self.max:
             raise ValueError(f"range min {self.min} is above max {self.max}")
         return self
-
-    def draw(self, rng: random.Random) -> int:
-        return rng.randint(self.min, self.max)
 
     def __contains__(self, value: int) -> bool:
         return self.min <= value <= self.max
@@ -193,7 +189,3 @@ HARDNESS_PRESETS: dict[Hardness, dict[str, Any]] = {
         functions="0-1",
     ),
 }
-
-
-def preset(level: Hardness, **overrides: Any) -> ComplexitySpec:
-    return ComplexitySpec(**{**HARDNESS_PRESETS[level], "hardness": [level], **overrides})

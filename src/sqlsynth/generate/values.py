@@ -43,12 +43,6 @@ class ValuePool:
     def values(self, table: str, column: str) -> list[Any]:
         return self.get(table, column).values
 
-    def sample(self, table: str, column: str, rng: random.Random, k: int = 1) -> list[Any]:
-        vals = self.values(table, column)
-        if len(vals) < k:
-            return []
-        return rng.sample(vals, k)
-
     @classmethod
     def from_engine(
         cls,
