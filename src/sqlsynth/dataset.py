@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlglot import exp
@@ -23,6 +23,9 @@ from sqlglot import exp
 from sqlsynth.errors import SqlsynthError, first_problem
 from sqlsynth.generate.measure import Complexity, Hardness
 from sqlsynth.io import atomic_open
+
+if TYPE_CHECKING:
+    from sqlsynth.schema.model import Schema
 
 log = logging.getLogger(__name__)
 
@@ -272,3 +275,33 @@ def write_records_atomic(path: str | Path, records: Iterable[Record | Mapping[st
             fh.write(_as_record(record).to_json() + "\n")
             count += 1
     return count
+
+
+NOT_A_RUN = "not an output folder of sqlsynth (missing file)"
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """An output folder's manifest.json; SqlsynthError naming the file if it is missing or unreadable."""
+    path = Path(path)
+    if not path.exists():
+        raise SqlsynthError(NOT_A_RUN, where=str(path))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise SqlsynthError(f"cannot read the manifest ({err})", where=str(path)) from None
+
+
+def load_output_folder(folder: str | Path) -> tuple[Schema, list[Record]]:
+    """The schema (schema.json) and records (records.jsonl) of an output folder."""
+    from sqlsynth.schema.model import Schema
+
+    folder = Path(folder)
+    records_path, schema_path = folder / "records.jsonl", folder / "schema.json"
+    for p in (records_path, schema_path):
+        if not p.exists():
+            raise SqlsynthError(NOT_A_RUN, where=str(p))
+    try:
+        schema = Schema.from_json(schema_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise SqlsynthError(f"cannot read the schema ({err})", where=str(schema_path)) from None
+    return schema, list(read_records(records_path))

@@ -32,7 +32,7 @@ from sqlglot import exp
 
 from sqlsynth.dataset import Record
 from sqlsynth.errors import SqlsynthError
-from sqlsynth.io import write_bytes_atomic, write_text_atomic
+from sqlsynth.io import write_bytes_atomic, write_json_atomic
 from sqlsynth.schema.model import Schema, Table
 from sqlsynth.schema.types import CANONICAL_TYPE, LogicalType
 
@@ -284,10 +284,6 @@ def _with_questions(records: Iterable[Record], fmt: str) -> list[Record]:
     return out
 
 
-def _write_json(path: Path, data: Any) -> None:
-    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
 # -- formats ------------------------------------------------------------------------------------
 def _export_spider(
     records: list[Record], schemas: Schema | Mapping[str, Schema], out: Path, dialect: str | None
@@ -321,8 +317,8 @@ def _export_spider(
             dbs.setdefault(db_id, spider_tables_entry(schema, db_id))
     elif not dbs:
         dbs[schemas.name] = spider_tables_entry(schemas)
-    _write_json(out, items)
-    _write_json(tables_path, list(dbs.values()))
+    write_json_atomic(out, items)
+    write_json_atomic(tables_path, list(dbs.values()))
     return [out, tables_path]
 
 
@@ -351,7 +347,7 @@ def _export_chat(
             ]
             item = {"conversations": turns}
         items.append(item)
-    _write_json(out, items)
+    write_json_atomic(out, items)
     return [out]
 
 

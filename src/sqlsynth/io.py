@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -44,3 +45,8 @@ def write_text_atomic(path: Path, text: str) -> None:
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     with atomic_open(path, "wb") as fh:
         fh.write(data)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """`data` as indented UTF-8 JSON (what sqlsynth writes for people to read), atomically."""
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlsynth.dataset import Record, read_records, write_records_atomic
 from sqlsynth.errors import SqlsynthError
-from sqlsynth.io import write_text_atomic
+from sqlsynth.io import write_json_atomic, write_text_atomic
 
 DEMO_ROWS = 300
 DEMO_FILES = {"demo.sqlite", "demo.duckdb", "demo.duckdb.wal", "populated.json"}
@@ -99,7 +99,7 @@ def run_demo(
         "question_dedup": {"in": len(records), "out": len(kept), "threshold": DEDUP_THRESHOLD},
     }
     manifest["timings"] = {**manifest["timings"], **{k: round(v, 3) for k, v in timings.items()}}
-    write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_json_atomic(out / "manifest.json", manifest)
     write_text_atomic(out / "schema.json", schema.to_json())
     report = build_report(out)
     return DemoResult(out, len(kept), manifest, report)

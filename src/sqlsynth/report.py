@@ -6,14 +6,13 @@ file needs nothing else to open."""
 from __future__ import annotations
 
 import html
-import json
 import random
 from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from sqlsynth.dataset import Record, read_records
+from sqlsynth.dataset import NOT_A_RUN, Record, read_manifest, read_records
 from sqlsynth.errors import SqlsynthError
 from sqlsynth.io import write_text_atomic
 
@@ -169,14 +168,10 @@ def render_report(
 def build_report(folder: str | Path, *, samples: int = 20) -> Path:
     """Write `folder/report.html` from its manifest.json and records.jsonl."""
     folder = Path(folder)
-    manifest_path, records_path = folder / "manifest.json", folder / "records.jsonl"
-    for p in (manifest_path, records_path):
-        if not p.exists():
-            raise SqlsynthError("not an output folder of sqlsynth (missing file)", where=str(p))
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise SqlsynthError(f"not valid JSON ({err.msg})", where=str(manifest_path)) from None
+    manifest = read_manifest(folder / "manifest.json")
+    records_path = folder / "records.jsonl"
+    if not records_path.exists():
+        raise SqlsynthError(NOT_A_RUN, where=str(records_path))
     records = list(read_records(records_path))
     out = folder / "report.html"
     write_text_atomic(out, render_report(manifest, records, samples=samples))

@@ -266,15 +266,9 @@ def export(
     schema_scope: str = typer.Option("used", "--schema-scope", help="Prompt schema: used tables or all."),
 ) -> None:
     """Export records as Spider json, LLaMA-Factory alpaca/sharegpt, or Parquet."""
-    from sqlsynth.dataset import read_records
+    from sqlsynth.dataset import load_output_folder
     from sqlsynth.exports import export as do_export
-    from sqlsynth.schema.model import Schema
 
-    records_path, schema_path = folder / "records.jsonl", folder / "schema.json"
-    for p in (records_path, schema_path):
-        if not p.exists():
-            raise SqlsynthError("not an output folder of `sqlsynth generate` (missing file)", where=str(p))
-    schema = Schema.from_json(schema_path.read_text(encoding="utf-8"))
-    records = list(read_records(records_path))
+    schema, records = load_output_folder(folder)
     written = do_export(records, schema, fmt, out, schema_scope=schema_scope, dialect=dialect)  # type: ignore[arg-type]
     console.print(f"exported {len(records)} records as {fmt}: {', '.join(str(p) for p in written)}")

@@ -432,7 +432,7 @@ def write_question_first(
     valid ones, one per id), schema.json and manifest.json, each written atomically."""
     from sqlsynth.dataset import write_records_atomic
     from sqlsynth.generate.runner import describe
-    from sqlsynth.io import write_text_atomic
+    from sqlsynth.io import write_json_atomic, write_text_atomic
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -454,5 +454,5 @@ def write_question_first(
         **describe(records),
         "config": config.model_dump(mode="json"),
     }
-    write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_json_atomic(out / "manifest.json", manifest)
     return manifest

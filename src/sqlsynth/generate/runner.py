@@ -37,7 +37,7 @@ from sqlsynth.generate.fill import TemplateQuery, plan_execution
 from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.generate.values import ValuePool
 from sqlsynth.generate.walk import GeneratedQuery, WalkGenerator
-from sqlsynth.io import write_text_atomic
+from sqlsynth.io import write_json_atomic, write_text_atomic
 from sqlsynth.render import DIALECTS, dialect_name, record_keys, render
 from sqlsynth.schema.model import Schema
 from sqlsynth.validate.filters import (
@@ -416,7 +416,7 @@ def run_generate(
         state.seconds += time.perf_counter() - started
         _save_state(out, state)
     manifest = build_manifest(config, out, state)
-    write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_json_atomic(out / "manifest.json", manifest)
     return RunResult(out, manifest["records"], state.next_index, manifest)
 
 

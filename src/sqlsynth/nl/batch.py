@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,12 +12,10 @@ from typing import TYPE_CHECKING, Any
 import sqlglot
 from sqlglot.tokens import TokenType
 
-from sqlsynth.errors import SqlsynthError
 from sqlsynth.nl.realise import realise
 from sqlsynth.schema.model import Schema
 
 if TYPE_CHECKING:
-    from sqlsynth.dataset import Record
     from sqlsynth.llm import LLM
     from sqlsynth.nl.llm_writer import QuestionWriter
 
@@ -118,39 +115,18 @@ class RewriteSummary:
         }
 
 
-def load_folder(folder: str | Path) -> tuple[Schema, list[Record]]:
-    """The schema (schema.json) and records (records.jsonl) of an output folder."""
-    from sqlsynth.dataset import read_records
-
-    folder = Path(folder)
-    records_path, schema_path = folder / "records.jsonl", folder / "schema.json"
-    for p in (records_path, schema_path):
-        if not p.exists():
-            raise SqlsynthError("not an output folder of `sqlsynth generate` (missing file)", where=str(p))
-    try:
-        schema = Schema.from_json(schema_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise SqlsynthError(f"cannot read the schema ({err})", where=str(schema_path)) from None
-    return schema, list(read_records(records_path))
-
-
 def rewrite_folder(folder: str | Path, llm: LLM | None = None, **writer_options: Any) -> RewriteSummary:
     """Write a new question for every record of `folder` (the realiser without `llm`, else the LLM
     question writer with `writer_options`), replacing records.jsonl atomically; each record gets
     `question_source` and `question_style`, and manifest.json (if there) a `questions` entry."""
-    from sqlsynth.dataset import write_records_atomic
-    from sqlsynth.io import write_text_atomic
+    from sqlsynth.dataset import load_output_folder, read_manifest, write_records_atomic
+    from sqlsynth.io import write_json_atomic
     from sqlsynth.nl.llm_writer import QuestionWriter, with_question
 
     folder = Path(folder)
-    schema, records = load_folder(folder)
+    schema, records = load_output_folder(folder)
     manifest_path = folder / "manifest.json"
-    manifest = None
-    if manifest_path.exists():
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise SqlsynthError(f"cannot read the manifest ({err})", where=str(manifest_path)) from None
+    manifest = read_manifest(manifest_path) if manifest_path.exists() else None
     writer = QuestionWriter(llm, schema, **writer_options)
     t0 = time.perf_counter()
     written = writer.write(records)
@@ -169,5 +145,5 @@ def rewrite_folder(folder: str | Path, llm: LLM | None = None, **writer_options:
         if llm is not None:
             entry["settings"] = writer.settings.model_dump(mode="json", exclude={"batch_size"})
         manifest["questions"] = entry
-        write_text_atomic(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        write_json_atomic(manifest_path, manifest)
     return summary
