@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlsynth.dataset import Record, read_records, write_records_atomic
+from sqlsynth.dedup.near import DEFAULT_THRESHOLD as DEDUP_THRESHOLD
 from sqlsynth.errors import SqlsynthError
 from sqlsynth.io import write_json_atomic, write_text_atomic
 
 DEMO_ROWS = 300
 DEMO_FILES = {"demo.sqlite", "demo.duckdb", "demo.duckdb.wal", "populated.json"}
-DEDUP_THRESHOLD = 0.95
 
 
 @dataclass
@@ -101,5 +101,5 @@ def run_demo(
     manifest["timings"] = {**manifest["timings"], **{k: round(v, 3) for k, v in timings.items()}}
     write_json_atomic(out / "manifest.json", manifest)
     write_text_atomic(out / "schema.json", schema.to_json())
-    report = build_report(out)
+    report = build_report(out, manifest=manifest, records=kept)  # what was just written
     return DemoResult(out, len(kept), manifest, report)

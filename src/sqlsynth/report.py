@@ -165,14 +165,23 @@ def render_report(
     return "\n".join(parts)
 
 
-def build_report(folder: str | Path, *, samples: int = 20) -> Path:
-    """Write `folder/report.html` from its manifest.json and records.jsonl."""
+def build_report(
+    folder: str | Path,
+    *,
+    samples: int = 20,
+    manifest: dict[str, Any] | None = None,
+    records: list[Record] | None = None,
+) -> Path:
+    """Write `folder/report.html` from its manifest.json and records.jsonl (or from `manifest`
+    and `records` given by a caller that has just written them)."""
     folder = Path(folder)
-    manifest = read_manifest(folder / "manifest.json")
-    records_path = folder / "records.jsonl"
-    if not records_path.exists():
-        raise SqlsynthError(NOT_A_RUN, where=str(records_path))
-    records = list(read_records(records_path))
+    if manifest is None:
+        manifest = read_manifest(folder / "manifest.json")
+    if records is None:
+        records_path = folder / "records.jsonl"
+        if not records_path.exists():
+            raise SqlsynthError(NOT_A_RUN, where=str(records_path))
+        records = list(read_records(records_path))
     out = folder / "report.html"
     write_text_atomic(out, render_report(manifest, records, samples=samples))
     return out
