@@ -4,6 +4,7 @@ one section of docs/benchmarks.md."""
 from __future__ import annotations
 
 import hashlib
+import platform
 import re
 import tempfile
 from pathlib import Path
@@ -11,6 +12,17 @@ from pathlib import Path
 from sqlsynth.render import template_of
 
 SPIDER = Path("/work/shared/benchmarks/spider-train")
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo), for the machine line of a benchmark."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def work_folder(keep: Path | None, prefix: str) -> tuple[Path, tempfile.TemporaryDirectory[str] | None]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import random
 import re
 import statistics
@@ -23,6 +22,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from _common import cpu_model
 
 SPIDER = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "spider-train" / "questions.json"
 PREFIXES = ["Please tell me: ", "Could you find out: ", "I need to know: ", "Quick question: "]
@@ -53,16 +54,6 @@ def questions(n: int, seed: int = 0) -> list[str]:
     return texts[:n]
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=5000)
@@ -79,7 +70,7 @@ def main() -> None:
     from sqlsynth.dedup import Embedder, dedup_texts, greedy_near_duplicates
 
     texts = questions(args.n)
-    print(f"machine: {cpu_name()}, {os.cpu_count()} CPUs, torch {torch.__version__}; load {os.getloadavg()}")
+    print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs, torch {torch.__version__}; load {os.getloadavg()}")
     print(
         f"date: {time.strftime('%Y-%m-%d %H:%M')}; {len(texts)} questions, "
         f"mean {np.mean([len(t) for t in texts]):.0f} chars\n"

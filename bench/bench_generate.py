@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import write_section
+from _common import cpu_model, write_section
 from sqlsynth.generate.runner import GenerateConfig, run_generate
 from sqlsynth.populate import populate
 from sqlsynth.schema.demo import demo_schema
@@ -62,9 +62,7 @@ def _cmd(args: list[str]) -> str:
 
 
 def machine() -> dict[str, Any]:
-    model = next(
-        (line.split(":", 1)[1].strip() for line in _cmd(["lscpu"]).splitlines() if "Model name" in line), "?"
-    )
+    model = cpu_model()
     mem = "?"
     try:
         meminfo = Path("/proc/meminfo").read_text().splitlines()

@@ -26,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import cpu_model
 from sqlsynth.populate import populate
 from sqlsynth.schema.demo import demo_schema
 from sqlsynth.schema.model import Schema
@@ -185,14 +186,7 @@ def declared_fks(url: str, engine: str) -> int:
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = cpu_model()
     import duckdb
     import numpy
 

@@ -50,7 +50,6 @@ import datetime as dt
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -62,7 +61,7 @@ import numpy as np
 import sqlglot
 from sqlglot import exp
 
-from _common import SPIDER, gold_sql, pct, safe_template, sha1
+from _common import SPIDER, cpu_model, gold_sql, pct, safe_template, sha1
 from sqlsynth.dataset import read_records
 from sqlsynth.engines import open_engine
 from sqlsynth.engines.base import Result
@@ -386,19 +385,9 @@ def total(ms: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def machine() -> str:
-    model = ""
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        for line in lscpu.splitlines():
-            if line.startswith("Model name"):
-                model = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
+    model = cpu_model()
     load = os.getloadavg()
-    return (
-        f"nproc {os.cpu_count()}, {model or platform.processor()}, Python {platform.python_version()}, "
-        f"load average {load[0]:.2f}"
-    )
+    return f"nproc {os.cpu_count()}, {model}, Python {platform.python_version()}, load average {load[0]:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:

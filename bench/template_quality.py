@@ -61,6 +61,7 @@ import psycopg
 
 from _common import SPIDER, pct, sha1, work_folder, write_section
 from spider_quality import CopyError, _first_line, _q, copy_to_duckdb, sqlite_tables, without_constraints
+from sqlsynth.dataset import read_records
 from sqlsynth.engines import open_engine
 from sqlsynth.generate.runner import GenerateConfig, run_generate
 from sqlsynth.generate.values import ValuePool
@@ -158,9 +159,7 @@ def copy_to_postgres(schema: Schema, sqlite_path: Path, pg_url: str) -> tuple[bo
 # -- one run ------------------------------------------------------------------------------------
 def _records(out: Path) -> list[dict[str, Any]]:
     path = out / "records.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r.model_dump(mode="json") for r in read_records(path)] if path.exists() else []
 
 
 def analyse(out: Path, manifest: dict[str, Any], dialect: str | None) -> dict[str, Any]:
