@@ -64,6 +64,21 @@ class ConnectedEngine:
     def _connect(self) -> Any:
         raise NotImplementedError
 
+    def _database_file(self) -> Path | None:
+        """For the file engines: the database file, None for an in-memory database; refuses an
+        in-memory database to read, a folder, and (to read) a missing file."""
+        where = self._url.display
+        if self._url.in_memory:
+            if self.read_only:
+                raise EngineError("an in-memory database is empty; open it with read_only=False", where=where)
+            return None
+        path = Path(self._url.path or "")
+        if path.is_dir():
+            raise EngineError("is a folder, not a database file", where=where)
+        if self.read_only and not path.exists():
+            raise EngineError("no such file", where=where)
+        return path
+
     @property
     def display(self) -> str:
         return self._url.display

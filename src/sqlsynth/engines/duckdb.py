@@ -54,17 +54,8 @@ class DuckDBEngine(ConnectedEngine):
         import duckdb
 
         where = self._url.display
-        if self._url.in_memory:
-            if self.read_only:
-                raise EngineError("an in-memory database is empty; open it with read_only=False", where=where)
-            target = ":memory:"
-        else:
-            path = Path(self._url.path or "")
-            if path.is_dir():
-                raise EngineError("is a folder, not a database file", where=where)
-            if self.read_only and not path.exists():
-                raise EngineError("no such file", where=where)
-            target = str(path)
+        path = self._database_file()
+        target = ":memory:" if path is None else str(path)
         try:
             conn = duckdb.connect(target, read_only=self.read_only)
             if self.threads is not None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from pathlib import Path
 from typing import Any
 from urllib.request import pathname2url
 
@@ -36,16 +35,10 @@ class SqliteEngine(ConnectedEngine):
 
     def _connect(self) -> sqlite3.Connection:
         where = self._url.display
-        if self._url.in_memory:
-            if self.read_only:
-                raise EngineError("an in-memory database is empty; open it with read_only=False", where=where)
+        path = self._database_file()
+        if path is None:
             target, uri = ":memory:", False
         else:
-            path = Path(self._url.path or "")
-            if path.is_dir():
-                raise EngineError("is a folder, not a database file", where=where)
-            if self.read_only and not path.exists():
-                raise EngineError("no such file", where=where)
             mode = "ro" if self.read_only else "rwc"
             target, uri = f"file:{pathname2url(str(path.resolve()))}?mode={mode}", True
         try:
