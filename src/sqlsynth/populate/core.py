@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from sqlsynth.errors import SqlsynthError
-from sqlsynth.populate.generate import DEFAULT_ROWS, Dataset, check_inputs, generate
+from sqlsynth.populate.generate import DEFAULT_ROWS, Dataset, check_inputs, generate_checked
 from sqlsynth.populate.targets import Advance, parse_target, writer_for
 from sqlsynth.schema.model import Schema
 
@@ -82,7 +82,7 @@ def populate(
     (0: uniform); `null_rate` is the share of NULLs in nullable columns.
     """
     started = time.perf_counter()
-    check_inputs(schema, rows, null_rate=null_rate, skew=skew)  # the user's input first, then the targets
+    requested = check_inputs(schema, rows, null_rate=null_rate, skew=skew)  # the input first, then targets
     targets = [parse_target(u) for u in [url, *also]]
     seen: set[str] = set()
     for t in targets:
@@ -103,8 +103,8 @@ def populate(
             bar.update(gen_task, advance=n, description=f"generate {name}")
 
         t0 = time.perf_counter()
-        data: Dataset = generate(
-            schema, rows, seed=seed, null_rate=null_rate, skew=skew, locale=locale, on_table=on_table
+        data: Dataset = generate_checked(
+            schema, requested, seed=seed, null_rate=null_rate, skew=skew, locale=locale, on_table=on_table
         )
         gen_s = time.perf_counter() - t0
         bar.update(gen_task, total=data.total_rows, completed=data.total_rows, description="generated")

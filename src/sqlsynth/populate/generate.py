@@ -218,7 +218,8 @@ def _is_nullable(table: Table, cols: list[str]) -> bool:
     return all(table.column(c).nullable for c in cols)
 
 
-def _make_plans(schema: Schema, requested: dict[str, int]) -> dict[str, _Plan]:
+def _make_plans(schema: Schema, requested: dict[str, int], order: list[str]) -> dict[str, _Plan]:
+    """Each table's plan; `order` puts referenced tables first."""
     plans: dict[str, _Plan] = {}
     for t in schema.tables:
         fks = [fk for fk in schema.foreign_keys_of(t.name) if fk.target_table != t.name]
@@ -249,9 +250,10 @@ def _make_plans(schema: Schema, requested: dict[str, int]) -> dict[str, _Plan]:
         ]
         plans[t.name] = _Plan(t, requested[t.name], fks, self_fks, bridge, one_to_one, diag)
     for _ in range(3):  # caps depend on parents' counts, which may themselves be capped
-        for name in schema.graph.topological_order():
+        for name in order:
             p = plans[name]
             cap = p.n
+            fk_cols = _fk_columns(p)
             for fk in p.fks:
                 if plans[fk.target_table].n == 0 and not _is_nullable(p.table, fk.source_columns):
                     cap = 0
@@ -266,7 +268,7 @@ def _make_plans(schema: Schema, requested: dict[str, int]) -> dict[str, _Plan]:
                     cap = min(cap, plans[fk.target_table].n)
             for col in p.table.columns:
                 single_pk = p.table.primary_key == [col.name]
-                if (col.unique or single_pk) and col.possible_values and col.name not in _fk_columns(p):
+                if (col.unique or single_pk) and col.possible_values and col.name not in fk_cols:
                     cap = min(cap, len({str(v) for v in col.possible_values}))
             p.n = cap
     return plans
@@ -606,9 +608,26 @@ def generate(
 ) -> Dataset:
     """Generate every table's rows in memory. `on_table(name, n)` is called after each table."""
     requested = check_inputs(schema, rows, null_rate=null_rate, skew=skew)
-    plans = _make_plans(schema, requested)
+    return generate_checked(
+        schema, requested, seed=seed, null_rate=null_rate, skew=skew, locale=locale, on_table=on_table
+    )
+
+
+def generate_checked(
+    schema: Schema,
+    requested: dict[str, int],
+    *,
+    seed: int = 0,
+    null_rate: float = 0.1,
+    skew: float = 1.2,
+    locale: str = "en",
+    on_table: Any = None,
+) -> Dataset:
+    """`generate` for input `check_inputs` has passed (`requested`: what it returned)."""
+    order = schema.graph.topological_order()
+    plans = _make_plans(schema, requested, order)
     gen = _Generator(schema, plans, seed, null_rate, skew, locale)
-    gen.order = schema.graph.topological_order()
+    gen.order = order
     for name in gen.order:
         gen.table(name)
         if on_table is not None:
