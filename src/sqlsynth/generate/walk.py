@@ -120,6 +120,19 @@ class WalkGenerator:
         if not self.usable:
             raise ValueError(f"schema {schema.name!r} has no table with usable columns")
         self.max_joins = self._max_joins()
+        usable_names = {t.name for t in self.usable}
+        # per table, in schema order: (foreign key, table at its other end) to join a usable table
+        self.adjacent: dict[str, list[tuple[ForeignKey, Table]]] = {}
+        for t in schema.tables:
+            ends = [
+                (fk, schema.table(fk.target_table if fk.source_table == t.name else fk.source_table))
+                for fk in schema.foreign_keys
+                if t.name in (fk.source_table, fk.target_table)
+            ]
+            self.adjacent[t.name] = [(fk, other) for fk, other in ends if other.name in usable_names]
+        self.joinable = [
+            t for t in self.usable if schema.graph.neighbours(t.name) or schema.foreign_keys_of(t.name)
+        ]
         # the spec narrowed by each level's preset (what `_draw` aims at), made once
         self.level_specs = {
             h: _intersect(self.spec, ComplexitySpec(**HARDNESS_PRESETS[h])) for h in HARDNESS_LEVELS
@@ -206,34 +219,20 @@ class WalkGenerator:
 
     def _walk(self, rng: random.Random, n_joins: int, start: Table | None = None) -> Block:
         if start is None:
-            candidates = self.usable
-            if n_joins:
-                candidates = [
-                    t
-                    for t in candidates
-                    if self.schema.graph.neighbours(t.name) or self.schema.foreign_keys_of(t.name)
-                ]
-                if not candidates:
-                    raise Skip
+            candidates = self.joinable if n_joins else self.usable
+            if not candidates:
+                raise Skip
             start = rng.choice(candidates)
         insts = [Inst(start, None, self.roles[start.name])]
         block = Block(insts)
         for _ in range(n_joins):
             options: list[tuple[Inst, ForeignKey, Table]] = []
             for inst in insts:
-                for fk in self.schema.foreign_keys:
-                    if fk.source_table == inst.table.name:
-                        other = self.schema.table(fk.target_table)
-                    elif fk.target_table == inst.table.name:
-                        other = self.schema.table(fk.source_table)
-                    else:
-                        continue
+                for fk, other in self.adjacent[inst.table.name]:
                     present = sum(i.table.name == other.name for i in insts)
                     if present >= 2 or (present and fk.source_table != fk.target_table):
                         continue  # the same table again: only through a self-reference
                     if any(j_fk is fk and (j_inst is inst) for j_inst, j_fk, _ in block.joins):
-                        continue
-                    if other.name not in {x.name for x in self.usable}:
                         continue
                     options.append((inst, fk, other))
             if not options:
