@@ -24,6 +24,7 @@ that the original would.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from sqlsynth.generate.templates import (
     placeholder,
     slots_of,
 )
-from sqlsynth.generate.values import ValuePool, like_pattern, literal, long_text, sort_key
+from sqlsynth.generate.values import ValuePool, like_pattern, literal, sort_key
 from sqlsynth.generate.walk import GeneratedQuery, Skip
 from sqlsynth.render import dialect_name, render
 from sqlsynth.schema.model import Column, Schema, Table
@@ -101,6 +102,11 @@ class Shape:
     slots: Slots
     links: list[tuple[str, str]]  # (column slot, column slot) pairs that must be a foreign key
     usage: dict[str, set[str]]  # column slot -> select / group / order / sumavg / minmax / filter / like
+
+    @functools.cached_property
+    def column_tables(self) -> dict[str, str]:
+        """Column slot -> its table slot."""
+        return {c: s.table for c, s in self.slots.columns.items()}
 
 
 def shape_of(template: Template) -> Shape:
@@ -232,6 +238,7 @@ class Binder:
         self.usable = [
             t for t in schema.tables if self.roles[t.name].filterable and pool.row_counts.get(t.name, 1)
         ]
+        self.usable_names = {t.name for t in self.usable}
         self.fks = [fk for fk in schema.foreign_keys if len(fk.source_columns) == 1]
 
     def fill(self, rng: random.Random, shape: Shape) -> tuple[exp.Expression, Binding]:
@@ -274,13 +281,13 @@ class Binder:
             return True
         # next: a link touching a bound table slot, so joins grow from what is there
         bound = set(b.tables)
-        col_table = {c: s.table for c, s in shape.slots.columns.items()}
+        col_table = shape.column_tables
         todo = sorted(todo, key=lambda link: not ({col_table[link[0]], col_table[link[1]]} & bound))
         (ca, cb), rest = todo[0], todo[1:]
         ta, tb = col_table[ca], col_table[cb]
         a_type, b_type = shape.slots.columns[ca].type, shape.slots.columns[cb].type
         options = []
-        usable = {t.name for t in self.usable}
+        usable = self.usable_names
         for fk in self.fks:
             for a_side, b_side, a_role, b_role in (
                 (
@@ -357,8 +364,8 @@ class Binder:
             col = table.column(name)
             if name in taken or not fits(col.logical_type):
                 continue
-            values = self.pool.values(table.name, name)
-            long = long_text(values)
+            info = self.pool.get(table.name, name)
+            values, long = info.values, info.long_text
             key = name in roles.keys or bool(ID_LIKE.search(name))
             if "sumavg" in uses and (col.logical_type not in _NUMERIC or key):
                 continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import random
 import re
 from dataclasses import dataclass, field
@@ -27,6 +28,11 @@ class ColumnValues:
     values: list[Any] = field(default_factory=list)  # distinct non-null values, most frequent first
     null_fraction: float = 0.0
     distinct: int = 0
+
+    @functools.cached_property
+    def long_text(self) -> bool:
+        """`long_text(values)`, worked out once per column (generators ask for every predicate)."""
+        return long_text(self.values)
 
 
 @dataclass

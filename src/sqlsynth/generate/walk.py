@@ -24,7 +24,7 @@ from sqlglot import exp
 from sqlsynth.generate.measure import measure, spider_hardness
 from sqlsynth.generate.roles import ColumnRoles, column_roles
 from sqlsynth.generate.spec import HARDNESS_LEVELS, HARDNESS_PRESETS, ComplexitySpec, IntRange
-from sqlsynth.generate.values import ValuePool, like_pattern, literal, long_text, number, sort_key
+from sqlsynth.generate.values import ValuePool, like_pattern, literal, number, sort_key
 from sqlsynth.schema.model import ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
 
@@ -478,7 +478,7 @@ class WalkGenerator:
         info = self.pool.get(i.table.name, c)
         col = block.col(i, c)
         ops = self._operators(column.logical_type, info.null_fraction > 0, len(info.values))
-        if column.logical_type is LogicalType.TEXT and long_text(info.values):
+        if column.logical_type is LogicalType.TEXT and info.long_text:
             ops = [o for o in ops if o in ("like", "is_null")]  # nobody types a paragraph to match
         if not ops:
             raise Skip
