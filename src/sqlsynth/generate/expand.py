@@ -390,8 +390,6 @@ def _replace(tree: exp.Expression, rule: ExpandRule, dialect: str) -> exp.Expres
             operands = [inner.expressions[0]]
         else:
             operands = [node.this, node.expression]
-        if isinstance(node.parent, exp.Not) and rule.replaces == "LIKE":
-            pass  # NOT x LIKE y becomes NOT x ILIKE y
         texts = [_operand_text(o, dialect) for o in operands]
         text = rule.pattern
         for i, t in enumerate(texts):

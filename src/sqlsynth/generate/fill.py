@@ -741,7 +741,7 @@ class TemplateGenerator:
                 order_matters=order_matters,
                 template_id=t.id,
                 template=t.sql,
-                dialect=t.dialect if t.features else self.dialect,
+                dialect=self.dialect,  # templates of other dialects were left out
                 features=list(t.features),
             )
         return None

@@ -243,10 +243,7 @@ def _left_select(root: exp.Expression) -> tuple[exp.Expression, bool]:
 
 
 def _is_agg(node: exp.Expression | None) -> bool:
-    node = _unparen(node)
-    if isinstance(node, exp.Alias):
-        node = _unparen(node.this)
-    return isinstance(node, exp.AggFunc)
+    return isinstance(_agg_of(node), exp.AggFunc)
 
 
 def spider_counts(expr: exp.Expression | str, dialect: str = "sqlite") -> SpiderCounts:
@@ -305,7 +302,7 @@ def spider_counts(expr: exp.Expression | str, dialect: str = "sqlite") -> Spider
     return SpiderCounts(c1, c2, others)
 
 
-def _agg_of(node: exp.Expression) -> exp.Expression:
+def _agg_of(node: exp.Expression | None) -> exp.Expression | None:
     node = _unparen(node)
     if isinstance(node, exp.Alias):
         node = _unparen(node.this)

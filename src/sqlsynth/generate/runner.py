@@ -47,6 +47,7 @@ from sqlsynth.validate.filters import (
     Counters,
     Kept,
     ValidateConfig,
+    reference,
     run_stateful,
     run_stateless,
 )
@@ -166,7 +167,7 @@ class Worker:
             if not query.portable:  # keyed in its own dialect: SQLite would drop some features
                 key_dialect = dialect
         canonical, template = record_keys(query.expr, write=key_dialect)
-        ref = next(iter(cand.results.values()))
+        ref = reference(cand)
         question = ""
         if self.config.questions == "rule":
             from sqlsynth.nl import realise

@@ -211,20 +211,21 @@ def _runs(rows: list[tuple[Any, ...]], nkeys: int) -> list[tuple[int, list[tuple
     return out
 
 
-def _reference(cand: Candidate) -> Result:
+def reference(cand: Candidate) -> Result:
+    """The reference engine's result (the first engine's)."""
     return next(iter(cand.results.values()))
 
 
 def non_empty(cand: Candidate, checks: Checks) -> str | None:
     """The result has rows (unless empty results are allowed)."""
-    if checks.config.allow_empty or _reference(cand).rows:
+    if checks.config.allow_empty or reference(cand).rows:
         return None
     return "empty"
 
 
 def non_trivial(cand: Candidate, checks: Checks) -> str | None:
     """Not only NULLs, and not a whole table copied out (unless asked)."""
-    res = _reference(cand)
+    res = reference(cand)
     if res.rows and all(v is None for row in res.rows for v in row):
         return "all-null"
     if not checks.config.allow_whole_table and len(cand.tables) == 1:
