@@ -299,9 +299,9 @@ def test_server_errors_fall_back_per_record_and_keep_every_record(serve) -> None
 
 
 def w_seed(rec: Record) -> int:
-    from sqlsynth.nl.llm_writer import _derive
+    from sqlsynth.nl.phrasing import stable_hash
 
-    return _derive(0, "rule", rec.id) % 1_000_000_007
+    return stable_hash(0, "rule", rec.id) % 1_000_000_007
 
 
 def test_unreachable_server_falls_back(serve) -> None:

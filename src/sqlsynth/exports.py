@@ -33,6 +33,8 @@ from sqlglot import exp
 from sqlsynth.dataset import Record
 from sqlsynth.errors import SqlsynthError
 from sqlsynth.io import write_bytes_atomic, write_json_atomic
+from sqlsynth.nl.lexicon import CAMEL_BOUNDARY
+from sqlsynth.render import PLAIN_IDENTIFIER
 from sqlsynth.schema.model import Schema, Table
 from sqlsynth.schema.types import CANONICAL_TYPE, LogicalType
 
@@ -67,12 +69,10 @@ _SPIDER_TYPES = {
     LogicalType.TIME: "time",
     LogicalType.BOOLEAN: "boolean",
 }
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SQL_TOKEN = re.compile(
     r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|\d+(?:\.\d+)?|\w+|>=|<=|<>|!=|\|\||[^\w\s]"
 )
 _WORD_TOKEN = re.compile(r"\w+(?:'\w+)?|[^\w\s]")
-_PLAIN_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # SQLite's keywords (sqlite.org/lang_keywords.html): kept quoted in Spider queries.
 _SQLITE_KEYWORD_TEXT = """
     ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC ATTACH AUTOINCREMENT BEFORE BEGIN
@@ -92,7 +92,7 @@ _SQLITE_KEYWORDS = frozenset(_SQLITE_KEYWORD_TEXT.split())
 # -- schema helpers -----------------------------------------------------------------------------
 def humanise(name: str) -> str:
     """`OrderItems` / `order_items` -> `order items` (Spider's `table_names` style)."""
-    spaced = _CAMEL.sub(" ", name).replace("_", " ")
+    spaced = CAMEL_BOUNDARY.sub(" ", name).replace("_", " ")
     return " ".join(spaced.lower().split())
 
 
@@ -223,7 +223,7 @@ def spider_query(sql: str) -> str:
         return sql
     reference = tree.sql(dialect="sqlite", identify=True)
     for ident in tree.find_all(exp.Identifier):
-        if _PLAIN_IDENT.match(ident.this) and ident.this.upper() not in _SQLITE_KEYWORDS:
+        if PLAIN_IDENTIFIER.match(ident.this) and ident.this.upper() not in _SQLITE_KEYWORDS:
             ident.set("quoted", False)
     text = tree.sql(dialect="sqlite")
     try:

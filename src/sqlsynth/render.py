@@ -29,6 +29,7 @@ DIALECTS: tuple[str, ...] = ("sqlite", "postgres", "duckdb", "mysql", "bigquery"
 
 _QUERY = (exp.Select, exp.SetOperation)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+PLAIN_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # needs no quotes (unless a keyword)
 _SYMMETRIC = (exp.EQ, exp.NEQ, exp.NullSafeEQ, exp.NullSafeNEQ)
 _FLIP: dict[type[exp.Expression], type[exp.Expression]] = {
     exp.GT: exp.LT,

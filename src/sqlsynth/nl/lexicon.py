@@ -184,13 +184,13 @@ SINGULAR_S = {
     "analytics",
 }
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # helloWorld, HTTPServer
 _DIGITS = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 
 
 def split_identifier(name: str) -> list[str]:
     """`orderDate`, `order_date`, `OrderDATE2` -> lower-case words."""
-    text = _CAMEL.sub(" ", name.strip())
+    text = CAMEL_BOUNDARY.sub(" ", name.strip())
     text = _DIGITS.sub(" ", text)
     return [w.lower() for w in re.split(r"[\s_\-.]+", text) if w]
 

@@ -19,7 +19,6 @@ Deterministic given the seed and the served (or cached) answers.
 from __future__ import annotations
 
 import functools
-import hashlib
 import itertools
 import logging
 import re
@@ -37,7 +36,9 @@ from sqlsynth.dataset import Record
 from sqlsynth.errors import SqlsynthError
 from sqlsynth.llm.base import LLM, Completion, Message
 from sqlsynth.llm.config import explain
+from sqlsynth.nl.phrasing import stable_hash
 from sqlsynth.nl.realise import realise
+from sqlsynth.render import PLAIN_IDENTIFIER
 from sqlsynth.schema.model import Schema, Table
 
 log = logging.getLogger(__name__)
@@ -116,11 +117,10 @@ def default_template() -> PromptTemplate:
 
 
 # -- what goes into the prompt ------------------------------------------------------------------
-_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _ident(name: str) -> str:
-    return name if _PLAIN.match(name) else f'"{name}"'
+    return name if PLAIN_IDENTIFIER.match(name) else f'"{name}"'
 
 
 def tables_of(record: Record, schema: Schema) -> list[Table]:
@@ -293,7 +293,7 @@ class LexicalEmbedder:
         for i, text in enumerate(texts):
             words = re.findall(r"\w+", text.lower())
             for token in [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]:
-                out[i, _derive(0, token) % self.dimension] += 1.0
+                out[i, stable_hash(0, token) % self.dimension] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 
@@ -316,11 +316,6 @@ def _load_embedder() -> TextEmbedder:
 
 
 # -- the writer ---------------------------------------------------------------------------------
-def _derive(seed: int, *parts: object) -> int:
-    text = "\x1f".join(str(p) for p in (seed, *parts))
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-
-
 @dataclass(frozen=True)
 class WrittenQuestion:
     """One record's question: `source` "llm", "rule" (the realiser) or "none" (kept as it was: the
@@ -399,7 +394,7 @@ class QuestionWriter:
     def style_for(self, record: Record) -> str:
         """The record's style: a function of the seed and the record id only."""
         styles = self.settings.styles
-        return styles[_derive(self.settings.seed, "style", record.id) % len(styles)]
+        return styles[stable_hash(self.settings.seed, "style", record.id) % len(styles)]
 
     def messages(self, record: Record, style: str | None = None) -> list[Message]:
         """The chat messages sent for `record`."""
@@ -417,7 +412,7 @@ class QuestionWriter:
         if isinstance(index, int) and not isinstance(index, bool):
             seed = self.settings.seed * 1_000_003 + index
         else:
-            seed = _derive(self.settings.seed, "rule", record.id) % 1_000_000_007
+            seed = stable_hash(self.settings.seed, "rule", record.id) % 1_000_000_007
         try:
             question = realise(record.sql, self.schema, dialect=record.dialect, seed=seed)
         except ValueError as err:

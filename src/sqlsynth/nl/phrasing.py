@@ -9,6 +9,12 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+def stable_hash(*parts: object) -> int:
+    """A 64-bit number from `parts` that is the same in every process and run (unlike hash())."""
+    text = "\x1f".join(str(p) for p in parts)
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
 class Chooser:
     """Picks one of several phrasings per decision point.
 
@@ -25,8 +31,7 @@ class Chooser:
     def index(self, name: str, n: int) -> int:
         if n <= 1:
             return 0
-        digest = hashlib.blake2b(f"{self.seed}\x1f{self.key}\x1f{name}".encode(), digest_size=8).digest()
-        return int.from_bytes(digest, "big") % n
+        return stable_hash(self.seed, self.key, name) % n
 
     def pick(self, name: str, options: Sequence[T]) -> T:
         """One of `options`, chosen by the seed for decision `name`."""
