@@ -120,8 +120,10 @@ class Block:
             bool(self.groups) or any(aggregates_in(i) for i in self.items) or self.having is not None
         )
 
-    def _resolve_item(self, node: exp.Expression) -> exp.Expression:
-        """GROUP BY 1 / GROUP BY alias -> the select item it names."""
+    def _resolve_item(self, node: exp.Expression, *, aggregate_alias: bool = False) -> exp.Expression:
+        """GROUP BY / ORDER BY 1 or an alias -> the select item it names. An alias that is also a
+        column of the source names the column, unless `aggregate_alias` and the item aggregates
+        (ORDER BY n with COUNT(*) AS n)."""
         n = number_of(node)
         if n is not None and 1 <= n <= len(self.items):
             return self._item_expr(self.items[n - 1])
@@ -129,7 +131,11 @@ class Block:
             for item in self.items:
                 if isinstance(item, exp.Alias) and item.alias.lower() == node.name.lower():
                     src = self.scope.source_of(node)
-                    if src is None or not self.scope._has_column(src, node.name.lower()):
+                    if (
+                        src is None
+                        or not self.scope._has_column(src, node.name.lower())
+                        or (aggregate_alias and item.this.find(exp.AggFunc))
+                    ):
                         return item.this
         return node
 
@@ -309,20 +315,7 @@ class Block:
 
     # -- ordering ------------------------------------------------------------------------------------------
     def resolve_order_target(self, node: exp.Expression) -> exp.Expression:
-        n = number_of(node)
-        if n is not None and 1 <= n <= len(self.items):
-            return self._item_expr(self.items[n - 1])
-        if isinstance(node, exp.Column) and not node.table:
-            for item in self.items:
-                if isinstance(item, exp.Alias) and item.alias.lower() == node.name.lower():
-                    src = self.scope.source_of(node)
-                    if (
-                        src is None
-                        or not self.scope._has_column(src, node.name.lower())
-                        or item.this.find(exp.AggFunc)
-                    ):
-                        return item.this
-        return node
+        return self._resolve_item(node, aggregate_alias=True)
 
     def key_kind(self, node: exp.Expression) -> str:
         """ "count" (COUNT(*)), "temporal", "text" or "number": how a superlative is worded."""

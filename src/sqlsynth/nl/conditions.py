@@ -26,8 +26,8 @@ class Atom:
     """One predicate, ready to be put in a clause.
 
     kind: "column" (whose <subject> <vp>), "expr" (for which the <subject> <vp>), "adj" (that are
-    <vp>), "have" (that have <vp> / that has <vp_singular>), "owner" (whose <subject> <vp>, the
-    subject being a related row), "global" (a condition on other rows only).
+    <vp>), "have" (that have <vp> / that has <vp_singular>), "global" (a condition on other rows
+    only). A condition on a related row is a "column" atom whose subject is that row.
     """
 
     kind: str
@@ -87,8 +87,6 @@ class ConditionPhraser(ExpressionPhraser):
     def _atom_clause(self, atom: Atom, plural: bool) -> str:
         if atom.kind == "column":
             return f"whose {atom.subject} {atom.vp}"
-        if atom.kind == "owner":
-            return f"whose {atom.subject} {atom.vp_singular or atom.vp}"
         if atom.kind == "expr":
             return f"for which the {atom.subject} {atom.vp}"
         if atom.kind == "adj":
@@ -100,8 +98,6 @@ class ConditionPhraser(ExpressionPhraser):
     def _atom_sentence(self, atom: Atom) -> str:
         if atom.kind in ("column", "expr"):
             return f"the {atom.subject} {atom.vp}"
-        if atom.kind == "owner":
-            return f"the {atom.subject} {atom.vp_singular or atom.vp}"
         if atom.kind == "adj":
             return f"the {self.entity.singular} is {atom.vp}"
         if atom.kind == "have":
@@ -219,7 +215,7 @@ class ConditionPhraser(ExpressionPhraser):
                 vp = f"is {rest}" if positive else f"is not {rest}"
             else:
                 vp = f"has {rest}" if positive else f"does not have {rest}"
-            return Atom("owner", self.path_phrase(src), vp, vp)
+            return Atom("column", self.path_phrase(src), vp)
         if self.is_focus(src) and low.startswith("is "):
             rest = label[3:]
             return Atom("adj", "", rest if positive else f"not {rest}")
@@ -290,7 +286,7 @@ class ConditionPhraser(ExpressionPhraser):
         src = self.scope.source_of(src_column)
         if src is None or self.is_focus(src) or not self.scope.is_local(src):
             return Atom("have", "", plural_vp, singular_vp)
-        return Atom("owner", self.path_phrase(src), singular_vp, singular_vp)
+        return Atom("column", self.path_phrase(src), singular_vp)  # a related row: "whose order has ..."
 
 
 def _is_compound(cond: exp.Expression, neg: bool) -> bool:
