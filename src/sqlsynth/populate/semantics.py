@@ -392,17 +392,24 @@ def make_unique_text(values: np.ndarray, length: int | None, sep: str = " ") -> 
 
 
 def sample_pool(
-    rng: np.random.Generator, pool: np.ndarray, n: int, *, unique: bool, length: int | None, skew: float = 0.7
+    rng: np.random.Generator,
+    pool: np.ndarray,
+    n: int,
+    *,
+    unique: bool,
+    length: int | None,
+    skew: float = 0.7,
+    sep: str = " ",
 ) -> np.ndarray:
-    """n values from a pool: distinct when `unique` (suffixing once the pool runs out), else with a
-    mild popularity skew so that some values are frequent."""
+    """n values from a pool: distinct when `unique` (suffixing with `sep` once the pool runs out),
+    else with a mild popularity skew so that some values are frequent."""
     pool = fit_text(pool, length)
     if unique:
         pool = np.asarray(list(dict.fromkeys(pool.tolist())), dtype=object)
         if n <= len(pool):
             return pool[rng.choice(len(pool), n, replace=False)]
         idx = rng.permutation(n) % len(pool)
-        return make_unique_text(pool[idx], length)
+        return make_unique_text(pool[idx], length, sep)
     weights = popularity(rng, len(pool), skew)
     return pool[weighted_indices(rng, weights, n)]
 
@@ -453,16 +460,9 @@ _UNIQUE_SEP = {"slug": "-", "config_key": "_", "username": "_", "url": "?v=", "w
 
 
 def p_pool(info: ColumnInfo, n: int, rng: np.random.Generator, pools: Pools, kind: str) -> np.ndarray:
-    sep = _UNIQUE_SEP.get(kind, " ")
-    pool = pools.get(kind)
-    if info.unique:
-        pool = fit_text(pool, info.length)
-        pool = np.asarray(list(dict.fromkeys(pool.tolist())), dtype=object)
-        if n <= len(pool):
-            return pool[rng.choice(len(pool), n, replace=False)]
-        return make_unique_text(pool[rng.permutation(n) % len(pool)], info.length, sep)
     skew = 0.0 if kind in ("free_text", "sentence", "headline", "json", "street_address") else 0.7
-    return sample_pool(rng, pool, n, unique=False, length=info.length, skew=skew)
+    sep = _UNIQUE_SEP.get(kind, " ")
+    return sample_pool(rng, pools.get(kind), n, unique=info.unique, length=info.length, skew=skew, sep=sep)
 
 
 def _ascii_slug(text: str) -> str:
