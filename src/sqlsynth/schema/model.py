@@ -95,6 +95,11 @@ class ForeignKey(BaseModel):
             )
         return self
 
+    @property
+    def key(self) -> tuple[str, tuple[str, ...], str, tuple[str, ...]]:
+        """What makes two foreign keys the same (for deduplication and comparison)."""
+        return (self.source_table, tuple(self.source_columns), self.target_table, tuple(self.target_columns))
+
     def __str__(self) -> str:
         return (
             f"{self.source_table}({', '.join(self.source_columns)}) -> "
@@ -224,10 +229,7 @@ class Schema(BaseModel):
                 }
                 for t in sorted(self.tables, key=lambda t: t.name)
             },
-            "foreign_keys": sorted(
-                (fk.source_table, tuple(fk.source_columns), fk.target_table, tuple(fk.target_columns))
-                for fk in self.foreign_keys
-            ),
+            "foreign_keys": sorted(fk.key for fk in self.foreign_keys),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

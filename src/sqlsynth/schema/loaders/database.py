@@ -136,18 +136,15 @@ def _build(catalog: _Catalog, where: str) -> Schema:
         if len(src_cols) != len(dst_cols) or not src_cols:
             log.warning("%s: foreign key %s: column counts differ; ignored", where, label)
             continue
-        key = (source.name, tuple(src_cols), target.name, tuple(dst_cols))
-        if key in seen:
-            continue
-        seen.add(key)
-        fks.append(
-            ForeignKey(
-                source_table=source.name,
-                source_columns=src_cols,
-                target_table=target.name,
-                target_columns=dst_cols,
-            )
+        fk = ForeignKey(
+            source_table=source.name,
+            source_columns=src_cols,
+            target_table=target.name,
+            target_columns=dst_cols,
         )
+        if fk.key not in seen:
+            seen.add(fk.key)
+            fks.append(fk)
     return Schema(name=catalog.name, tables=tables, foreign_keys=fks)
 
 

@@ -434,9 +434,8 @@ class _Reader:
         seen: set[tuple[str, tuple[str, ...], str, tuple[str, ...]]] = set()
         for raw in self.fks:
             fk = self.resolve(raw)
-            key = (fk.source_table, tuple(fk.source_columns), fk.target_table, tuple(fk.target_columns))
-            if key not in seen:
-                seen.add(key)
+            if fk.key not in seen:
+                seen.add(fk.key)
                 fks.append(fk)
         return Schema(name=self.path.stem, tables=tables, foreign_keys=fks)
 
