@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from sqlsynth.errors import SqlsynthError
+
+if TYPE_CHECKING:
+    from sqlsynth.llm.cache import ResponseCache
 
 T = TypeVar("T")
 Message = dict[str, str]
@@ -138,8 +142,35 @@ class ChatBase:
             for name, delta in deltas.items():
                 setattr(self.stats, name, getattr(self.stats, name) + delta)
 
-    async def achat(self, messages: MessagesLike, **overrides: Any) -> Completion:
+    cache: ResponseCache | None = None
+
+    def request_body(self, messages: MessagesLike, **overrides: Any) -> dict[str, Any]:
+        """The request: what the backend gets, and the cache key."""
         raise NotImplementedError
+
+    async def _fetch(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A chat-completion body for the request (counting requests in the stats)."""
+        raise NotImplementedError
+
+    async def achat(self, messages: MessagesLike, **overrides: Any) -> Completion:
+        """One chat completion (n choices); answered from the cache when the same request was made."""
+        body = self.request_body(messages, **overrides)
+        if self.cache is not None:
+            hit = await asyncio.to_thread(self.cache.get, body)
+            if hit is not None:
+                try:
+                    completion = replace(parse_response(hit), cached=True)
+                except MalformedResponse:
+                    pass  # not ours: ask again and overwrite it
+                else:
+                    self._count(cache_hits=1)
+                    return completion
+        data = await self._fetch(body)
+        completion = parse_response(data)
+        self._count(usage=completion.usage)
+        if self.cache is not None:
+            await asyncio.to_thread(self.cache.put, body, data)
+        return completion
 
     async def achat_many(
         self, batch: Sequence[MessagesLike], *, return_exceptions: bool = False, **overrides: Any
@@ -177,3 +208,42 @@ class ChatBase:
                 await self._finish_loop()
 
         return run_sync(many)
+
+
+# -- responses -----------------------------------------------------------------------------------
+class MalformedResponse(ValueError):
+    """A 2xx body that is not a chat completion."""
+
+
+def parse_response(data: Any) -> Completion:
+    """A chat completion body as a `Completion`; `MalformedResponse` when it is not one."""
+    if not isinstance(data, dict) or not isinstance(data.get("choices"), list) or not data["choices"]:
+        raise MalformedResponse(f"no 'choices' list in {snippet(json.dumps(data).encode())}")
+    choices = []
+    for i, choice in enumerate(data["choices"]):
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict):
+            raise MalformedResponse(f"choice {i} has no 'message'")
+        content = message.get("content")
+        if content is not None and not isinstance(content, str):
+            raise MalformedResponse(f"choice {i}: content is {type(content).__name__}, not text")
+        index = choice.get("index", i)
+        choices.append((index if isinstance(index, int) else i, content or "", choice.get("finish_reason")))
+    choices.sort(key=lambda c: c[0])
+    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    return Completion(
+        texts=[c[1] for c in choices],
+        finish_reasons=[c[2] for c in choices],
+        usage=Usage(_int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens"))),
+        model=str(data.get("model", "")),
+    )
+
+
+def snippet(content: bytes, limit: int = 200) -> str:
+    """The start of a body, quoted, for an error message."""
+    text = content.decode("utf-8", "replace").strip().replace("\n", " ")
+    return repr(text[:limit] + ("…" if len(text) > limit else ""))
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and value >= 0 else 0

@@ -18,21 +18,25 @@ import json
 import random
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx2
 
-from sqlsynth.llm.base import ChatBase, Completion, LLMError, MessagesLike, Usage, normalise_messages
+from sqlsynth.llm.base import (
+    ChatBase,
+    LLMError,
+    MalformedResponse,
+    MessagesLike,
+    normalise_messages,
+    parse_response,
+    snippet,
+)
 from sqlsynth.llm.cache import ResponseCache
 from sqlsynth.llm.config import LLMConfig, SamplingParams
 
 RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524, 529})
-
-
-class MalformedResponse(ValueError):
-    """A 2xx body that is not a chat completion."""
 
 
 @dataclass
@@ -76,27 +80,8 @@ class LLMClient(ChatBase):
                 body[name] = getattr(p, name)
         return body
 
-    async def achat(self, messages: MessagesLike, **overrides: Any) -> Completion:
-        """One chat completion (n choices); answered from the cache when the same request was made."""
-        body = self.request_body(messages, **overrides)
-        if self.cache is not None:
-            hit = await asyncio.to_thread(self.cache.get, body)
-            if hit is not None:
-                try:
-                    completion = replace(parse_response(hit), cached=True)
-                except MalformedResponse:
-                    pass  # not ours: ask again and overwrite it
-                else:
-                    self._count(cache_hits=1)
-                    return completion
-        data = await self._post(body)
-        completion = parse_response(data)
-        self._count(usage=completion.usage)
-        if self.cache is not None:
-            await asyncio.to_thread(self.cache.put, body, data)
-        return completion
-
-    async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def _fetch(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST the body, with retries; the response body, checked to be a chat completion."""
         session = self._session()
         cfg = self.config
         headers = {"Content-Type": "application/json", **cfg.headers}
@@ -183,33 +168,9 @@ def _json_body(content: bytes) -> dict[str, Any]:
     try:
         data = json.loads(content)
     except ValueError as err:
-        raise MalformedResponse(f"not JSON ({err.__class__.__name__}): {_snippet(content)}") from None
+        raise MalformedResponse(f"not JSON ({err.__class__.__name__}): {snippet(content)}") from None
     parse_response(data)  # validates
     return data
-
-
-def parse_response(data: Any) -> Completion:
-    """A chat completion body as a `Completion`; `MalformedResponse` when it is not one."""
-    if not isinstance(data, dict) or not isinstance(data.get("choices"), list) or not data["choices"]:
-        raise MalformedResponse(f"no 'choices' list in {_snippet(json.dumps(data).encode())}")
-    choices = []
-    for i, choice in enumerate(data["choices"]):
-        message = choice.get("message") if isinstance(choice, dict) else None
-        if not isinstance(message, dict):
-            raise MalformedResponse(f"choice {i} has no 'message'")
-        content = message.get("content")
-        if content is not None and not isinstance(content, str):
-            raise MalformedResponse(f"choice {i}: content is {type(content).__name__}, not text")
-        index = choice.get("index", i)
-        choices.append((index if isinstance(index, int) else i, content or "", choice.get("finish_reason")))
-    choices.sort(key=lambda c: c[0])
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-    return Completion(
-        texts=[c[1] for c in choices],
-        finish_reasons=[c[2] for c in choices],
-        usage=Usage(_int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens"))),
-        model=str(data.get("model", "")),
-    )
 
 
 def retry_after(headers: Any) -> float | None:
@@ -238,19 +199,10 @@ def _error_text(content: bytes) -> str:
     try:
         data = json.loads(content)
     except ValueError:
-        return _snippet(content)
+        return snippet(content)
     error = data.get("error") if isinstance(data, dict) else None
     if isinstance(error, dict) and error.get("message"):
         return str(error["message"])
     if isinstance(error, str):
         return error
-    return _snippet(content)
-
-
-def _snippet(content: bytes, limit: int = 200) -> str:
-    text = content.decode("utf-8", "replace").strip().replace("\n", " ")
-    return repr(text[:limit] + ("…" if len(text) > limit else ""))
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and value >= 0 else 0
+    return snippet(content)

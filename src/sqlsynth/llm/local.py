@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sqlsynth.llm.base import ChatBase, Completion, LLMError, Message, MessagesLike, normalise_messages
+from sqlsynth.llm.base import ChatBase, LLMError, Message, MessagesLike, normalise_messages
 from sqlsynth.llm.cache import ResponseCache
-from sqlsynth.llm.client import parse_response
 from sqlsynth.llm.config import SamplingParams
 
 
@@ -68,19 +66,10 @@ class LocalLLM(ChatBase):
             **p.model_dump(),
         }
 
-    async def achat(self, messages: MessagesLike, **overrides: Any) -> Completion:
-        body = self.request_body(messages, **overrides)
-        if self.cache is not None:
-            hit = self.cache.get(body)
-            if hit is not None:
-                self._count(cache_hits=1)
-                return replace(parse_response(hit), cached=True)
+    async def _fetch(self, body: dict[str, Any]) -> dict[str, Any]:
         data = await asyncio.to_thread(self._generate, body)
-        completion = parse_response(data)
-        self._count(requests=1, usage=completion.usage)
-        if self.cache is not None:
-            self.cache.put(body, data)
-        return completion
+        self._count(requests=1)
+        return data
 
     def _generate(self, body: dict[str, Any]) -> dict[str, Any]:
         """Run the model; returns an OpenAI-shaped response body."""
