@@ -22,7 +22,7 @@ import platform
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -329,8 +329,8 @@ def _stop(executor: ProcessPoolExecutor) -> None:
         proc.join()
 
 
-def _load_state(out: Path, config: GenerateConfig) -> tuple[RunState, Kept, int]:
-    """The checkpoint, the kept set rebuilt from records.jsonl, and how many records exist."""
+def _load_state(out: Path, config: GenerateConfig) -> tuple[RunState, Kept, RecordSummary]:
+    """The checkpoint, and the kept set and summary rebuilt from records.jsonl."""
     fp = config.fingerprint()
     state_path, records_path = out / "state.json", out / "records.jsonl"
     state = RunState(fingerprint=fp)
@@ -344,16 +344,15 @@ def _load_state(out: Path, config: GenerateConfig) -> tuple[RunState, Kept, int]
             )
     elif records_path.exists() and records_path.stat().st_size:
         raise SqlsynthError("records.jsonl exists without state.json; use --overwrite", where=str(out))
-    kept = Kept()
-    count = 0
+    kept, summary = Kept(), RecordSummary()
     last = -1
     if records_path.exists():
         for rec in read_records(records_path):
             kept.add(rec)
+            summary.add(rec)
             last = max(last, int(getattr(rec, "index", -1)))
-            count += 1
     state.next_index = max(state.next_index, last + 1)
-    return state, kept, count
+    return state, kept, summary
 
 
 def _save_state(out: Path, state: RunState) -> None:
@@ -378,7 +377,8 @@ def run_generate(
     if overwrite:
         for name in ("records.jsonl", "state.json", "manifest.json"):
             (out / name).unlink(missing_ok=True)
-    state, kept, have = _load_state(out, config)
+    state, kept, summary = _load_state(out, config)
+    have = summary.count
     _save_state(out, state)  # before the first record, so a killed run can always be resumed
     write_text_atomic(out / "schema.json", schema.to_json())
     if pool is None:
@@ -400,6 +400,7 @@ def run_generate(
                     state.counters.record(verdict, FILTER_NAMES)
                     if verdict is None:
                         writer.write(outcome.record)
+                        summary.add(outcome.record)
                         have += 1
                         if bar is not None:
                             bar.update(task, completed=have)
@@ -416,7 +417,7 @@ def run_generate(
                     break
         state.seconds += time.perf_counter() - started
         _save_state(out, state)
-    manifest = build_manifest(config, out, state)
+    manifest = build_manifest(config, state, summary)
     write_json_atomic(out / "manifest.json", manifest)
     return RunResult(out, manifest["records"], state.next_index, manifest)
 
@@ -448,31 +449,57 @@ def _progress(enabled: bool) -> Any:
     )
 
 
-def describe(records: list[Record]) -> dict[str, Any]:
+@dataclass
+class RecordSummary:
+    """What the manifest says of the records written, kept up as they are written (a run's file is
+    not read back at its end)."""
+
+    count: int = 0
+    hardness: Counter[str] = field(default_factory=Counter)
+    features: Counter[str] = field(default_factory=Counter)
+    templates: set[str] = field(default_factory=set)
+    execution_ms: dict[str, float] | None = None  # per engine of the first record
+
+    @classmethod
+    def of(cls, records: Iterable[Record]) -> RecordSummary:
+        summary = cls()
+        for r in records:
+            summary.add(r)
+        return summary
+
+    def add(self, r: Record) -> None:
+        self.count += 1
+        self.hardness[r.hardness] += 1
+        self.features.update(key for key, value in r.complexity.model_dump().items() if value)
+        self.templates.add(r.template)
+        if self.execution_ms is None:
+            self.execution_ms = dict.fromkeys(r.execution, 0.0)
+        for name in self.execution_ms:
+            if name in r.execution:
+                self.execution_ms[name] += r.execution[name].ms or 0.0
+
+    def describe(self) -> dict[str, Any]:
+        """Hardness and feature distributions and the number of distinct templates."""
+        return {
+            "hardness": {h: self.hardness.get(h, 0) for h in ("easy", "medium", "hard", "extra")},
+            "features": dict(sorted(self.features.items())),
+            "templates": len(self.templates),
+        }
+
+
+def describe(records: Iterable[Record]) -> dict[str, Any]:
     """Hardness and feature distributions and the number of distinct templates of `records`."""
-    hardness = Counter(r.hardness for r in records)
-    features: Counter[str] = Counter()
-    for r in records:
-        features.update(key for key, value in r.complexity.model_dump().items() if value)
-    return {
-        "hardness": {h: hardness.get(h, 0) for h in ("easy", "medium", "hard", "extra")},
-        "features": dict(sorted(features.items())),
-        "templates": len({r.template for r in records}),
-    }
+    return RecordSummary.of(records).describe()
 
 
-def build_manifest(config: GenerateConfig, out: Path, state: RunState) -> dict[str, Any]:
+def build_manifest(config: GenerateConfig, state: RunState, summary: RecordSummary) -> dict[str, Any]:
     """Counts per filter and reason, distributions, templates, timings, seed and versions."""
     import duckdb
     import sqlglot
 
-    records = list(read_records(out / "records.jsonl")) if (out / "records.jsonl").exists() else []
-    exec_ms = {
-        name: round(sum(r.execution[name].ms or 0.0 for r in records if name in r.execution), 1)
-        for name in (records[0].execution if records else {})
-    }
+    exec_ms = {name: round(ms, 1) for name, ms in (summary.execution_ms or {}).items()}
     return {
-        "records": len(records),
+        "records": summary.count,
         "wanted": config.n,
         "candidates": state.next_index,
         "generate_failed": state.generate_failed,
@@ -484,10 +511,10 @@ def build_manifest(config: GenerateConfig, out: Path, state: RunState) -> dict[s
             for name in FILTER_NAMES
         },
         "disagreements": state.disagreements,
-        **describe(records),
+        **summary.describe(),
         "timings": {
             "seconds": round(state.seconds, 3),
-            "records_per_s": round(len(records) / state.seconds, 2) if state.seconds else None,
+            "records_per_s": round(summary.count / state.seconds, 2) if state.seconds else None,
             "generate_s": round(state.generate_s, 3),
             "filter_s": {k: round(v, 3) for k, v in state.filter_s.items()},
             "kept_execution_ms": exec_ms,
