@@ -3,7 +3,6 @@ values; read-only really read-only; write mode; URLs and refusals."""
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 import threading
 import time
@@ -19,6 +18,7 @@ import pytest
 from sqlsynth.engines import ENGINE_DIALECTS, Engine, open_engine
 from sqlsynth.engines.url import mask_url, parse_url, short_error
 from sqlsynth.errors import EngineError
+from sqlsynth.testing.pgserver import free_port
 
 PEOPLE = [(1, "ann", "2024-01-02", 1.5), (2, "bob", "2023-12-31", 2.25), (3, "cy", "2024-02-29", None)]
 DDL = "CREATE TABLE people (id INTEGER PRIMARY KEY, name VARCHAR(20), born DATE, score DECIMAL(6,2))"
@@ -103,12 +103,6 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Db:
     if request.param == "duckdb":
         return _duckdb_db(tmp_path)
     return _postgres_db(request.getfixturevalue("pg_url"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,7 +419,7 @@ def test_unsupported_url_is_an_engine_error_with_password_masked(url: str) -> No
 
 
 def test_unreachable_server_is_a_quick_engine_error() -> None:
-    url = f"postgresql://someone:hunter2@127.0.0.1:{_free_port()}/shop"
+    url = f"postgresql://someone:hunter2@127.0.0.1:{free_port()}/shop"
     t0 = time.monotonic()
     with pytest.raises(EngineError, match="cannot connect") as err:
         open_engine(url)

@@ -34,7 +34,8 @@ from sqlsynth.llm import Completion
 from sqlsynth.populate import populate
 from sqlsynth.schema.demo import demo_schema
 from sqlsynth.schema.model import Schema
-from sqlsynth.testing.schemas import no_foreign_keys, single_table, tricky
+from sqlsynth.testing.schemas import SCHEMAS as TEST_SCHEMAS
+from sqlsynth.testing.schemas import tricky
 from sqlsynth.validate.filters import Candidate, Checks, ValidateConfig, run_stateless
 
 DEFAULT_SQL = Path(__file__).parents[1] / "src" / "sqlsynth" / "data" / "templates" / "default.sql"
@@ -216,7 +217,7 @@ def _db(tmp: Path, schema: Schema, pg_url: str | None = None) -> Db:
     return Db(schema, ValuePool.from_engine(engines[0], schema), engines)
 
 
-SCHEMAS = {"tricky": tricky, "single": single_table, "nofk": no_foreign_keys, "demo": demo_schema}
+SCHEMAS = {**TEST_SCHEMAS, "demo": demo_schema}
 
 
 @pytest.fixture(scope="module")

@@ -24,10 +24,10 @@ from sqlsynth.populate import populate
 from sqlsynth.render import render
 from sqlsynth.schema.demo import demo_schema
 from sqlsynth.schema.model import Schema
-from sqlsynth.testing.schemas import no_foreign_keys, single_table, tricky
+from sqlsynth.testing.schemas import SCHEMAS as TEST_SCHEMAS
 from sqlsynth.validate.filters import Candidate, Checks, ValidateConfig, unambiguous_order
 
-SCHEMAS = {"demo": demo_schema, "tricky": tricky, "single": single_table, "nofk": no_foreign_keys}
+SCHEMAS = {"demo": demo_schema, **TEST_SCHEMAS}
 
 
 class Populated:

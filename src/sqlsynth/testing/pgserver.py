@@ -29,7 +29,8 @@ def find_pg_bin() -> Path | None:
     return Path(candidates[0]).parent if candidates else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -130,4 +131,4 @@ def start_server() -> PgServer:
     if bin_dir is None:
         raise RuntimeError("PostgreSQL binaries not found (apt-get install -y postgresql, or set PG_BIN)")
     root = Path(tempfile.mkdtemp(prefix="sqlsynth-pg-"))
-    return PgServer(root=root, port=_free_port(), bin_dir=bin_dir).start()
+    return PgServer(root=root, port=free_port(), bin_dir=bin_dir).start()
