@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,36 +15,24 @@ from pydantic import ValidationError
 
 from sqlsynth.llm import LLMClient, LLMConfig, LLMConfigError, LLMError, ResponseCache, Usage, create_llm
 from sqlsynth.llm.client import retry_after
+from sqlsynth.testing.fake_openai import FakeOpenAI
 
-Action = Callable[["Handler", dict[str, Any]], None]
+Action = Callable[[dict[str, Any]], Any]
 
 
-class FakeOpenAI(ThreadingHTTPServer):
-    """Answers POST /v1/chat/completions; `script` holds actions for the next requests, then `ok`."""
-
-    daemon_threads = True
-    block_on_close = False
+class Scripted(FakeOpenAI):
+    """Answers with the actions of `script` for the next requests, then with `ok`."""
 
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
         self.script: list[Action] = []
-        self.bodies: list[dict[str, Any]] = []
-        self.headers_seen: list[dict[str, str]] = []
-        self.delay = 0.0
-        self.in_flight = 0
-        self.max_in_flight = 0
-        self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+        super().__init__(lambda body: (self.script.pop(0) if self.script else ok)(body))
 
     @property
     def count(self) -> int:
         return len(self.bodies)
 
 
-def ok(handler: Handler, body: dict[str, Any]) -> None:
+def ok(body: dict[str, Any]) -> dict[str, Any]:
     """n choices echoing the last message (in reverse index order, as a server may send them)."""
     last = body["messages"][-1]["content"]
     choices = [
@@ -55,83 +40,32 @@ def ok(handler: Handler, body: dict[str, Any]) -> None:
         for i in range(body.get("n", 1))
     ]
     usage = {"prompt_tokens": len(last.split()), "completion_tokens": 5 * len(choices), "total_tokens": 0}
-    handler.reply(200, {"id": "x", "model": body["model"], "choices": choices[::-1], "usage": usage})
+    return {"id": "x", "model": body["model"], "choices": choices[::-1], "usage": usage}
 
 
 def status(code: int, headers: dict[str, str] | None = None) -> Action:
-    def act(handler: Handler, body: dict[str, Any]) -> None:
-        handler.reply(code, {"error": {"message": f"scripted {code}", "type": "test"}}, headers)
-
-    return act
+    return lambda body: (code, f"scripted {code}", headers or {})
 
 
 def raw(payload: bytes) -> Action:
-    def act(handler: Handler, body: dict[str, Any]) -> None:
-        handler.reply(200, payload)
-
-    return act
+    return lambda body: payload
 
 
 def sleep_then_ok(seconds: float) -> Action:
-    def act(handler: Handler, body: dict[str, Any]) -> None:
+    def act(body: dict[str, Any]) -> dict[str, Any]:
         time.sleep(seconds)
-        ok(handler, body)
+        return ok(body)
 
     return act
 
 
-class Handler(BaseHTTPRequestHandler):
-    server: FakeOpenAI
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        server = self.server
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with server.lock:
-            server.bodies.append(body)
-            server.headers_seen.append(dict(self.headers))
-            action = server.script.pop(0) if server.script else ok
-            server.in_flight += 1
-            server.max_in_flight = max(server.max_in_flight, server.in_flight)
-        try:
-            time.sleep(server.delay)
-            if self.path != "/v1/chat/completions":
-                status(404)(self, body)
-            else:
-                action(self, body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        finally:
-            with server.lock:
-                server.in_flight -= 1
-
-    def reply(self, code: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
-
 @pytest.fixture
-def server() -> Iterator[FakeOpenAI]:
-    srv = FakeOpenAI()
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
+def server() -> Iterator[Scripted]:
+    with Scripted() as srv:
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
-def client(server: FakeOpenAI, **kw: Any) -> LLMClient:
+def client(server: Scripted, **kw: Any) -> LLMClient:
     settings: dict[str, Any] = {
         "model": "m",
         "base_url": server.url,
@@ -144,7 +78,7 @@ def client(server: FakeOpenAI, **kw: Any) -> LLMClient:
 # -- protocol ------------------------------------------------------------------------------------
 
 
-def test_success_sends_the_whole_request_and_reads_the_answer(server: FakeOpenAI, monkeypatch) -> None:
+def test_success_sends_the_whole_request_and_reads_the_answer(server: Scripted, monkeypatch) -> None:
     monkeypatch.setenv("SQLSYNTH_TEST_KEY", "sk-test")
     c = client(server, api_key_env="SQLSYNTH_TEST_KEY", temperature=0.3, max_tokens=64, seed=7)
     answer = c.chat(
@@ -165,17 +99,17 @@ def test_success_sends_the_whole_request_and_reads_the_answer(server: FakeOpenAI
         "n": 1,
         "seed": 7,
     }
-    assert server.headers_seen[0]["Authorization"] == "Bearer sk-test"
+    assert server.headers[0]["Authorization"] == "Bearer sk-test"
     assert c.stats.requests == 1 and c.stats.retries == 0
 
 
-def test_n_choices_come_back_in_index_order_and_overrides_apply(server: FakeOpenAI) -> None:
+def test_n_choices_come_back_in_index_order_and_overrides_apply(server: Scripted) -> None:
     answer = client(server).chat("list tables", n=3, temperature=1.0)
     assert answer.texts == ["0: list tables", "1: list tables", "2: list tables"]
     assert server.bodies[0]["n"] == 3 and server.bodies[0]["temperature"] == 1.0
 
 
-def test_429_then_success_honours_retry_after(server: FakeOpenAI) -> None:
+def test_429_then_success_honours_retry_after(server: Scripted) -> None:
     server.script = [status(429, {"Retry-After": "1"})]
     c = client(server, backoff_max_s=5)
     t = time.perf_counter()
@@ -192,7 +126,7 @@ def test_retry_after_forms() -> None:
     assert retry_after({}) is None and retry_after({"retry-after": "soon"}) is None
 
 
-def test_500s_until_give_up_raise_a_clear_error(server: FakeOpenAI) -> None:
+def test_500s_until_give_up_raise_a_clear_error(server: Scripted) -> None:
     server.script = [status(500)] * 10
     c = client(server, max_retries=2)
     with pytest.raises(LLMError) as err:
@@ -203,7 +137,7 @@ def test_500s_until_give_up_raise_a_clear_error(server: FakeOpenAI) -> None:
     assert c.stats.failures == 1 and c.stats.retries == 2
 
 
-def test_5xx_then_success_and_client_errors_are_not_retried(server: FakeOpenAI) -> None:
+def test_5xx_then_success_and_client_errors_are_not_retried(server: Scripted) -> None:
     server.script = [status(502), status(503)]
     c = client(server)
     assert c.chat("hi").text == "0: hi" and server.count == 3
@@ -213,7 +147,7 @@ def test_5xx_then_success_and_client_errors_are_not_retried(server: FakeOpenAI) 
     assert server.count == 4
 
 
-def test_timeout_is_retried_then_reported(server: FakeOpenAI) -> None:
+def test_timeout_is_retried_then_reported(server: Scripted) -> None:
     server.script = [sleep_then_ok(1.0)]
     c = client(server, timeout_s=0.2)
     assert c.chat("slow").text == "0: slow" and server.count == 2
@@ -223,7 +157,7 @@ def test_timeout_is_retried_then_reported(server: FakeOpenAI) -> None:
     assert err.value.status is None
 
 
-def test_malformed_json_is_retried_then_reported(server: FakeOpenAI) -> None:
+def test_malformed_json_is_retried_then_reported(server: Scripted) -> None:
     server.script = [raw(b'{"choices": [')]
     assert client(server).chat("x").text == "0: x"
     server.script = [raw(b"<html>oops</html>"), raw(b'{"object": "list", "data": []}')]
@@ -248,7 +182,7 @@ def test_connection_refused_is_a_clear_error() -> None:
 # -- concurrency, cache, accounting --------------------------------------------------------------
 
 
-def test_concurrency_limit_is_respected(server: FakeOpenAI) -> None:
+def test_concurrency_limit_is_respected(server: Scripted) -> None:
     server.delay = 0.1
     c = client(server, max_concurrency=3)
     answers = c.chat_many([f"q{i}" for i in range(12)])
@@ -256,7 +190,7 @@ def test_concurrency_limit_is_respected(server: FakeOpenAI) -> None:
     assert server.max_in_flight == 3
 
 
-def test_async_api_and_sync_wrapper_inside_a_running_loop(server: FakeOpenAI) -> None:
+def test_async_api_and_sync_wrapper_inside_a_running_loop(server: Scripted) -> None:
     c = client(server, max_concurrency=2)
 
     async def main() -> list[str]:
@@ -269,7 +203,7 @@ def test_async_api_and_sync_wrapper_inside_a_running_loop(server: FakeOpenAI) ->
     assert asyncio.run(main()) == ["0: a", "0: b", "0: c"]  # a second event loop: new connections
 
 
-def test_cache_hit_makes_no_second_request(server: FakeOpenAI, tmp_path: Path) -> None:
+def test_cache_hit_makes_no_second_request(server: Scripted, tmp_path: Path) -> None:
     c = client(server, cache_dir=tmp_path / "cache", temperature=0.7, seed=1)
     first = c.chat("hello there")
     again = c.chat("hello there")
@@ -283,7 +217,7 @@ def test_cache_hit_makes_no_second_request(server: FakeOpenAI, tmp_path: Path) -
     assert c.stats.cache_hits == 1 and other.stats.cache_hits == 1 and other.usage == Usage()
 
 
-def test_failed_requests_are_not_cached(server: FakeOpenAI, tmp_path: Path) -> None:
+def test_failed_requests_are_not_cached(server: Scripted, tmp_path: Path) -> None:
     server.script = [status(400)]
     c = client(server, cache_dir=tmp_path)
     with pytest.raises(LLMError):
@@ -291,7 +225,7 @@ def test_failed_requests_are_not_cached(server: FakeOpenAI, tmp_path: Path) -> N
     assert c.chat("x").text == "0: x" and server.count == 2 and len(ResponseCache(tmp_path)) == 1
 
 
-def test_token_accounting_sums_fresh_requests(server: FakeOpenAI, tmp_path: Path) -> None:
+def test_token_accounting_sums_fresh_requests(server: Scripted, tmp_path: Path) -> None:
     c = client(server, cache_dir=tmp_path)
     c.chat("one two three")  # 3 prompt, 5 completion
     c.chat("four five", n=2)  # 2 prompt, 10 completion
@@ -318,7 +252,7 @@ def test_cache_writes_are_atomic_across_processes(tmp_path: Path) -> None:
     assert len(ResponseCache(tmp_path)) == 1 and not list(tmp_path.rglob("*.tmp"))
 
 
-def test_unreadable_cache_entry_is_a_miss(server: FakeOpenAI, tmp_path: Path) -> None:
+def test_unreadable_cache_entry_is_a_miss(server: Scripted, tmp_path: Path) -> None:
     c = client(server, cache_dir=tmp_path)
     c.chat("x")
     (entry,) = tmp_path.rglob("*.json")
@@ -366,7 +300,7 @@ def test_parse_lists_every_problem_and_good_config_normalises() -> None:
     assert isinstance(create_llm(cfg), LLMClient)
 
 
-def test_bad_messages_fail_before_sending(server: FakeOpenAI) -> None:
+def test_bad_messages_fail_before_sending(server: Scripted) -> None:
     c = client(server)
     with pytest.raises(LLMError, match="needs a role"):
         c.chat([{"role": "wizard", "content": "x"}])

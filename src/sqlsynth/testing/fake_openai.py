@@ -4,14 +4,17 @@ tests and offline tries of the LLM paths.
     with FakeOpenAI(lambda body: ["SELECT 1"]) as server:
         config = LLMConfig(model="fake", base_url=server.url)
 
-`respond(body)` gets the request JSON and returns the texts of the choices, an HTTP status code
-(answered with an error body), or raw bytes (sent as a 200 body, e.g. malformed JSON); an
-exception becomes HTTP 500. Every request body is kept in `server.bodies`; `delay` slows each
+`respond(body)` gets the request JSON and returns the texts of the choices, a whole response
+body as a dict (sent as it is), an HTTP status code or `(code, message[, headers])` (answered with
+an error body and those headers), or raw bytes (sent as a 200 body, e.g. malformed JSON); an
+exception becomes HTTP 500. A POST to another path than .../chat/completions gets 404. Every
+request body is kept in `server.bodies` and its headers in `server.headers`; `delay` slows each
 answer and `max_in_flight` records the most requests served at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -34,24 +37,33 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         with srv.lock:
             srv.bodies.append(body)
+            srv.headers.append(dict(self.headers))
             srv.in_flight += 1
             srv.max_in_flight = max(srv.max_in_flight, srv.in_flight)
         try:
             time.sleep(srv.delay)
-            result = srv.respond(body)
+            result = srv.respond(body) if self.path.endswith("/chat/completions") else 404
         except Exception as err:  # noqa: BLE001 - a scripted failure becomes an HTTP 500
             result = (500, str(err))
         finally:
             with srv.lock:
                 srv.in_flight -= 1
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+            self._answer(body, result)
+
+    def _answer(self, body: dict[str, Any], result: Any) -> None:
         if isinstance(result, int):
             result = (result, f"scripted {result}")
         if isinstance(result, tuple):
-            code, message = result
-            self._send(code, json.dumps({"error": {"message": message, "type": "test"}}).encode())
+            code, message, *headers = result
+            error = json.dumps({"error": {"message": message, "type": "test"}}).encode()
+            self._send(code, error, headers[0] if headers else None)
             return
         if isinstance(result, bytes):
             self._send(200, result)
+            return
+        if isinstance(result, dict):
+            self._send(200, json.dumps(result).encode())
             return
         texts = [result] if isinstance(result, str) else list(result)
         choices = [
@@ -63,10 +75,12 @@ class _Handler(BaseHTTPRequestHandler):
         payload = {"id": "x", "object": "chat.completion", "model": body.get("model", ""), "choices": choices}
         self._send(200, json.dumps({**payload, "usage": usage}).encode())
 
-    def _send(self, code: int, data: bytes) -> None:
+    def _send(self, code: int, data: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -79,6 +93,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.respond = respond
         self.bodies: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
         self.lock = threading.Lock()
         self.delay = 0.0
         self.in_flight = self.max_in_flight = 0
@@ -103,6 +118,10 @@ class FakeOpenAI:
     @property
     def bodies(self) -> list[dict[str, Any]]:
         return self._server.bodies
+
+    @property
+    def headers(self) -> list[dict[str, str]]:
+        return self._server.headers
 
     @property
     def max_in_flight(self) -> int:
