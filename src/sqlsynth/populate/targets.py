@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,18 @@ class Writer:
         """Create the tables and load every row; returns the seconds it took."""
         raise NotImplementedError
 
+    @contextlib.contextmanager
+    def _undo_on_failure(self, errors: type[BaseException], undo: Callable[[], None]) -> Iterator[None]:
+        """On a failure inside the block: `undo()` (drop what this load made); a driver error
+        (`errors`) is raised again as an EngineError naming the target."""
+        try:
+            yield
+        except BaseException as err:
+            undo()
+            if isinstance(err, errors):
+                raise EngineError(f"loading failed: {err}", where=self.target.display) from err
+            raise
+
     def _refuse_tables(self, kind: str, count_tables: Callable[[Path], int], errors: type[Exception]) -> bool:
         """For a database file: refuse a folder, a file that is not a `kind` database and one
         that has tables; True if a (table-less) file is already there."""
@@ -168,18 +180,22 @@ class SqliteWriter(Writer):
         path.parent.mkdir(parents=True, exist_ok=True)
         created = not path.exists()
         conn = sqlite3.connect(str(path), isolation_level=None)
-        try:
+
+        def undo() -> None:
+            conn.close()
+            if created:
+                path.unlink(missing_ok=True)
+
+        with self._undo_on_failure(sqlite3.Error, undo):
             # the file is ours (new or empty): no journal, no fsync during the load
             conn.execute("PRAGMA journal_mode=OFF" if not self.existed else "PRAGMA journal_mode=MEMORY")
             conn.execute("PRAGMA synchronous=OFF")
-            conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute("PRAGMA foreign_keys=OFF")  # so tables load in any order
             conn.execute("PRAGMA cache_size=-200000")
             conn.execute("BEGIN")
             for stmt in render_ddl(schema, "sqlite"):
                 conn.execute(stmt)
-            inline, _ = split_cycle_edges(schema)
-            for name in creation_order(schema, inline):
-                td = data.tables[name]
+            for name, td in data.tables.items():
                 sql = _insert_sql(td, "sqlite", "?")
                 cols = td.python_columns("sqlite")
                 for lo in range(0, td.n, CHUNK_ROWS):
@@ -190,13 +206,6 @@ class SqliteWriter(Writer):
                 conn.execute(stmt)
             conn.execute("COMMIT")
             conn.execute("PRAGMA journal_mode=DELETE")
-        except BaseException as err:
-            conn.close()
-            if created:
-                path.unlink(missing_ok=True)
-            if isinstance(err, sqlite3.Error):
-                raise EngineError(f"loading failed: {err}", where=self.target.url) from err
-            raise
         conn.close()
         return time.perf_counter() - start
 
@@ -229,7 +238,14 @@ class DuckdbWriter(Writer):
             path.unlink()  # DuckDB refuses an empty file as a database; it was empty, so ours to make
             created = True
         conn = duckdb.connect(str(path))
-        try:
+
+        def undo() -> None:
+            conn.close()
+            if created:
+                path.unlink(missing_ok=True)
+                Path(f"{path}.wal").unlink(missing_ok=True)
+
+        with self._undo_on_failure(duckdb.Error, undo):
             conn.execute("SET enable_progress_bar = false")
             conn.execute("BEGIN TRANSACTION")
             for stmt in render_ddl(schema, "duckdb"):
@@ -246,14 +262,6 @@ class DuckdbWriter(Writer):
             for stmt in render_indexes(schema, "duckdb"):
                 conn.execute(stmt)
             conn.execute("COMMIT")
-        except BaseException as err:
-            conn.close()
-            if created:
-                path.unlink(missing_ok=True)
-                Path(f"{path}.wal").unlink(missing_ok=True)
-            if isinstance(err, duckdb.Error):
-                raise EngineError(f"loading failed: {err}", where=self.target.url) from err
-            raise
         conn.execute("CHECKPOINT")
         conn.close()
         return time.perf_counter() - start
@@ -320,29 +328,23 @@ class PostgresWriter(Writer):
             with self._connect(admin=True, autocommit=True) as admin:
                 admin.execute(f"CREATE DATABASE {quote(self.dbname, 'postgres')}")
             created = True
-        try:
-            with self._connect() as conn:
-                with conn.transaction():
-                    # tables without foreign keys, COPY, then every FK as ALTER TABLE: PostgreSQL
-                    # validates each constraint with one join over the loaded rows, ~3x faster than
-                    # firing the FK trigger per copied row (and cycles need no special order)
-                    for stmt in render_ddl(schema, "postgres", foreign_keys=False):
-                        conn.execute(stmt)
-                    with conn.cursor() as cur:
-                        for name in data.tables:
-                            self._copy(cur, data.tables[name], advance)
-                    for fk in schema.foreign_keys:
-                        conn.execute(add_foreign_key(fk, "postgres").sql("postgres"))
-                    for stmt in render_indexes(schema, "postgres"):
-                        conn.execute(stmt)
-                conn.autocommit = True
-                conn.execute("ANALYZE")
-        except BaseException as err:
-            if created:
-                self._drop()
-            if isinstance(err, psycopg.Error):
-                raise EngineError(f"loading failed: {err}", where=self.target.display) from err
-            raise
+        undo = self._drop if created else (lambda: None)
+        with self._undo_on_failure(psycopg.Error, undo), self._connect() as conn:
+            with conn.transaction():
+                # tables without foreign keys, COPY, then every FK as ALTER TABLE: PostgreSQL
+                # validates each constraint with one join over the loaded rows, ~3x faster than
+                # firing the FK trigger per copied row (and cycles need no special order)
+                for stmt in render_ddl(schema, "postgres", foreign_keys=False):
+                    conn.execute(stmt)
+                with conn.cursor() as cur:
+                    for name in data.tables:
+                        self._copy(cur, data.tables[name], advance)
+                for fk in schema.foreign_keys:
+                    conn.execute(add_foreign_key(fk, "postgres").sql("postgres"))
+                for stmt in render_indexes(schema, "postgres"):
+                    conn.execute(stmt)
+            conn.autocommit = True
+            conn.execute("ANALYZE")
         return time.perf_counter() - start
 
     def _drop(self) -> None:
@@ -360,14 +362,11 @@ class PostgresWriter(Writer):
         sql = f"COPY {quote(td.name, 'postgres')} ({cols}) FROM STDIN"
         columns = td.python_columns("postgres")
         with cur.copy(sql) as copy:
-            done = 0
-            for row in zip(*columns, strict=True):
-                copy.write_row(row)
-                done += 1
-                if done == CHUNK_ROWS:
-                    advance(td.name, done)
-                    done = 0
-            advance(td.name, done)
+            for lo in range(0, td.n, CHUNK_ROWS):
+                hi = min(lo + CHUNK_ROWS, td.n)
+                for row in zip(*(c[lo:hi] for c in columns), strict=True):
+                    copy.write_row(row)
+                advance(td.name, hi - lo)
 
 
 def _insert_sql(td: TableData, dialect: str, mark: str) -> str:
