@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from sqlsynth.nl.block import NAME_COLUMN, Block, Phrase, aggregates_in, which_question
+from sqlsynth.nl.conditions import FLIP
 from sqlsynth.nl.lexicon import join_words, pluralise
 from sqlsynth.nl.names import Noun
 from sqlsynth.nl.scope import Source
@@ -24,10 +25,7 @@ class GroupedQueries:
         if isinstance(key, exp.Column):
             src = b.scope.source_of(key)
             if not selected and src is not None and src.kind == "table":
-                if (
-                    key.name.lower() in self.namer.primary_key(src.name)
-                    and len(self.namer.primary_key(src.name)) == 1
-                ):
+                if self.namer.primary_key(src.name) == [key.name.lower()]:
                     return b.phr.path_phrase(src) if not b.phr.is_focus(src) else src.noun.singular
                 fk = self.namer.foreign_key_from(src.name, key.name)
                 if fk is not None:
@@ -49,7 +47,7 @@ class GroupedQueries:
             left, right, cls = cond.this, cond.expression, type(cond)
             if number_of(left) is not None and isinstance(right, exp.Count):
                 left, right = right, left
-                cls = {exp.GT: exp.LT, exp.LT: exp.GT, exp.GTE: exp.LTE, exp.LTE: exp.GTE}.get(cls, cls)
+                cls = FLIP[cls]
             n = number_of(right)
             if (
                 isinstance(left, exp.Count)
@@ -114,8 +112,8 @@ class GroupedQueries:
         b.scope.set_focus(fact)
         if counted is not None and counted is not fact:
             b.scope.set_focus(counted)  # through a link table: "the number of its races whose ..."
-        rows = b.rows(True)
         clause = b.filter_clause(True)
+        rows = f"{b.entity.plural} {clause}".strip()  # b.rows(True)
         having = self.having_clause(b)
         aggs = [i for i in b.items if aggregates_in(b._item_expr(i))]
         plain = [i for i in b.items if not aggregates_in(b._item_expr(i))]
@@ -183,19 +181,22 @@ class GroupedQueries:
         g = self.group_source(b)
         if g is not None:
             return self._grouped_by_rows(b, g)
-        item_sql = {b._item_expr(i).sql() for i in b.items}
+        item_sqls = [b._item_expr(i).sql() for i in b.items]
         keys = b.groups
-        key_sql = {k.sql() for k in keys}
-        group = join_words([self.group_word(b, k, k.sql() in item_sql) for k in keys])
-        rest = [i for i in b.items if b._item_expr(i).sql() not in key_sql]
+        key_sqls = [k.sql() for k in keys]
+        group = join_words(
+            [self.group_word(b, k, sql in item_sqls) for k, sql in zip(keys, key_sqls, strict=True)]
+        )
+        rest = [i for i, sql in zip(b.items, item_sqls, strict=True) if sql not in key_sqls]
         having = self.having_clause(b)
         k = number_of(b.limit) if b.limit is not None else None
         clause = b.filter_clause(True)
-        rows = b.rows(True)
+        rows = f"{b.entity.plural} {clause}".strip()  # b.rows(True)
         suffix = ""
         group_noun = Noun(group, pluralise(group))
         if b.order and k is not None and k >= 1:
-            sup = b.superlative(b.order[0], group_noun, k) + b.tiebreak(b.order[1:])
+            base = b.superlative(b.order[0], group_noun, k)
+            sup = base + b.tiebreak(b.order[1:])
             if b.offset is not None:
                 sup += f" after skipping the first {literal_text(b.offset)}"
             if having:
@@ -205,7 +206,7 @@ class GroupedQueries:
                 if b.key_kind(b.resolve_order_target(b.order[0].this)) != "count":
                     extra = f" (over {rows})"
                 np = sup + extra
-                which = which_question(b.superlative(b.order[0], group_noun, k), extra, group, [])
+                which = which_question(base, extra, group, [])
                 return Phrase(np=np, singular=k == 1, body=np, which=which)
             own, related = b.plain_heads(rest, False)
             np = f"the {join_words(own + related)} {b.of_rows(True)} for {sup}"
