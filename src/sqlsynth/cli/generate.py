@@ -115,7 +115,7 @@ def generate(
 ) -> None:
     """Generate validated SQL queries (with questions) for a schema and database; re-running resumes."""
     from sqlsynth.cli.questions import llm_from_options
-    from sqlsynth.engines.url import parse_url
+    from sqlsynth.engines.url import SCHEMES, parse_url
     from sqlsynth.generate.runner import GenerateConfig, run_generate
     from sqlsynth.schema.demo import demo_schema
     from sqlsynth.schema.loaders import load_schema
@@ -136,10 +136,10 @@ def generate(
     wanted = _split(engines)
     if wanted:
         kinds = {parse_url(u).kind: u for u in urls}
-        unknown = [e for e in wanted if ("postgres" if e == "postgresql" else e) not in kinds]
+        unknown = [e for e in wanted if SCHEMES.get(e, e) not in kinds]
         if unknown:
             raise SqlsynthError(f"--engines names {', '.join(unknown)} but no --db of that kind was given")
-        urls = [kinds["postgres" if e == "postgresql" else e] for e in wanted]
+        urls = [kinds[SCHEMES.get(e, e)] for e in wanted]
     ranges = dict(
         zip(
             SPEC_OPTIONS,
