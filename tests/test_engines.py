@@ -184,6 +184,15 @@ def test_timeout_interrupts_a_slow_query_and_the_connection_survives(db: Db) -> 
         assert again.timed_out
 
 
+def test_a_short_timeout_after_a_long_one_strikes_on_time(db: Db) -> None:
+    # the DuckDB watchdog sleeps until the last deadline it saw: a nearer one must wake it
+    with open_engine(db.url) as engine:
+        assert engine.execute("SELECT count(*) FROM people", timeout_s=600).ok
+        t0 = time.monotonic()
+        res = engine.execute(SLOW[db.kind], timeout_s=0.3)
+        assert res.timed_out and time.monotonic() - t0 < 2.0
+
+
 def test_a_fast_query_is_not_marked_timed_out(db: Db) -> None:
     with open_engine(db.url) as engine:
         for _ in range(20):

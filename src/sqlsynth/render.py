@@ -317,7 +317,7 @@ def _abstract(node: exp.Expression) -> exp.Expression:
             return exp.Star()
         return exp.column("col")
     if isinstance(node, exp.Table):
-        return exp.to_table("tab")
+        return exp.Table(this=exp.to_identifier("tab"))  # to_table parses its text
     if isinstance(node, exp.TableAlias):
         return exp.TableAlias(this=exp.to_identifier("tab"))
     if isinstance(node, exp.Alias):

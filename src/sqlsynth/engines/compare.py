@@ -80,6 +80,12 @@ class Comparison:
 
 def normalize_value(v: Any) -> Any:
     """The canonical, hashable form of one value as returned by sqlite3, duckdb or psycopg."""
+    by_type = _BY_TYPE.get(type(v))  # the common exact types without a chain of isinstance tests
+    return by_type(v) if by_type is not None else _normalize_other(v)
+
+
+def _normalize_other(v: Any) -> Any:
+    """`normalize_value` of a value whose exact type `_BY_TYPE` does not list (subclasses too)."""
     if v is None:
         return None
     if isinstance(v, bool):
@@ -89,13 +95,7 @@ def normalize_value(v: Any) -> Any:
     if isinstance(v, float):
         return _float(v)
     if isinstance(v, Decimal):
-        if v.is_nan():
-            return _NAN
-        if v.is_infinite():
-            return float(v)
-        if v == v.to_integral_value():
-            return int(v)
-        return _float(float(v))
+        return _decimal(v)
     if isinstance(v, str):
         return _text(v)
     if isinstance(v, dt.datetime):  # before date: a datetime is a date
@@ -124,7 +124,21 @@ def normalize_value(v: Any) -> Any:
 
 
 def normalize_row(row: Iterable[Any]) -> tuple[Any, ...]:
-    return tuple(normalize_value(v) for v in row)
+    return tuple(map(normalize_value, row))
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
+def _decimal(v: Decimal) -> float | int:
+    if v.is_nan():
+        return _NAN
+    if v.is_infinite():
+        return float(v)
+    if v == v.to_integral_value():
+        return int(v)
+    return _float(float(v))
 
 
 def _float(f: float) -> float | int:
@@ -136,6 +150,8 @@ def _float(f: float) -> float | int:
 
 
 def _text(s: str) -> str:
+    if not s[:2].isdigit():  # both patterns start with two digits (isdigit accepts every \d)
+        return s
     if _DATETIME_TEXT.match(s):
         try:
             return _datetime(dt.datetime.fromisoformat(s))
@@ -153,6 +169,23 @@ def _datetime(d: dt.datetime) -> str:
     if d.tzinfo is not None and d.utcoffset() is not None:
         d = d.astimezone(dt.UTC).replace(tzinfo=None)
     return d.isoformat(sep=" ")
+
+
+_BY_TYPE: dict[type, Any] = {
+    type(None): _same,
+    bool: int,
+    int: _same,
+    float: _float,
+    Decimal: _decimal,
+    str: _text,
+    dt.datetime: _datetime,
+    dt.date: dt.date.isoformat,
+    dt.time: dt.time.isoformat,
+    bytes: _same,
+    bytearray: bytes,
+    memoryview: bytes,
+    uuid.UUID: str,
+}
 
 
 def _is_number(v: Any) -> bool:

@@ -14,6 +14,7 @@ the reverse): close one engine before opening the same file in the other mode.
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -78,7 +79,8 @@ class DuckDBEngine(ConnectedEngine):
             if len(statements) != 1:
                 what = "no statement" if not statements else "more than one statement"
                 return Result(error=f"{what}; give exactly one", elapsed_ms=elapsed_ms(start))
-            kind = statements[0].type.name
+            statement = statements[0]
+            kind = statement.type.name
             if self.read_only and kind not in READ_ONLY_TYPES:
                 refused = f"{kind} statements are refused by a read-only engine"
                 return Result(error=refused, elapsed_ms=elapsed_ms(start))
@@ -86,7 +88,7 @@ class DuckDBEngine(ConnectedEngine):
             if timeout_s is not None:
                 self._watchdog.arm(max(timeout_s, 0.0))
             try:
-                conn.execute(sql)
+                conn.execute(statement)  # the statement parsed above: DuckDB does not parse it again
                 columns = [d[0] for d in conn.description] if conn.description else []
                 rows = fetch(conn, max_rows) if columns else []
                 result = Result(columns=columns, rows=rows)
@@ -122,12 +124,17 @@ class DuckDBEngine(ConnectedEngine):
 
 class Watchdog:
     """One thread per engine that interrupts the running statement at its deadline (starting a
-    `threading.Timer` per statement costs about a millisecond, as much as a small query)."""
+    `threading.Timer` per statement costs about a millisecond, as much as a small query).
+
+    Arming does not wake the thread when it already sleeps until an earlier time: it then finds
+    the new deadline when it wakes. So back-to-back statements cost a lock each, not a thread
+    switch each (a tenth of a small DuckDB query)."""
 
     def __init__(self, interrupt: Callable[[], None]) -> None:
         self._interrupt = interrupt
         self._cond = threading.Condition()
         self._deadline: float | None = None
+        self._wake_at = math.inf  # when the thread wakes by itself (inf: only when notified)
         self._fired = False
         self._closed = False
         self._thread: threading.Thread | None = None
@@ -140,7 +147,8 @@ class Watchdog:
                 self._thread.start()
             self._deadline = time.monotonic() + timeout_s
             self._fired = False
-            self._cond.notify()
+            if self._deadline < self._wake_at:
+                self._cond.notify()
 
     def disarm(self) -> bool:
         """The statement ended; True if it was interrupted."""
@@ -152,10 +160,12 @@ class Watchdog:
         with self._cond:
             while not self._closed:
                 if self._deadline is None:
+                    self._wake_at = math.inf
                     self._cond.wait()
                     continue
                 left = self._deadline - time.monotonic()
                 if left > 0:
+                    self._wake_at = self._deadline
                     self._cond.wait(left)
                     continue
                 self._fired = True

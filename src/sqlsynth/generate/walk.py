@@ -15,6 +15,9 @@ Cross-engine care, so that every rendering returns the same rows:
 
 from __future__ import annotations
 
+import bisect
+import functools
+import itertools
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -851,8 +854,14 @@ DEFAULT_HARDNESS_WEIGHTS = (0.25, 0.4, 0.2, 0.15)  # easy, medium, hard, extra
 
 def _small(rng: random.Random, r: IntRange, decay: float = 0.55) -> int:
     """A count inside the range, small ones likelier (people ask simple questions most)."""
-    values = list(range(r.min, r.max + 1))
-    return rng.choices(values, weights=[decay**k for k in range(len(values))])[0]
+    lo, cumulative = _small_weights(r.min, r.max, decay)
+    # what rng.choices(range(lo, hi + 1), weights=decay**k) draws, from the same random() call
+    return lo + bisect.bisect(cumulative, rng.random() * cumulative[-1], 0, len(cumulative) - 1)
+
+
+@functools.cache
+def _small_weights(lo: int, hi: int, decay: float) -> tuple[int, tuple[float, ...]]:
+    return lo, tuple(itertools.accumulate(decay**k for k in range(hi - lo + 1)))
 
 
 def _columns(node: exp.Expression) -> set[str]:

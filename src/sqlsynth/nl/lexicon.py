@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Abbreviations common in column and table names, spelled out when they form a whole word.
@@ -195,6 +196,7 @@ def split_identifier(name: str) -> list[str]:
     return [w.lower() for w in re.split(r"[\s_\-.]+", text) if w]
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called with the same few names
 def humanise(name: str) -> str:
     """An identifier as words: `order_date` -> "order date", `UnitPrice` -> "unit price",
     `dept_name` -> "department name", `s_ID` -> "s id"."""
@@ -216,6 +218,7 @@ def _match_case(word: str, like: str) -> str:
     return word.upper() if like.isupper() and len(like) > 1 else word
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called with the same few names
 def pluralise_word(word: str) -> str:
     low = word.lower()
     if not re.search(r"[a-z]$", low):
@@ -237,6 +240,7 @@ def pluralise_word(word: str) -> str:
     return word + "s"
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called with the same few names
 def singularise_word(word: str) -> str:
     low = word.lower()
     if len(word) > 2 and word.endswith("s") and word[:-1].isupper():
@@ -256,6 +260,7 @@ def singularise_word(word: str) -> str:
     return word[:-1]
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called with the same few names
 def is_plural_word(word: str) -> bool:
     low = word.lower()
     if low in IRREGULAR_SINGULARS:
@@ -265,6 +270,7 @@ def is_plural_word(word: str) -> bool:
     return low.endswith("s") and not low.endswith(("ss", "us", "is"))
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called with the same few names
 def pluralise(phrase: str) -> str:
     """Plural of a noun phrase (its head is the last word): "order item" -> "order items",
     "category" -> "categories", "address" -> "addresses", "person" -> "people"."""
@@ -272,12 +278,14 @@ def pluralise(phrase: str) -> str:
     return f"{head}{sep}{pluralise_word(last)}"
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called with the same few names
 def singularise(phrase: str) -> str:
     """Singular of a noun phrase: "order items" -> "order item", "people" -> "person"."""
     head, sep, last = phrase.rpartition(" ")
     return f"{head}{sep}{singularise_word(last)}"
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called with the same few names
 def article(phrase: str) -> str:
     """ "a" or "an" for the phrase."""
     word = phrase.split(" ", 1)[0]
