@@ -193,3 +193,29 @@ def test_plain_selects_show_names_and_measures_not_bare_ids(populated):
     ]
     assert len(shown) >= 30
     assert sum(name in key_names for name in shown) / len(shown) < 0.2
+
+
+def test_value_pool_counts_each_column_and_survives_one_it_cannot_count(tmp_path: Path) -> None:
+    db = tmp_path / "p.duckdb"  # DuckDB: SQLite would read the missing "gone" below as a string
+    with open_engine(f"duckdb:///{db}", read_only=False) as engine:
+        engine.execute("CREATE TABLE t (a INTEGER, b TEXT)")
+        engine.execute("INSERT INTO t VALUES (1, 'x'), (1, NULL), (2, 'y'), (NULL, 'y')")
+    schema = Schema.model_validate(
+        {
+            "tables": [
+                {"name": "t", "columns": [{"name": "a", "type": "INTEGER"}, {"name": "b", "type": "TEXT"}]}
+            ]
+        }
+    )
+    with open_engine(f"duckdb:///{db}") as engine:
+        pool = ValuePool.from_engine(engine, schema)
+        assert pool.row_counts == {"t": 4}
+        assert (pool.get("t", "a").distinct, pool.get("t", "a").null_fraction) == (2, 0.25)
+        assert (pool.get("t", "b").distinct, pool.get("t", "b").values) == (2, ["y", "x"])
+        # a schema column the database lacks fails the one-query count: the others are still counted
+        ghost = schema.model_copy(deep=True)
+        ghost.tables[0].columns.append(ghost.tables[0].columns[0].model_copy(update={"name": "gone"}))
+        pool = ValuePool.from_engine(engine, ghost)
+        assert pool.row_counts == {"t": 4}
+        assert (pool.get("t", "a").distinct, pool.get("t", "a").null_fraction) == (2, 0.25)
+        assert (pool.get("t", "gone").distinct, pool.get("t", "gone").values) == (0, [])

@@ -70,11 +70,18 @@ def dialect_name(name: str) -> str:
     return d
 
 
-def render(expr: exp.Expression | str, dialect: str, *, pretty: bool = False) -> str:
-    """The query in `dialect`, every identifier quoted. Text input is read as SQLite."""
+def render(expr: exp.Expression | str, dialect: str, *, pretty: bool = False, copy: bool = True) -> str:
+    """The query in `dialect`, every identifier quoted. Text input is read as SQLite.
+
+    copy=False lets sqlglot's dialect transforms change the tree instead of a copy of it: for a
+    tree made only to be rendered once (a filter's variant of a query)."""
     tree = _as_expr(expr, "sqlite")
     return tree.sql(
-        dialect=sqlglot_dialect(dialect), identify=True, pretty=pretty, unsupported_level=ErrorLevel.IGNORE
+        dialect=sqlglot_dialect(dialect),
+        identify=True,
+        pretty=pretty,
+        unsupported_level=ErrorLevel.IGNORE,
+        copy=copy,
     )
 
 
@@ -308,7 +315,7 @@ def template_of(expr: exp.Expression | str, dialect: str = "sqlite") -> str:
 def _template_sql(tree: exp.Expression) -> str:
     """The template of a tree whose operands are sorted (the tree is changed)."""
     tree = _postorder(tree, _abstract)
-    return _sort_operands(tree).sql(dialect=_BASE)
+    return _sort_operands(tree).sql(dialect=_BASE, copy=False)  # the tree is a throwaway copy
 
 
 def _abstract(node: exp.Expression) -> exp.Expression:

@@ -390,7 +390,9 @@ def run_generate(
     started = time.perf_counter()
     limit = config.n * GIVE_UP_FACTOR
     if have < config.n:
-        with RecordWriter(out / "records.jsonl", sync_every=20) as writer, _progress(progress) as bar:
+        # fsync every 500 records and at each checkpoint (every 2 s): state.json never runs ahead
+        # of the synced records, and a resume makes again whatever a crash lost after them
+        with RecordWriter(out / "records.jsonl", sync_every=500) as writer, _progress(progress) as bar:
             task = bar.add_task("validated records", total=config.n, completed=have) if bar else None
             last_save = time.perf_counter()
             for outcome in _outcomes(config, schema, pool, state.next_index):

@@ -65,17 +65,20 @@ class ValuePool:
         q = lambda name: exp.to_identifier(name, quoted=True).sql(engine.dialect)  # noqa: E731
         for table in schema.tables:
             t = q(table.name)
-            res = engine.execute(f"SELECT COUNT(*) FROM {t}", timeout_s)
-            total = int(res.rows[0][0]) if res.ok and res.rows else 0
+            profiled = [
+                c
+                for c in table.columns
+                if c.logical_type not in (LogicalType.BINARY, LogicalType.JSON, LogicalType.OTHER)
+            ]
+            counts = _counts(engine, t, [q(c.name) for c in profiled], timeout_s)
+            total = counts[0][0]
             pool.row_counts[table.name] = total
             res = engine.execute(f"SELECT * FROM {t} LIMIT {per_table}", timeout_s)
             if res.ok and res.rows:
                 pool.rows[table.name] = [
                     {name: _plain(v) for name, v in zip(res.columns, row, strict=True)} for row in res.rows
                 ]
-            for col in table.columns:
-                if col.logical_type in (LogicalType.BINARY, LogicalType.JSON, LogicalType.OTHER):
-                    continue
+            for col, (non_null, distinct) in zip(profiled, counts[1:], strict=True):
                 c = q(col.name)
                 res = engine.execute(
                     f"SELECT {c}, COUNT(*) AS n FROM {t} WHERE {c} IS NOT NULL GROUP BY {c} "
@@ -83,14 +86,29 @@ class ValuePool:
                     timeout_s,
                 )
                 vals = [_plain(r[0]) for r in res.rows] if res.ok else []
-                nn = engine.execute(f"SELECT COUNT({c}), COUNT(DISTINCT {c}) FROM {t}", timeout_s)
-                non_null, distinct = (int(nn.rows[0][0]), int(nn.rows[0][1])) if nn.ok and nn.rows else (0, 0)
                 pool.columns[(table.name, col.name)] = ColumnValues(
                     values=vals,
                     null_fraction=(1 - non_null / total) if total else 0.0,
                     distinct=distinct,
                 )
         return pool
+
+
+def _counts(engine: Engine, table: str, columns: list[str], timeout_s: float) -> list[tuple[int, int]]:
+    """[(rows, rows)] + [(non-null, distinct) per column] of a table, in one query; a column whose
+    counts fail (or a table that cannot be read) gets (0, 0)."""
+    parts = ["COUNT(*)", "COUNT(*)"] + [f"COUNT({c}), COUNT(DISTINCT {c})" for c in columns]
+    res = engine.execute(f"SELECT {', '.join(parts)} FROM {table}", timeout_s)
+    if res.ok and res.rows:
+        row = [int(v or 0) for v in res.rows[0]]
+        return [(row[i], row[i + 1]) for i in range(0, len(row), 2)]
+    # one column the engine cannot count (DISTINCT on a type without equality): each on its own
+    res = engine.execute(f"SELECT COUNT(*) FROM {table}", timeout_s)
+    out = [(int(res.rows[0][0]),) * 2 if res.ok and res.rows else (0, 0)]
+    for c in columns:
+        nn = engine.execute(f"SELECT COUNT({c}), COUNT(DISTINCT {c}) FROM {table}", timeout_s)
+        out.append((int(nn.rows[0][0]), int(nn.rows[0][1])) if nn.ok and nn.rows else (0, 0))
+    return out
 
 
 def _plain(value: Any) -> Any:

@@ -258,7 +258,7 @@ class WalkGenerator:
 
     def _from(self, block: Block, query: exp.Select) -> exp.Select:
         first = block.insts[0]
-        query = query.from_(_table(first))
+        query = query.from_(_table(first), copy=False)
         for n, (parent, fk, kind) in enumerate(block.joins, start=1):
             new = block.insts[n]
             if (
@@ -277,7 +277,7 @@ class WalkGenerator:
                 *[exp.EQ(this=block.col(a, ac), expression=block.col(b, bc)) for a, ac, b, bc in pairs]
             )
             side = {"left": "LEFT", "right": "RIGHT", "full": "FULL"}.get(kind)
-            query = query.join(exp.Join(this=_table(new), on=on, side=side))
+            query = query.join(exp.Join(this=_table(new), on=on, side=side), copy=False)
         return query
 
     # -- SELECT ------------------------------------------------------------------------------
@@ -302,17 +302,19 @@ class WalkGenerator:
             items.append(self._case_item(rng, block))
         if t.window and not t.aggregates:
             items.append(self._window_item(rng, block))
+        # the builders below change `query` in place (copy=False) instead of copying the whole tree
+        # at each step; the GROUP BY gets copies of the select items it shares
         query = query.select(*_dedupe(items))
         if t.distinct and not t.aggregates:
-            query = query.distinct()
+            query = query.distinct(copy=False)
         query = self._from(block, query)
         where = self._where(rng, block, t.conditions, t.subqueries)
         if where is not None:
-            query = query.where(where)
+            query = query.where(where, copy=False)
         if group_cols:
-            query = query.group_by(*group_cols)
+            query = query.group_by(*[c.copy() for c in group_cols], copy=False)
             if t.having:
-                query = query.having(self._having(rng, block))
+                query = query.having(self._having(rng, block), copy=False)
         order_matters = False
         if t.order_by:
             query, order_matters = self._order(rng, block, query, t, aggs, group_cols)
@@ -672,9 +674,9 @@ class WalkGenerator:
         total = all(x in sorted_by for x in (group_cols or items))  # grouped rows are unique per group
         if limit and not total and not bare_top:
             raise Skip  # engines may keep different rows
-        query = query.order_by(*ordered)
+        query = query.order_by(*ordered, copy=False)
         if limit:
-            query = query.limit(rng.choice(TOP_K))
+            query = query.limit(rng.choice(TOP_K), copy=False)
             if (
                 bare_top
                 and aggs

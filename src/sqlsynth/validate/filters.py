@@ -185,10 +185,10 @@ def unambiguous_order(cand: Candidate, checks: Checks) -> str | None:
     variant, k = found
     engine = checks.engines[0]
     scan = min(k + TIE_SCAN_ROWS, checks.config.max_rows)
-    res = engine.execute(render(variant, engine.dialect), checks.config.timeout_s, scan)
+    nkeys = len(variant.expressions) - len(cand.expr.expressions)
+    res = engine.execute(render(variant, engine.dialect, copy=False), checks.config.timeout_s, scan)
     if not res.ok:
         return f"error:{engine.name}"
-    nkeys = len(variant.expressions) - len(cand.expr.expressions)
     rows = [normalize_row(r) for r in res.rows]
     for start, group in _runs(rows, nkeys):
         if start >= k:
@@ -278,7 +278,7 @@ def discriminative(cand: Candidate, checks: Checks) -> str | None:
             continue
         # one row more than the reference is enough to see a difference: stop fetching there
         limit = min(len(ref.rows) + 1, checks.config.max_rows)
-        res = engine.execute(render(variant, engine.dialect), checks.config.timeout_s, limit)
+        res = engine.execute(render(variant, engine.dialect, copy=False), checks.config.timeout_s, limit)
         if res.ok and len(res.rows) == len(ref.rows) and compare_results(ref, res, rules):
             return "idle-predicate"
     return None
