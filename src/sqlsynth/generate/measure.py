@@ -49,6 +49,7 @@ subquery in the SELECT list or ORDER BY adds one to component2.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -176,47 +177,83 @@ def _is_subquery(node: exp.Expression) -> bool:
     return parent is not None and not isinstance(parent, (exp.CTE, exp.SetOperation))
 
 
+@functools.cache
+def _kinds(cls: type) -> tuple[str, ...]:
+    """What `measure` looks at in a node of class `cls` (most classes: nothing), worked out once
+    per class instead of testing every node against every kind."""
+    out: list[str] = []
+    first = (
+        (exp.Join, "join"),
+        (exp.Where, "where"),
+        (exp.Having, "having"),
+        (exp.Group, "group"),
+        (exp.Order, "order"),
+        ((exp.Limit, exp.Fetch), "limit"),
+        (exp.Window, "window"),
+        (exp.CTE, "cte"),
+        (exp.Or, "or"),
+        ((exp.Like, exp.ILike), "like"),
+    )
+    out.extend(next(([kind] for base, kind in first if issubclass(cls, base)), []))
+    if issubclass(cls, exp.SetOperation):
+        out.append("set_op")
+    if issubclass(cls, _QUERY):
+        out.append("query")
+    if issubclass(cls, exp.Select):
+        out.append("select")
+    if issubclass(cls, exp.Case):
+        out.append("case")
+    if issubclass(cls, exp.AggFunc):
+        out.append("agg")
+    elif issubclass(cls, exp.Func) and not issubclass(cls, _NOT_FUNCTIONS):
+        out.append("function")
+    return tuple(out)
+
+
 def measure(expr: exp.Expression | str, dialect: str = "sqlite") -> Complexity:
     """Exact complexity counts of a query (an AST, or SQL text parsed in `dialect`)."""
     root = _as_expr(expr, dialect)
     c: dict[str, int] = dict.fromkeys(Complexity.model_fields, 0)
     for node in root.walk():
-        if isinstance(node, exp.Join):
-            c["joins"] += 1
-        elif isinstance(node, exp.Where):
-            c["conditions"] += len(atoms(node.this))
-        elif isinstance(node, exp.Having):
-            c["having"] += len(atoms(node.this))
-        elif isinstance(node, exp.Group):
-            c["group_by"] += len(node.expressions)
-        elif isinstance(node, exp.Order):
-            if isinstance(node.parent, (*_QUERY, exp.Subquery)):
-                c["order_by"] += len(node.expressions)
-        elif isinstance(node, (exp.Limit, exp.Fetch)):
-            if isinstance(node.parent, (*_QUERY, exp.Subquery)):
-                c["limit"] += 1
-        elif isinstance(node, exp.Window):
-            if node.arg_key != "windows":
-                c["window"] += 1
-        elif isinstance(node, exp.CTE):
-            c["cte"] += 1
-        elif isinstance(node, exp.Or):
-            c["or_"] += 1
-        elif isinstance(node, (exp.Like, exp.ILike)):
-            c["like"] += 1
-        if isinstance(node, exp.SetOperation):
-            c["set_ops"] += 1
-        if isinstance(node, _QUERY) and node is not root and _is_subquery(node):
-            c["subqueries"] += 1
-        if isinstance(node, exp.Select) and node.args.get("distinct"):
-            c["distinct"] += 1
-        if isinstance(node, exp.Case):
-            c["case"] += 1
-        if isinstance(node, exp.AggFunc):
-            if not _is_windowed(node):
-                c["aggregates"] += 1
-        elif isinstance(node, exp.Func) and not isinstance(node, _NOT_FUNCTIONS):
-            c["functions"] += 1
+        for kind in _kinds(type(node)):
+            if kind == "join":
+                c["joins"] += 1
+            elif kind == "where":
+                c["conditions"] += len(atoms(node.this))
+            elif kind == "having":
+                c["having"] += len(atoms(node.this))
+            elif kind == "group":
+                c["group_by"] += len(node.expressions)
+            elif kind == "order":
+                if isinstance(node.parent, (*_QUERY, exp.Subquery)):
+                    c["order_by"] += len(node.expressions)
+            elif kind == "limit":
+                if isinstance(node.parent, (*_QUERY, exp.Subquery)):
+                    c["limit"] += 1
+            elif kind == "window":
+                if node.arg_key != "windows":
+                    c["window"] += 1
+            elif kind == "cte":
+                c["cte"] += 1
+            elif kind == "or":
+                c["or_"] += 1
+            elif kind == "like":
+                c["like"] += 1
+            elif kind == "set_op":
+                c["set_ops"] += 1
+            elif kind == "query":
+                if node is not root and _is_subquery(node):
+                    c["subqueries"] += 1
+            elif kind == "select":
+                if node.args.get("distinct"):
+                    c["distinct"] += 1
+            elif kind == "case":
+                c["case"] += 1
+            elif kind == "agg":
+                if not _is_windowed(node):
+                    c["aggregates"] += 1
+            elif kind == "function":
+                c["functions"] += 1
     return Complexity.model_validate(c)
 
 

@@ -145,8 +145,8 @@ class Worker:
                 return out
             checks, mode = replace(self.checks, engines=plan.engines), plan.mode
             cand.sql_by_dialect = plan.sql_by_dialect
-        else:  # the engines' renderings now; parse_back renders the rest for the survivors
-            cand.sql_by_dialect = {e.dialect: render(query.expr, e.dialect) for e in self.engines}
+        else:  # the reference engine's rendering now; the filters render the rest when they need it
+            cand.sql_by_dialect = {self.primary: render(query.expr, self.primary)}
             cand.dialects = self.dialects
         out.rejected = run_stateless(cand, checks, out.filter_s)
         if out.rejected is not None:

@@ -100,7 +100,9 @@ def parse_back(cand: Candidate, checks: Checks) -> str | None:
 
 def _run(cand: Candidate, checks: Checks, engine: Engine) -> str | None:
     """Run `engine`'s rendering; the reject reason if it fails, times out or is cut."""
-    sql = cand.sql_by_dialect.get(engine.dialect) or render(cand.expr, engine.dialect)
+    sql = cand.sql_by_dialect.get(engine.dialect)
+    if sql is None:
+        sql = cand.sql_by_dialect[engine.dialect] = render(cand.expr, engine.dialect)
     res = engine.execute(sql, checks.config.timeout_s, checks.config.max_rows)
     cand.results[engine.name] = res
     if res.timed_out:
