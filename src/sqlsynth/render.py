@@ -213,7 +213,9 @@ def _drop_projection_aliases(tree: exp.Expression) -> None:
 
 
 def _key(node: exp.Expression) -> str:
-    return node.sql(dialect=_BASE)
+    """A sort key for a subtree: its SQL in the generic dialect, written without a copy (that
+    dialect's preprocessing changes nothing: no nested CTEs to move up, no booleans to fix)."""
+    return node.sql(dialect=_BASE, copy=False)
 
 
 def _postorder(tree: exp.Expression, fun: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:

@@ -867,14 +867,14 @@ def _small_weights(lo: int, hi: int, decay: float) -> tuple[int, tuple[float, ..
 
 
 def _columns(node: exp.Expression) -> set[str]:
-    return {c.sql() for c in node.find_all(exp.Column)}
+    return {c.sql(copy=False) for c in node.find_all(exp.Column)}  # generic SQL: nothing to change
 
 
 def _dedupe(items: list[exp.Expression]) -> list[exp.Expression]:
     seen: set[str] = set()
     out = []
     for item in items:
-        key = item.sql()
+        key = item.sql(copy=False)  # the generic dialect's preprocessing changes nothing
         if key not in seen:
             seen.add(key)
             out.append(item)
