@@ -111,7 +111,12 @@ def _counts(engine: Engine, table: str, columns: list[str], timeout_s: float) ->
     return out
 
 
+_AS_IS = frozenset({int, str, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _AS_IS:  # most values: no chain of isinstance tests
+        return value
     if isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
