@@ -15,6 +15,7 @@ from sqlglot import exp
 from sqlsynth.errors import SqlsynthError
 from sqlsynth.render import (
     DIALECTS,
+    KEYED_GROUP,
     canonical_sql,
     parses_back,
     record_keys,
@@ -622,3 +623,47 @@ def test_template_groups_by_structure_only() -> None:
     b = template_of("SELECT title FROM song WHERE sales > 1000.5 LIMIT 1")
     c = template_of("SELECT title FROM song WHERE sales < 1000.5 LIMIT 1")
     assert a == b != c
+
+
+# -- GROUP BY a primary key, showing other columns of its row (render.KEYED_GROUP) --------------
+KEYED = (
+    "SELECT T1.name, T1.singer_id, count(*) FROM singer AS T1 JOIN singer_in_concert AS T2 "
+    "ON T1.singer_id = T2.singer_id GROUP BY T1.singer_id ORDER BY count(*) DESC LIMIT 1"
+)
+
+
+def _keyed() -> exp.Expression:
+    tree = sqlglot.parse_one(KEYED, read="sqlite")
+    tree.meta[KEYED_GROUP] = True
+    return tree
+
+
+@pytest.mark.parametrize(
+    ("dialect", "group_by"),
+    [
+        ("sqlite", 'GROUP BY "T1"."singer_id" ORDER'),  # as Spider writes it
+        ("duckdb", 'GROUP BY "T1"."singer_id", "T1"."name" ORDER'),
+        ("postgres", 'GROUP BY "T1"."singer_id", "T1"."name" ORDER'),
+        ("mysql", "GROUP BY `T1`.`singer_id`, `T1`.`name` ORDER"),
+        ("tsql", "GROUP BY [T1].[singer_id], [T1].[name] ORDER"),
+    ],
+)
+def test_a_keyed_group_shows_its_columns_in_the_group_by_where_the_dialect_needs_them(
+    dialect: str, group_by: str
+) -> None:
+    tree = _keyed()
+    assert group_by in render(tree, dialect)
+    assert 'GROUP BY "T1"."singer_id" ORDER' in tree.sql(dialect="sqlite", identify=True)  # untouched
+
+
+def test_an_unmarked_group_by_is_never_widened() -> None:
+    assert 'GROUP BY "T1"."singer_id" ORDER' in render(sqlglot.parse_one(KEYED, read="sqlite"), "duckdb")
+
+
+def test_a_keyed_group_runs_alike_on_sqlite_and_duckdb(engines: dict[str, Any]) -> None:
+    tree = _keyed()
+    on_sqlite = engines["sqlite"].execute(render(tree, "sqlite")).fetchall()
+    assert on_sqlite == [("Joe", 1, 2)]
+    assert engines["duckdb"].execute(render(tree, "duckdb")).fetchall() == on_sqlite
+    with pytest.raises(duckdb.BinderException, match="GROUP BY"):  # why the widening is needed
+        engines["duckdb"].execute(render(tree, "sqlite")).fetchall()

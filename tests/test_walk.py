@@ -21,7 +21,7 @@ from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.generate.values import ValuePool
 from sqlsynth.generate.walk import WalkGenerator
 from sqlsynth.populate import populate
-from sqlsynth.render import render
+from sqlsynth.render import KEYED_GROUP, render
 from sqlsynth.schema.demo import demo_schema
 from sqlsynth.schema.model import Schema
 from sqlsynth.testing.schemas import SCHEMAS as TEST_SCHEMAS
@@ -107,11 +107,14 @@ def test_any_generated_query_runs_on_three_engines_within_its_spec(populated, na
     if query is None:  # this spec cannot be met on this schema (e.g. joins on a schema without keys)
         return
     assert spec_model.admits(query.complexity) is None
-    # the rendering keeps the structure (function counts vary: TO_CHAR(CAST(..)) on PostgreSQL)
+    # the rendering keeps the structure (function counts vary: TO_CHAR(CAST(..)) on PostgreSQL; a
+    # GROUP BY of a key gets the columns shown with it, see render.KEYED_GROUP)
     reparsed = measure(render(query.expr, "postgres"), "postgres").model_dump()
-    assert {k: v for k, v in reparsed.items() if k != "functions"} == {
-        k: v for k, v in query.complexity.items() if k != "functions"
+    differ = {"functions", "group_by"} if query.expr.meta.get(KEYED_GROUP) else {"functions"}
+    assert {k: v for k, v in reparsed.items() if k not in differ} == {
+        k: v for k, v in query.complexity.items() if k not in differ
     }
+    assert reparsed["group_by"] >= query.complexity["group_by"]
     _runs_everywhere(p, query)
 
 
@@ -193,6 +196,31 @@ def test_plain_selects_show_names_and_measures_not_bare_ids(populated):
     ]
     assert len(shown) >= 30
     assert sum(name in key_names for name in shown) / len(shown) < 0.2
+
+
+def test_grouping_by_a_referenced_key_shows_that_rows_names_and_runs_everywhere(populated):
+    # "each album's title and its number of tracks": GROUP BY the key alone, as Spider writes it
+    p = populated["demo"]
+    spec = ComplexitySpec(num_joins="1-2", group_by=1, aggregates=1, set_ops=0, cte=0, subqueries=0)
+    keyed = [
+        q for q in map(p.generator(spec, seed=8).generate, range(60)) if q and q.expr.meta.get(KEYED_GROUP)
+    ]
+    assert len(keyed) >= 10
+    aliases = {}
+    for q in keyed:
+        for t in q.expr.find_all(exp.Table):
+            aliases[t.alias_or_name] = p.schema.table(t.name)
+        (key,) = q.expr.args["group"].expressions
+        table = aliases[key.table]
+        assert [key.name] == table.primary_key
+        shown = [i for i in q.expr.expressions if isinstance(i, exp.Column)]
+        assert shown and all(c.table == key.table for c in shown)
+        assert any(c.name != key.name for c in shown)  # a name of the row, not only its key
+        for agg in q.expr.find_all(exp.AggFunc):  # aggregates read the other tables' rows
+            assert all(c.table != key.table for c in agg.find_all(exp.Column))
+        assert render(q.expr, "sqlite").count("GROUP BY") == 1
+        assert f'GROUP BY "{key.table}"."{key.name}"' in render(q.expr, "sqlite")
+        _runs_everywhere(p, q)
 
 
 def test_value_pool_counts_each_column_and_survives_one_it_cannot_count(tmp_path: Path) -> None:

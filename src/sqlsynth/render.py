@@ -70,12 +70,36 @@ def dialect_name(name: str) -> str:
     return d
 
 
+# A SELECT whose meta holds this flag groups by one table's primary key and shows other columns of
+# that table, which the key determines (`SELECT a.title, COUNT(*) ... GROUP BY a.id`, as Spider's
+# questions are written). SQLite runs it as it is, and so does PostgreSQL when the key is declared;
+# DuckDB, T-SQL, BigQuery, Snowflake (and MySQL without a declared key) require every shown column
+# in the GROUP BY. So every dialect but SQLite gets them added, which changes no group.
+KEYED_GROUP = "sqlsynth_keyed_group"
+KEYED_GROUP_AS_IS = frozenset({"sqlite"})
+
+
+def _group_by_shown_columns(tree: exp.Expression) -> exp.Expression:
+    """Add the plain columns of each keyed SELECT's list to its GROUP BY (in place)."""
+    for select in tree.find_all(exp.Select):
+        group = select.args.get("group")
+        if group is None or not select.meta.get(KEYED_GROUP):
+            continue
+        for item in select.expressions:
+            col = item.this if isinstance(item, exp.Alias) else item
+            if isinstance(col, exp.Column) and col not in group.expressions:
+                group.append("expressions", col.copy())
+    return tree
+
+
 def render(expr: exp.Expression | str, dialect: str, *, pretty: bool = False, copy: bool = True) -> str:
     """The query in `dialect`, every identifier quoted. Text input is read as SQLite.
 
     copy=False lets sqlglot's dialect transforms change the tree instead of a copy of it: for a
     tree made only to be rendered once (a filter's variant of a query)."""
     tree = _as_expr(expr, "sqlite")
+    if dialect not in KEYED_GROUP_AS_IS and tree.meta.get(KEYED_GROUP):
+        tree, copy = _group_by_shown_columns(tree.copy() if copy else tree), False
     return tree.sql(
         dialect=sqlglot_dialect(dialect),
         identify=True,

@@ -28,6 +28,7 @@ from sqlsynth.generate.measure import measure, spider_hardness
 from sqlsynth.generate.roles import ColumnRoles, column_roles
 from sqlsynth.generate.spec import HARDNESS_LEVELS, HARDNESS_PRESETS, ComplexitySpec, IntRange
 from sqlsynth.generate.values import ValuePool, like_pattern, literal, number, sort_key
+from sqlsynth.render import KEYED_GROUP
 from sqlsynth.schema.model import ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
 
@@ -187,15 +188,19 @@ class WalkGenerator:
         )
         # CTEs, windows, CASE and set operations are rarer in what people ask (Spider's questions:
         # under 10% together) than grouping ("how many X per Y", 26%) and HAVING (7%)
-        for rare, drop in (("cte", 0.6), ("window", 0.6), ("case", 0.5), ("set_ops", 0.4)):
+        for rare, drop in (("cte", 0.6), ("window", 0.6), ("case", 0.8), ("set_ops", 0.4)):
             if getattr(t, rare) and getattr(s, rare).min == 0 and rng.random() < drop:
                 setattr(t, rare, 0)
         if t.group_by and not t.aggregates and s.aggregates.max:
             t.aggregates = 1  # a GROUP BY is only made with an aggregate to show per group
-        if t.group_by and t.aggregates and not t.having and s.having.max and rng.random() < 0.25:
+        if t.aggregates and not t.group_by and s.group_by.max and rng.random() < 0.55:
+            t.group_by = 1  # "how many X per Y" is a quarter of Spider's questions
+        if t.group_by and t.aggregates and not t.having and s.having.max and rng.random() < 0.35:
             t.having = 1
-        if t.group_by and t.aggregates and s.order_by.max and s.limit.max and rng.random() < 0.4:
+        if t.group_by and t.aggregates and s.order_by.max and s.limit.max and rng.random() < 0.5:
             t.order_by, t.limit = max(t.order_by, 1), 1
+        if t.order_by and not t.limit and s.limit.max and rng.random() < 0.4:
+            t.limit = 1  # most orderings people ask for are top-k ("the 3 most expensive")
         # One special construct per query keeps questions readable.
         specials = [k for k in ("subqueries", "set_ops", "cte", "window") if getattr(t, k)]
         if len(specials) > 1:
@@ -287,12 +292,15 @@ class WalkGenerator:
         items: list[exp.Expression] = []
         group_cols: list[exp.Expression] = []
         aggs: list[exp.Expression] = []
+        keyed = None
         if grouped:
-            group_cols = self._group_columns(rng, block, t)
+            keyed = self._keyed_group(rng, block, t)
+            group_cols = [keyed[0]] if keyed else self._group_columns(rng, block, t)
+            shown = keyed[1] if keyed else group_cols
             aggs = [self._aggregate(rng, block) for _ in range(t.aggregates)]
             if any(c in group_cols for a in aggs for c in a.find_all(exp.Column)):
                 raise Skip  # COUNT(DISTINCT g) ... GROUP BY g is always 1
-            items.extend([*aggs, *group_cols] if rng.random() < 0.3 else [*group_cols, *aggs])
+            items.extend([*aggs, *shown] if rng.random() < 0.3 else [*shown, *aggs])
         elif t.aggregates:
             aggs = [self._aggregate(rng, block) for _ in range(t.aggregates)]
             items.extend(aggs)
@@ -315,9 +323,17 @@ class WalkGenerator:
             query = query.group_by(*[c.copy() for c in group_cols], copy=False)
             if t.having:
                 query = query.having(self._having(rng, block), copy=False)
+                if keyed and rng.random() < 0.5:
+                    # "instructors who advise more than one student": the count filters, unseen
+                    query.set("expressions", [e for e in query.expressions if e not in aggs])
         order_matters = False
         if t.order_by:
             query, order_matters = self._order(rng, block, query, t, aggs, group_cols)
+        if keyed:
+            ref = keyed[0].table
+            if any(c.table == ref for a in query.find_all(exp.AggFunc) for c in a.find_all(exp.Column)):
+                raise Skip  # the average salary of each employee's own row: that row's salary
+            query.meta[KEYED_GROUP] = True
         return query, order_matters
 
     def _pick(
@@ -372,6 +388,29 @@ class WalkGenerator:
             # value (one the value sample may not show) gives different answers on other engines
             return exp.Length(this=col)
         return col
+
+    def _keyed_group(
+        self, rng: random.Random, block: Block, t: Targets
+    ) -> tuple[exp.Column, list[exp.Column]] | None:
+        """Half the time over a join, group by the primary key of a table that the join's other
+        table refers to, showing that row's names: "each album's title and its number of tracks",
+        as people write it (GROUP BY the key only, valid in SQLite and PostgreSQL; other dialects
+        get the shown columns added to their GROUP BY, see render.KEYED_GROUP). None otherwise."""
+        if t.group_by != 1 or len(block.insts) < 2 or rng.random() >= 0.5:
+            return None
+        options = []
+        for inst in _referenced(block):
+            pk = inst.table.primary_key
+            labels = [c for c in inst.roles.labels if c not in pk]
+            if len(pk) == 1 and pk[0] in inst.roles.filterable and labels:
+                options.append((inst, pk[0], labels))
+        if not options:
+            return None
+        inst, key, labels = rng.choice(options)
+        shapes = [[labels[0]], [labels[0], key], [key, labels[0]]]
+        if len(labels) > 1:
+            shapes.append(labels[:2])
+        return block.col(inst, key), [block.col(inst, c) for c in rng.choice(shapes)]
 
     def _group_columns(self, rng: random.Random, block: Block, t: Targets) -> list[exp.Expression]:
         out: list[exp.Expression] = []
@@ -837,15 +876,16 @@ def _requalify(pred: exp.Expression, alias: str) -> exp.Expression:
     return pred
 
 
+# roughly as often as in Spider's human questions ("=" in a third of them, "<>" and IN lists rare)
 OPERATOR_WEIGHTS = {
-    "=": 6.0,
-    "<>": 1.0,
+    "=": 8.0,
+    "<>": 0.5,
     "<": 1.5,
     ">": 2.0,
     "<=": 0.5,
     ">=": 0.7,
     "like": 1.2,
-    "in": 1.0,
+    "in": 0.5,
     "between": 1.0,
     "is_null": 0.5,
 }
@@ -864,6 +904,18 @@ def _small(rng: random.Random, r: IntRange, decay: float = 0.55) -> int:
 @functools.cache
 def _small_weights(lo: int, hi: int, decay: float) -> tuple[int, tuple[float, ...]]:
     return lo, tuple(itertools.accumulate(decay**k for k in range(hi - lo + 1)))
+
+
+def _referenced(block: Block) -> list[Inst]:
+    """The table occurrences that a foreign key of the block's joins points to (the "one" side)."""
+    out: list[Inst] = []
+    for n, (parent, fk, _) in enumerate(block.joins, start=1):
+        new = block.insts[n]
+        forward = fk.source_table == parent.table.name and fk.target_table == new.table.name
+        target = new if forward and parent is not new else parent
+        if target not in out:
+            out.append(target)
+    return out
 
 
 def _columns(node: exp.Expression) -> set[str]:
