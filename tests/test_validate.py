@@ -78,6 +78,13 @@ CASES = [
     ("SELECT name FROM items WHERE price > 100", {}, ("non_empty", "empty")),
     ("SELECT name FROM items WHERE price > 100", {"allow_empty": True}, None),
     ("SELECT kind FROM items WHERE id = 3", {}, ("non_trivial", "all-null")),
+    # a count of nothing says nothing about the data: 0 whatever the rows
+    ("SELECT COUNT(*) FROM items WHERE price < 3 AND price > 10", {}, ("non_empty", "empty-count")),
+    ("SELECT COUNT(*) FROM items WHERE price < 3 AND price > 10", {"allow_empty": True}, None),
+    ("SELECT COUNT(kind), MAX(kind) FROM items WHERE id = 3", {}, ("non_empty", "empty-count")),
+    ("SELECT COUNT(kind), MAX(price) FROM items WHERE id = 3", {}, None),  # the price is an answer
+    ("SELECT COUNT(*) FROM items WHERE price > 10", {}, None),  # 1: a real count
+    ("SELECT kind, COUNT(*) FROM items WHERE price > 10 GROUP BY kind", {}, None),
     ("SELECT * FROM items", {}, ("non_trivial", "whole-table")),
     ("SELECT * FROM items", {"allow_whole_table": True}, None),
     ("SELECT name, price FROM items", {}, None),  # every row, but not the whole table

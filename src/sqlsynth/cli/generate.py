@@ -89,7 +89,7 @@ def generate(
     join_types: str | None = typer.Option(None, "--join-types", help="inner,left,right,full"),
     operators: str | None = typer.Option(None, "--operators", help="=,<>,<,>,<=,>=,like,in,between,is_null"),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds per execution."),
-    allow_empty: bool = typer.Option(False, "--allow-empty", help="Keep queries with empty results."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Keep empty results, COUNT 0 too."),
     no_discriminative: bool = typer.Option(
         False, "--no-discriminative", help="Skip the idle-predicate check."
     ),

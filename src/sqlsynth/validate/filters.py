@@ -34,7 +34,7 @@ class ValidateConfig(BaseModel):
 
     timeout_s: float = Field(10.0, gt=0, description="Per execution, per engine.")
     max_rows: int = Field(10_000, ge=1, description="Rows fetched per execution.")
-    allow_empty: bool = Field(False, description="Keep queries whose result is empty.")
+    allow_empty: bool = Field(False, description="Keep queries whose result is empty (or a lone COUNT of 0).")
     allow_whole_table: bool = Field(False, description="Keep queries that return a whole table.")
     discriminative: bool = Field(True, description="Every predicate must change the result.")
     max_checked_predicates: int = Field(4, ge=0, description="Predicates checked per query.")
@@ -219,10 +219,24 @@ def reference(cand: Candidate) -> Result:
 
 
 def non_empty(cand: Candidate, checks: Checks) -> str | None:
-    """The result has rows (unless empty results are allowed)."""
-    if checks.config.allow_empty or reference(cand).rows:
+    """The result has rows (unless empty results are allowed); a count of nothing is empty too:
+    `SELECT COUNT(*) ... WHERE x <= 13 AND x BETWEEN 169 AND 246` answers 0 whatever the data."""
+    if checks.config.allow_empty:
         return None
-    return "empty"
+    rows = reference(cand).rows
+    if not rows:
+        return "empty"
+    if len(rows) == 1 and _counts_nothing(cand.expr, rows[0]):
+        return "empty-count"
+    return None
+
+
+def _counts_nothing(expr: exp.Expression, row: tuple[Any, ...]) -> bool:
+    """The one row of an ungrouped query with a COUNT is all 0 and NULL: nothing was counted."""
+    if not isinstance(expr, exp.Select) or expr.args.get("group") or len(row) != len(expr.expressions):
+        return False
+    has_count = any(isinstance(item.unalias(), exp.Count) for item in expr.expressions)
+    return has_count and all(v is None or (type(v) is not bool and v == 0) for v in row)
 
 
 def non_trivial(cand: Candidate, checks: Checks) -> str | None:
