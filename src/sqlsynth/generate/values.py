@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from sqlsynth.render import sqlglot_dialect
 from sqlsynth.schema.types import LogicalType
 
 if TYPE_CHECKING:
@@ -62,7 +63,8 @@ class ValuePool:
         """Sample the most frequent distinct values of every column and the first `per_table` rows
         of every table (read-only queries)."""
         pool = cls()
-        q = lambda name: exp.to_identifier(name, quoted=True).sql(engine.dialect)  # noqa: E731
+        dialect = sqlglot_dialect(engine.dialect)  # made once, not once per identifier
+        q = lambda name: exp.to_identifier(name, quoted=True).sql(dialect)  # noqa: E731
         for table in schema.tables:
             t = q(table.name)
             profiled = [
