@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -309,6 +310,9 @@ def _outcomes(config: GenerateConfig, schema: Schema, pool: ValuePool, start: in
     )
     window: list[Future[list[Outcome]]] = []
     chunks = _chunks(start, config.chunk)
+    # the objects made so far leave the collector's care while the workers run (they fork at the
+    # first submit): the workers then neither collect nor copy on write this process's whole heap
+    gc.freeze()
     try:
         while True:
             while len(window) < 3 * config.workers:
@@ -316,6 +320,7 @@ def _outcomes(config: GenerateConfig, schema: Schema, pool: ValuePool, start: in
             yield from window.pop(0).result()
     finally:
         _stop(executor)
+        gc.unfreeze()
 
 
 def _stop(executor: ProcessPoolExecutor) -> None:
