@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_generate.py [--n 500] [--rows 200] [--repeat 5] [--smith-seconds 30]
                                              [--wait-quiet 180] [--docs docs/benchmarks.md] [--json out.json]
+                                             [--baseline COMMIT]
 
 0. Waits up to `--wait-quiet` seconds for other processes to leave the CPUs idle (the machine is shared);
    each timed run records how many CPUs other processes kept busy meanwhile (/proc/stat minus our CPU time).
@@ -16,6 +17,11 @@
    (SQLite version check, see /work/shared/notes/sqlsmith.md; and SQLite >= 3.39's "query aborted" message,
    without which every query that returns a row counts as an error), and counts its valid statements (the
    '.' marks of its --verbose output) per second of its active time.
+With `--baseline COMMIT`, also runs the 1-worker workload alternately with that commit's code (a git
+worktree in the temp folder) and with this checkout's, each in a fresh process, `--repeat` times: the
+speed ratio of the two on the same machine in the same minutes, which drifting machine speed does not
+blur (the demo model must be the same in both).
+
 4. Reports records/s, the sqlsmith ratio, overhead = total time / pure execution time of the kept queries
    (sum of the manifest's kept_execution_ms over engines) and the 2-worker speedup, against the targets of
    issue 4 (>= 5x sqlsmith, overhead <= 2x, speedup >= 1.8x), with where the time goes. Prints markdown and
@@ -308,6 +314,76 @@ def run_sqlsmith(db: Path, budget_s: float, workdir: Path) -> dict[str, Any]:
     }
 
 
+# -- against an older commit --------------------------------------------------------------------
+AB_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+import sqlsynth
+from sqlsynth.generate.runner import GenerateConfig, run_generate
+from sqlsynth.schema.demo import demo_schema
+urls, n, seed, out = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
+config = GenerateConfig(db_id="demo", dbs=urls, n=n, seed=seed, workers=1, dialects=json.loads(sys.argv[5]))
+start = time.perf_counter()
+result = run_generate(config, demo_schema(), out, overwrite=True, progress=False)
+wall = time.perf_counter() - start
+print(json.dumps({"wall_s": wall, "records": result.written, "candidates": result.total,
+                  "package": sqlsynth.__file__}))
+"""
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def baseline_runs(commit: str, urls: list[str], n: int, seed: int, repeat: int, work: Path) -> dict[str, Any]:
+    """1-worker runs of `commit`'s code and of this checkout's, alternating, each in a new process."""
+    tree = work / "baseline"
+    sha = _git("rev-parse", "--short", commit)
+    _git("worktree", "add", "--detach", str(tree), commit)
+    sources = {"baseline": tree / "src", "current": REPO / "src"}
+    runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "current": []}
+    try:
+        for rep in range(repeat):
+            for label, src in sources.items():
+                env = {**os.environ, "PYTHONPATH": str(src)}
+                args = [json.dumps(urls), str(n), str(seed), str(work / f"ab_{label}"), json.dumps(DIALECTS)]
+                done = subprocess.run(
+                    [sys.executable, "-c", AB_SCRIPT, *args], env=env, capture_output=True, text=True
+                )
+                if done.returncode:
+                    raise SystemExit(f"{label} run failed: {done.stderr[-2000:]}")
+                r = json.loads(done.stdout.strip().splitlines()[-1])
+                if not Path(r["package"]).resolve().is_relative_to(src.resolve()):
+                    raise SystemExit(f"{label} run imported sqlsynth from {r['package']}, not {src}")
+                runs[label].append(r)
+                print(f"{label} run {rep + 1}: {r['records'] / r['wall_s']:.1f} records/s", file=sys.stderr)
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=REPO, capture_output=True)
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no", "src"))
+    return {"commit": sha, "head": _git("rev-parse", "--short", "HEAD"), "dirty": dirty, "n": n, "runs": runs}
+
+
+def baseline_lines(ab: dict[str, Any]) -> list[str]:
+    rates = {k: [r["records"] / r["wall_s"] for r in v] for k, v in ab["runs"].items()}
+    med = {k: _median(v) for k, v in rates.items()}
+    cands = {k: v[0]["candidates"] for k, v in ab["runs"].items()}
+    head = ab["head"] + (" with uncommitted changes in src/" if ab["dirty"] else "")
+    return [
+        "",
+        f"Against commit {ab['commit']} (`--baseline`): the same 1-worker workload with that commit's "
+        f"code and with this checkout's ({head}), alternating, {len(rates['current'])} runs each, each in "
+        "a new process (run_generate's wall time; value profiling included, imports not):",
+        "",
+        f"| code | median records/s | best | candidates for {ab['n']} records |",
+        "|---|---:|---:|---:|",
+        f"| {ab['commit']} | {med['baseline']:.1f} | {max(rates['baseline']):.1f} | {cands['baseline']} |",
+        f"| this checkout | {med['current']:.1f} | {max(rates['current']):.1f} | {cands['current']} |",
+        f"| **ratio** | **{med['current'] / med['baseline']:.2f}×** | "
+        f"{max(rates['current']) / max(rates['baseline']):.2f}× | |",
+    ]
+
+
 # -- report -------------------------------------------------------------------------------------
 def _median(xs: list[float]) -> float:
     return statistics.median(xs) if xs else float("nan")
@@ -323,7 +399,7 @@ def where_time_goes(manifest: dict[str, Any], wall: float) -> list[str]:
         rows.append(f"| filter {name} | {s:.2f} | {100 * s / loop:.0f}% |")
     rest = loop - accounted
     rows.append(
-        f"| rest (render 3+2 dialects, build + write records, dedup, checkpoints) | {rest:.2f} | "
+        f"| rest (reference rendering, question, keys, build + write records, checkpoints) | {rest:.2f} | "
         f"{100 * rest / loop:.0f}% |"
     )
     rows.append(f"| **generation loop (manifest seconds)** | {loop:.2f} | 100% |")
@@ -548,6 +624,7 @@ def main() -> None:
         help="wait up to this many seconds for other processes to leave the CPUs idle before measuring",
     )
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temp folder)")
+    ap.add_argument("--baseline", help="also compare 1-worker speed with this commit's code, run alternately")
     args = ap.parse_args()
 
     waited = wait_quiet(args.wait_quiet)
@@ -602,7 +679,13 @@ def main() -> None:
         print(f"running sqlsmith for {args.smith_seconds:.0f} s ...", file=sys.stderr)
         smith = run_sqlsmith(sqlite_path, args.smith_seconds, work)
         info["loadavg_end"] = os.getloadavg()
+        ab = None
+        if args.baseline:
+            ab = baseline_runs(args.baseline, urls, args.n, args.seed, args.repeat, work)
         md, figures = report(args, info, runs, smith, populate_s, identical, diff)
+        if ab is not None:
+            md += "\n".join(baseline_lines(ab)) + "\n"
+            figures["baseline"] = ab
     finally:
         if tmp is not None:
             tmp.cleanup()

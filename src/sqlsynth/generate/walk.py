@@ -10,7 +10,10 @@ and predicates whose values come from the database itself. The result is measure
 Cross-engine care, so that every rendering returns the same rows:
 - ORDER BY ... LIMIT carries tiebreakers and explicit NULLS FIRST/LAST (rendered per dialect);
 - NOT IN subqueries select only non-null keys; no ROUND or integer casts of averages;
-- date parts through STRFTIME (TO_CHAR on PostgreSQL), which gives the same text everywhere.
+- date parts through STRFTIME (TO_CHAR on PostgreSQL), which gives the same text everywhere;
+- a GROUP BY of one table's key that shows that row's names (`SELECT a.title, COUNT(*) ... GROUP
+  BY a.id`, as Spider writes it) is marked render.KEYED_GROUP: dialects other than SQLite get the
+  shown columns added to their GROUP BY, which changes no group.
 """
 
 from __future__ import annotations
