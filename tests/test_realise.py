@@ -796,11 +796,25 @@ def test_plurals(single: str, plural: str) -> None:
     assert pluralise(plural) == plural  # already plural
 
 
-def test_table_nouns() -> None:
-    assert noun_from_name("order_items").plural == "order items"
-    assert noun_from_name("Categories").singular == "category"
-    assert noun_from_name("inventory").plural == "inventory records"
-    assert noun_from_name("People").singular == "person"
+@pytest.mark.parametrize(
+    ("table", "singular", "plural"),
+    [
+        ("order_items", "order item", "order items"),
+        ("Categories", "category", "categories"),
+        ("inventory", "inventory record", "inventory records"),
+        ("People", "person", "people"),
+        ("Student_Tests_Taken", "student test taken", "student tests taken"),  # a participle ends it
+        ("products_restocked", "product restocked", "products restocked"),
+        ("dog_breed", "dog breed", "dog breeds"),  # -eed is a noun, not a participle
+        ("Breeds", "breed", "breeds"),
+        ("garden_shed", "garden shed", "garden sheds"),  # too short to be a participle
+    ],
+)
+def test_table_nouns(table: str, singular: str, plural: str) -> None:
+    assert (noun_from_name(table).singular, noun_from_name(table).plural) == (singular, plural)
+
+
+def test_identifiers_as_words() -> None:
     assert humanise("OrderDate") == "order date" and humanise("dept_name") == "department name"
 
 

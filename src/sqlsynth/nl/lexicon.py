@@ -218,6 +218,28 @@ def _match_case(word: str, like: str) -> str:
     return word.upper() if like.isupper() and len(like) > 1 else word
 
 
+PARTICIPLES = {
+    "taken",
+    "given",
+    "made",
+    "held",
+    "sold",
+    "done",
+    "written",
+    "chosen",
+    "seen",
+    "bought",
+    "paid",
+}
+
+
+def is_participle(word: str) -> bool:
+    """A past participle that ends a name ("tests taken", "last restocked"): the listed irregular
+    ones and words in -ed of five letters or more, but not in -eed ("breed", "speed" are nouns)."""
+    low = word.lower()
+    return low in PARTICIPLES or (len(low) > 4 and low.endswith("ed") and not low.endswith("eed"))
+
+
 @functools.lru_cache(maxsize=8192)  # pure, and called with the same few names
 def pluralise_word(word: str) -> str:
     low = word.lower()
@@ -229,7 +251,7 @@ def pluralise_word(word: str) -> str:
         return word + "s"
     if low in IRREGULAR_PLURALS:
         return _match_case(IRREGULAR_PLURALS[low], word)
-    if is_plural_word(low) or (low.endswith("ed") and not low.endswith("eed")):
+    if is_plural_word(low) or is_participle(low):
         return word  # already plural, or a participle ("last restocked")
     if re.search(r"(s|x|z|ch|sh)$", low):
         return word + "es"

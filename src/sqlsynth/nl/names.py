@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlsynth.nl.lexicon import humanise, is_plural_word, pluralise, singularise
+from sqlsynth.nl.lexicon import humanise, is_participle, is_plural_word, pluralise, singularise
 from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
 
@@ -27,19 +27,6 @@ MASS_NOUNS = {
     "media": "media item",
     "metadata": "metadata record",
 }
-PARTICIPLES = {
-    "taken",
-    "given",
-    "made",
-    "held",
-    "sold",
-    "done",
-    "written",
-    "chosen",
-    "seen",
-    "bought",
-    "paid",
-}
 _PREPOSITION_END = re.compile(r"\b(by|to|for|from|of|in|at|on|with|as)$")
 _KEY_SUFFIX = re.compile(r"\s*\b(id|ids|key|fk|ref|code|no|number|name)$")
 
@@ -54,7 +41,7 @@ def noun_from_name(name: str) -> Noun:
     """A table-like identifier as a countable noun: "order_items" -> order item / order items."""
     words = humanise(name)
     head, _, last = words.rpartition(" ")
-    if head and (last in PARTICIPLES or (last.endswith("ed") and len(last) > 4)):
+    if head and is_participle(last):
         inner = noun_from_name(head.replace(" ", "_"))  # "student tests taken" -> "student test taken"
         return Noun(f"{inner.singular} {last}", f"{inner.plural} {last}")
     if " and " in words:  # "course authors and tutors" -> "course author and tutor"
