@@ -204,6 +204,15 @@ class WalkGenerator:
             t.order_by, t.limit = max(t.order_by, 1), 1
         if t.order_by and not t.limit and s.limit.max and rng.random() < 0.4:
             t.limit = 1  # most orderings people ask for are top-k ("the 3 most expensive")
+        # Spider's queries over two or more joins are mostly plain (about half: names under a filter),
+        # and a plain query nearly always has a WHERE (nine in ten): "names of X whose Y is Z"
+        if t.joins >= 2 and rng.random() < 0.35:
+            for name in ("aggregates", "group_by", "having", "order_by", "limit", "distinct", "case"):
+                if getattr(s, name).min == 0:
+                    setattr(t, name, 0)
+        plain = not (t.aggregates or t.group_by or t.order_by or t.distinct)
+        if plain and not t.conditions and s.num_conditions.max and rng.random() < 0.7:
+            t.conditions = 1
         # One special construct per query keeps questions readable.
         specials = [k for k in ("subqueries", "set_ops", "cte", "window") if getattr(t, k)]
         if len(specials) > 1:
