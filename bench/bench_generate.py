@@ -370,7 +370,6 @@ def baseline_lines(ab: dict[str, Any]) -> list[str]:
     cands = {k: v[0]["candidates"] for k, v in ab["runs"].items()}
     head = ab["head"] + (" with uncommitted changes in src/" if ab["dirty"] else "")
     return [
-        "",
         f"Against commit {ab['commit']} (`--baseline`): the same 1-worker workload with that commit's "
         f"code and with this checkout's ({head}), alternating, {len(rates['current'])} runs each, each in "
         "a new process (run_generate's wall time; value profiling included, imports not):",
