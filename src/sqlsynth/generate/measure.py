@@ -50,7 +50,7 @@ subquery in the SELECT list or ORDER BY adds one to component2.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import sqlglot
@@ -177,37 +177,51 @@ def _is_subquery(node: exp.Expression) -> bool:
     return parent is not None and not isinstance(parent, (exp.CTE, exp.SetOperation))
 
 
+Amount = Callable[[exp.Expression, exp.Expression], int]  # (node, root) -> how much it adds
+
+
+def _one(node: exp.Expression, root: exp.Expression) -> int:
+    return 1
+
+
+def _clause_of_a_query(node: exp.Expression) -> bool:
+    """ORDER BY / LIMIT of a query, not of a window's OVER or a WITHIN GROUP."""
+    return isinstance(node.parent, (*_QUERY, exp.Subquery))
+
+
+# What a node adds to each count: an ordered table, one line per rule (a node matches the first of
+# the clause rules, then every later rule whose class it has). Conditions mirror the module docstring.
+_CLAUSE_RULES: tuple[tuple[type | tuple[type, ...], str, Amount], ...] = (
+    (exp.Join, "joins", _one),
+    (exp.Where, "conditions", lambda n, r: len(atoms(n.this))),
+    (exp.Having, "having", lambda n, r: len(atoms(n.this))),
+    (exp.Group, "group_by", lambda n, r: len(n.expressions)),
+    (exp.Order, "order_by", lambda n, r: len(n.expressions) if _clause_of_a_query(n) else 0),
+    ((exp.Limit, exp.Fetch), "limit", lambda n, r: int(_clause_of_a_query(n))),
+    (exp.Window, "window", lambda n, r: int(n.arg_key != "windows")),
+    (exp.CTE, "cte", _one),
+    (exp.Or, "or_", _one),
+    ((exp.Like, exp.ILike), "like", _one),
+)
+_NODE_RULES: tuple[tuple[type | tuple[type, ...], str, Amount], ...] = (
+    (exp.SetOperation, "set_ops", _one),
+    (_QUERY, "subqueries", lambda n, r: int(n is not r and _is_subquery(n))),
+    (exp.Select, "distinct", lambda n, r: int(bool(n.args.get("distinct")))),
+    (exp.Case, "case", _one),
+)
+
+
 @functools.cache
-def _kinds(cls: type) -> tuple[str, ...]:
-    """What `measure` looks at in a node of class `cls` (most classes: nothing), worked out once
-    per class instead of testing every node against every kind."""
-    out: list[str] = []
-    first = (
-        (exp.Join, "join"),
-        (exp.Where, "where"),
-        (exp.Having, "having"),
-        (exp.Group, "group"),
-        (exp.Order, "order"),
-        ((exp.Limit, exp.Fetch), "limit"),
-        (exp.Window, "window"),
-        (exp.CTE, "cte"),
-        (exp.Or, "or"),
-        ((exp.Like, exp.ILike), "like"),
-    )
-    out.extend(next(([kind] for base, kind in first if issubclass(cls, base)), []))
-    if issubclass(cls, exp.SetOperation):
-        out.append("set_op")
-    if issubclass(cls, _QUERY):
-        out.append("query")
-    if issubclass(cls, exp.Select):
-        out.append("select")
-    if issubclass(cls, exp.Case):
-        out.append("case")
+def _rules(cls: type) -> tuple[tuple[str, Amount], ...]:
+    """The (count, amount) rules for nodes of class `cls` (most classes: none), found once per
+    class instead of testing every node against every rule."""
+    out = [next(((key, f) for base, key, f in _CLAUSE_RULES if issubclass(cls, base)), None)]
+    out += [(key, f) for base, key, f in _NODE_RULES if issubclass(cls, base)]
     if issubclass(cls, exp.AggFunc):
-        out.append("agg")
+        out.append(("aggregates", lambda n, r: int(not _is_windowed(n))))
     elif issubclass(cls, exp.Func) and not issubclass(cls, _NOT_FUNCTIONS):
-        out.append("function")
-    return tuple(out)
+        out.append(("functions", _one))
+    return tuple(rule for rule in out if rule is not None)
 
 
 def measure(expr: exp.Expression | str, dialect: str = "sqlite") -> Complexity:
@@ -215,45 +229,8 @@ def measure(expr: exp.Expression | str, dialect: str = "sqlite") -> Complexity:
     root = _as_expr(expr, dialect)
     c: dict[str, int] = dict.fromkeys(Complexity.model_fields, 0)
     for node in root.walk():
-        for kind in _kinds(type(node)):
-            if kind == "join":
-                c["joins"] += 1
-            elif kind == "where":
-                c["conditions"] += len(atoms(node.this))
-            elif kind == "having":
-                c["having"] += len(atoms(node.this))
-            elif kind == "group":
-                c["group_by"] += len(node.expressions)
-            elif kind == "order":
-                if isinstance(node.parent, (*_QUERY, exp.Subquery)):
-                    c["order_by"] += len(node.expressions)
-            elif kind == "limit":
-                if isinstance(node.parent, (*_QUERY, exp.Subquery)):
-                    c["limit"] += 1
-            elif kind == "window":
-                if node.arg_key != "windows":
-                    c["window"] += 1
-            elif kind == "cte":
-                c["cte"] += 1
-            elif kind == "or":
-                c["or_"] += 1
-            elif kind == "like":
-                c["like"] += 1
-            elif kind == "set_op":
-                c["set_ops"] += 1
-            elif kind == "query":
-                if node is not root and _is_subquery(node):
-                    c["subqueries"] += 1
-            elif kind == "select":
-                if node.args.get("distinct"):
-                    c["distinct"] += 1
-            elif kind == "case":
-                c["case"] += 1
-            elif kind == "agg":
-                if not _is_windowed(node):
-                    c["aggregates"] += 1
-            elif kind == "function":
-                c["functions"] += 1
+        for key, amount in _rules(type(node)):
+            c[key] += amount(node, root)
     return Complexity.model_validate(c)
 
 
