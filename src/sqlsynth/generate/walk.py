@@ -22,7 +22,7 @@ import bisect
 import functools
 import itertools
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sqlglot import exp
@@ -70,6 +70,10 @@ class Targets:
     window: int
     case: int
     functions: int
+
+
+TARGETS = fields(Targets)
+SPEC_FIELD = {"joins": "num_joins", "conditions": "num_conditions"}  # Targets field -> spec field
 
 
 @dataclass
@@ -173,22 +177,9 @@ class WalkGenerator:
 
     def _draw(self, rng: random.Random, hardness: str) -> Targets:
         s = self.level_specs[hardness]
-        t = Targets(
-            joins=min(_small(rng, s.num_joins), self.max_joins),
-            conditions=_small(rng, s.num_conditions),
-            aggregates=_small(rng, s.aggregates),
-            group_by=_small(rng, s.group_by),
-            having=_small(rng, s.having),
-            order_by=_small(rng, s.order_by),
-            limit=_small(rng, s.limit),
-            distinct=_small(rng, s.distinct),
-            subqueries=_small(rng, s.subqueries),
-            set_ops=_small(rng, s.set_ops),
-            cte=_small(rng, s.cte),
-            window=_small(rng, s.window),
-            case=_small(rng, s.case),
-            functions=_small(rng, s.functions),
-        )
+        # one draw per target, in field order (the spec says num_joins / num_conditions, as seeds/000)
+        t = Targets(**{f.name: _small(rng, getattr(s, SPEC_FIELD.get(f.name, f.name))) for f in TARGETS})
+        t.joins = min(t.joins, self.max_joins)
         # CTEs, windows, CASE and set operations are rarer in what people ask (Spider's questions:
         # under 10% together) than grouping ("how many X per Y", 26%) and HAVING (7%)
         for rare, drop in (("cte", 0.6), ("window", 0.6), ("case", 0.8), ("set_ops", 0.4)):
@@ -278,21 +269,10 @@ class WalkGenerator:
         query = query.from_(_table(first), copy=False)
         for n, (parent, fk, kind) in enumerate(block.joins, start=1):
             new = block.insts[n]
-            if (
-                fk.source_table == parent.table.name
-                and fk.target_table == new.table.name
-                and parent is not new
-            ):
-                pairs = [
-                    (parent, s, new, d) for s, d in zip(fk.source_columns, fk.target_columns, strict=True)
-                ]
-            else:
-                pairs = [
-                    (new, s, parent, d) for s, d in zip(fk.source_columns, fk.target_columns, strict=True)
-                ]
-            on = exp.and_(
-                *[exp.EQ(this=block.col(a, ac), expression=block.col(b, bc)) for a, ac, b, bc in pairs]
-            )
+            source, target = _fk_ends(parent, fk, new)
+            keys = zip(fk.source_columns, fk.target_columns, strict=True)
+            eqs = [exp.EQ(this=block.col(source, a), expression=block.col(target, b)) for a, b in keys]
+            on = exp.and_(*eqs)
             side = {"left": "LEFT", "right": "RIGHT", "full": "FULL"}.get(kind)
             query = query.join(exp.Join(this=_table(new), on=on, side=side), copy=False)
         return query
@@ -908,24 +888,28 @@ DEFAULT_HARDNESS_WEIGHTS = (0.25, 0.4, 0.2, 0.15)  # easy, medium, hard, extra
 
 def _small(rng: random.Random, r: IntRange, decay: float = 0.55) -> int:
     """A count inside the range, small ones likelier (people ask simple questions most)."""
-    lo, cumulative = _small_weights(r.min, r.max, decay)
-    # what rng.choices(range(lo, hi + 1), weights=decay**k) draws, from the same random() call
-    return lo + bisect.bisect(cumulative, rng.random() * cumulative[-1], 0, len(cumulative) - 1)
+    cumulative = _small_weights(r.max - r.min + 1, decay)
+    # what rng.choices(range(min, max + 1), weights=decay**k) draws, from the same random() call
+    return r.min + bisect.bisect(cumulative, rng.random() * cumulative[-1], 0, len(cumulative) - 1)
 
 
 @functools.cache
-def _small_weights(lo: int, hi: int, decay: float) -> tuple[int, tuple[float, ...]]:
-    return lo, tuple(itertools.accumulate(decay**k for k in range(hi - lo + 1)))
+def _small_weights(n: int, decay: float) -> tuple[float, ...]:
+    return tuple(itertools.accumulate(decay**k for k in range(n)))
+
+
+def _fk_ends(parent: Inst, fk: ForeignKey, new: Inst) -> tuple[Inst, Inst]:
+    """(referencing, referenced) occurrence of the join that adds `new` to `parent` through `fk`."""
+    forward = fk.source_table == parent.table.name and fk.target_table == new.table.name
+    return (parent, new) if forward and parent is not new else (new, parent)
 
 
 def _referenced(block: Block) -> list[Inst]:
     """The table occurrences that a foreign key of the block's joins points to (the "one" side)."""
     out: list[Inst] = []
     for n, (parent, fk, _) in enumerate(block.joins, start=1):
-        new = block.insts[n]
-        forward = fk.source_table == parent.table.name and fk.target_table == new.table.name
-        target = new if forward and parent is not new else parent
-        if target not in out:
+        target = _fk_ends(parent, fk, block.insts[n])[1]
+        if all(target is not seen for seen in out):
             out.append(target)
     return out
 
