@@ -72,15 +72,14 @@ class ValuePool:
                 for c in table.columns
                 if c.logical_type not in (LogicalType.BINARY, LogicalType.JSON, LogicalType.OTHER)
             ]
-            counts = _counts(engine, t, [q(c.name) for c in profiled], timeout_s)
-            total = counts[0][0]
+            total, counts = _counts(engine, t, [q(c.name) for c in profiled], timeout_s)
             pool.row_counts[table.name] = total
             res = engine.execute(f"SELECT * FROM {t} LIMIT {per_table}", timeout_s)
             if res.ok and res.rows:
                 pool.rows[table.name] = [
                     {name: _plain(v) for name, v in zip(res.columns, row, strict=True)} for row in res.rows
                 ]
-            for col, (non_null, distinct) in zip(profiled, counts[1:], strict=True):
+            for col, (non_null, distinct) in zip(profiled, counts, strict=True):
                 c = q(col.name)
                 res = engine.execute(
                     f"SELECT {c}, COUNT(*) AS n FROM {t} WHERE {c} IS NOT NULL GROUP BY {c} "
@@ -96,21 +95,24 @@ class ValuePool:
         return pool
 
 
-def _counts(engine: Engine, table: str, columns: list[str], timeout_s: float) -> list[tuple[int, int]]:
-    """[(rows, rows)] + [(non-null, distinct) per column] of a table, in one query; a column whose
-    counts fail (or a table that cannot be read) gets (0, 0)."""
-    parts = ["COUNT(*)", "COUNT(*)"] + [f"COUNT({c}), COUNT(DISTINCT {c})" for c in columns]
+def _counts(
+    engine: Engine, table: str, columns: list[str], timeout_s: float
+) -> tuple[int, list[tuple[int, int]]]:
+    """A table's rows and (non-null, distinct) per column, in one query; a column whose counts fail
+    (or a table that cannot be read) gets (0, 0)."""
+    parts = ["COUNT(*)", *(f"COUNT({c}), COUNT(DISTINCT {c})" for c in columns)]
     res = engine.execute(f"SELECT {', '.join(parts)} FROM {table}", timeout_s)
     if res.ok and res.rows:
-        row = [int(v or 0) for v in res.rows[0]]
-        return [(row[i], row[i + 1]) for i in range(0, len(row), 2)]
+        total, *rest = (int(v or 0) for v in res.rows[0])
+        return total, list(zip(rest[::2], rest[1::2], strict=True))
     # one column the engine cannot count (DISTINCT on a type without equality): each on its own
     res = engine.execute(f"SELECT COUNT(*) FROM {table}", timeout_s)
-    out = [(int(res.rows[0][0]),) * 2 if res.ok and res.rows else (0, 0)]
+    total = int(res.rows[0][0]) if res.ok and res.rows else 0
+    out = []
     for c in columns:
         nn = engine.execute(f"SELECT COUNT({c}), COUNT(DISTINCT {c}) FROM {table}", timeout_s)
         out.append((int(nn.rows[0][0]), int(nn.rows[0][1])) if nn.ok and nn.rows else (0, 0))
-    return out
+    return total, out
 
 
 _AS_IS = frozenset({int, str, float, bool, type(None)})
