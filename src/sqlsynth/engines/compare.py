@@ -29,7 +29,7 @@ import math
 import re
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -85,29 +85,11 @@ def normalize_value(v: Any) -> Any:
 
 
 def _normalize_other(v: Any) -> Any:
-    """`normalize_value` of a value whose exact type `_BY_TYPE` does not list (subclasses too)."""
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, int):
-        return int(v)
-    if isinstance(v, float):
-        return _float(v)
-    if isinstance(v, Decimal):
-        return _decimal(v)
-    if isinstance(v, str):
-        return _text(v)
-    if isinstance(v, dt.datetime):  # before date: a datetime is a date
-        return _datetime(v)
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, dt.time):
-        return v.isoformat()
-    if isinstance(v, bytes | bytearray | memoryview):
-        return bytes(v)
-    if isinstance(v, uuid.UUID):
-        return str(v)
+    """`normalize_value` of a value whose exact type `_BY_TYPE` does not list: a subclass of one it
+    lists (taken in its order: bool before int, datetime before date), a container, or other."""
+    for base, normalize in _BY_TYPE.items():
+        if isinstance(v, base):
+            return normalize(v)
     if isinstance(v, list | tuple):
         return tuple(normalize_value(x) for x in v)
     if isinstance(v, dict):
@@ -171,17 +153,22 @@ def _datetime(d: dt.datetime) -> str:
     return d.isoformat(sep=" ")
 
 
-_BY_TYPE: dict[type, Any] = {
+def _iso(v: dt.date | dt.time) -> str:
+    return v.isoformat()
+
+
+# value type -> its canonical form; an ordered table: a subclass takes the first base it has
+_BY_TYPE: dict[type, Callable[[Any], Any]] = {
     type(None): _same,
     bool: int,
-    int: _same,
+    int: int,
     float: _float,
     Decimal: _decimal,
     str: _text,
     dt.datetime: _datetime,
-    dt.date: dt.date.isoformat,
-    dt.time: dt.time.isoformat,
-    bytes: _same,
+    dt.date: _iso,
+    dt.time: _iso,
+    bytes: bytes,
     bytearray: bytes,
     memoryview: bytes,
     uuid.UUID: str,
