@@ -532,6 +532,8 @@ SAME_CANONICAL = [
         "SELECT T1.a FROM t AS T1 WHERE EXISTS (SELECT 1 FROM t AS T2 WHERE T2.b > T1.b)",
         "SELECT t.a FROM t WHERE EXISTS (SELECT 1 FROM t AS T2 WHERE T2.b > t.b)",
     ),
+    # ASC is the default order, spelled out or not
+    ("SELECT a FROM t ORDER BY b ASC, c DESC LIMIT 3", "SELECT a FROM t ORDER BY b, c DESC LIMIT 3"),
 ]
 DIFFERENT_CANONICAL = [
     ("SELECT a FROM t WHERE b > 1", "SELECT a FROM t WHERE b < 1"),
@@ -602,6 +604,7 @@ TEMPLATES = [
         "SELECT COUNT(*), col FROM tab GROUP BY col ORDER BY col DESC LIMIT num",
     ),
     ("SELECT a FROM t WHERE b IN (1, 2, 3)", "SELECT col FROM tab WHERE col IN (vals)"),
+    ("SELECT a FROM t ORDER BY b ASC LIMIT 1", "SELECT col FROM tab ORDER BY col LIMIT num"),
     (
         "SELECT a FROM t WHERE b IN (SELECT c FROM u)",
         "SELECT col FROM tab WHERE col IN (SELECT col FROM tab)",

@@ -259,7 +259,8 @@ def _postorder(tree: exp.Expression, fun: Callable[[exp.Expression], exp.Express
 
 
 def _sort_operands(tree: exp.Expression) -> exp.Expression:
-    """AND / OR operands sorted, `a = b` ordered, `5 < x` turned `x > 5`, literal IN lists sorted."""
+    """AND / OR operands sorted, `a = b` ordered, `5 < x` turned `x > 5`, literal IN lists sorted,
+    an explicit ASC dropped (`ORDER BY x ASC` is `ORDER BY x`)."""
 
     def flatten(node: exp.Expression, kind: type[exp.Expression]) -> list[exp.Expression]:
         node_ = node.unnest() if isinstance(node, exp.Paren) else node
@@ -268,6 +269,10 @@ def _sort_operands(tree: exp.Expression) -> exp.Expression:
         return [node]
 
     def fix(node: exp.Expression) -> exp.Expression:
+        if type(node) is exp.Ordered:
+            if node.args.get("desc") is False:
+                node.set("desc", None)
+            return node
         if isinstance(node, (exp.And, exp.Or)) and not isinstance(node.parent, type(node)):
             kind = type(node)
             parts = sorted(flatten(node, kind), key=_key)
@@ -301,9 +306,9 @@ def _lower_identifiers(tree: exp.Expression) -> None:
 def canonical_sql(expr: exp.Expression | str, dialect: str = "sqlite", *, write: str = "sqlite") -> str:
     """A normal form of a query, the same for queries that differ only in table aliases,
     qualification of single-table columns, unused output aliases, the order of AND / OR operands
-    and of `=` sides, quoting and identifier case. A key for deduplication, spelled in `write`
-    (SQLite by default, so it can be run there to check it; identifiers are lower-cased, which
-    SQLite ignores; give a query using one dialect's features that dialect, which keeps them:
+    and of `=` sides, an explicit ASC, quoting and identifier case. A key for deduplication, spelled
+    in `write` (SQLite by default, so it can be run there to check it; identifiers are lower-cased,
+    which SQLite ignores; give a query using one dialect's features that dialect, which keeps them:
     SQLite has no `IGNORE NULLS`). Text input is read in `dialect`.
     """
     return _canonical_tree(expr, dialect).sql(dialect=sqlglot_dialect(write), identify=True)
