@@ -16,7 +16,7 @@ from sqlglot import exp
 from sqlsynth.engines import open_engine
 from sqlsynth.engines.base import Engine
 from sqlsynth.engines.compare import CompareRules, compare_results
-from sqlsynth.generate.measure import measure
+from sqlsynth.generate.measure import atoms, measure
 from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.generate.values import ValuePool
 from sqlsynth.generate.walk import WalkGenerator
@@ -221,6 +221,67 @@ def test_grouping_by_a_referenced_key_shows_that_rows_names_and_runs_everywhere(
         assert render(q.expr, "sqlite").count("GROUP BY") == 1
         assert f'GROUP BY "{key.table}"."{key.name}"' in render(q.expr, "sqlite")
         _runs_everywhere(p, q)
+
+
+def test_anti_set_operations_compare_with_the_rows_that_refer_to_the_table(populated):
+    # "artists without albums": the right branch holds the rows pointing at the left table, never
+    # the table a key of the left one points to (every row with a key has its parent: always empty)
+    p = populated["demo"]
+    spec = ComplexitySpec(set_ops=1, set_op_kinds=["except", "intersect"], hardness=["hard"])
+    queries = [q for q in map(p.generator(spec, seed=3).generate, range(120)) if q]
+    anti = [q for q in queries if isinstance(q.expr, (exp.Except, exp.Intersect))]
+    refers = {(fk.source_table, fk.target_table) for fk in p.schema.foreign_keys}
+    shapes = Counter()
+    for q in anti:
+        left, right = q.expr.this, q.expr.expression
+        left_table = left.find(exp.From).this.name
+        tables = [t.name for t in right.find_all(exp.Table)]
+        _runs_everywhere(p, q)
+        if right.args.get("where"):
+            continue  # two filtered queries, a plain set operation
+        if len(tables) == 2:  # the names of the table's rows that some row refers to
+            assert tables[0] == left_table and right.args["joins"][0].side == "", render(q.expr, "sqlite")
+            assert (tables[1], left_table) in refers, render(q.expr, "sqlite")
+            shapes["join"] += 1
+        else:  # the table's keys against the keys that its child rows hold, no join
+            assert (tables[0], left_table) in refers, render(q.expr, "sqlite")
+            shapes["keys"] += 1
+    assert shapes["join"] >= 3 and shapes["keys"] >= 3, shapes
+    # a one-table nested query is hard already: not every hard set operation needs a join
+    assert any(not q.complexity["joins"] for q in anti)
+
+
+def test_conditions_of_one_where_are_on_different_columns_none_pinning_one_row(populated):
+    p = populated["demo"]
+    spec = ComplexitySpec(num_conditions="2-3", subqueries=0, set_ops=0, cte=0)
+    made = [q for q in map(p.generator(spec, seed=4).generate, range(60)) if q]
+    assert len(made) >= 40
+    for q in made:
+        aliases = {t.alias_or_name: t.name for t in q.expr.find_all(exp.Table)}
+        default = next(iter(aliases.values()))
+        cols = [
+            (aliases.get(c.table, default), c.name)
+            for atom, _ in atoms(q.expr.args["where"].this)
+            for c in atom.find_all(exp.Column)
+        ]
+        assert len(cols) == len(set(cols)), render(q.expr, "sqlite")
+        for table, col in cols:
+            rows, info = p.pool.row_counts[table], p.pool.get(table, col)
+            assert info.distinct < rows, f"{table}.{col} is unique: {render(q.expr, 'sqlite')}"
+
+
+def test_no_group_holds_a_single_row_by_construction(populated):
+    # GROUP BY a column unique per row of a one-table query: every count would be 1
+    p = populated["demo"]
+    spec = ComplexitySpec(num_joins=0, group_by=1, aggregates=1, set_ops=0, cte=0, subqueries=0)
+    made = [q for q in map(p.generator(spec, seed=5).generate, range(80)) if q]
+    assert len(made) >= 40
+    for q in made:
+        table = q.expr.find(exp.From).this.name
+        for col in q.expr.args["group"].expressions:  # a column itself, not its month
+            if not isinstance(col, exp.Column):
+                continue
+            assert p.pool.get(table, col.name).distinct < p.pool.row_counts[table], render(q.expr, "sqlite")
 
 
 def test_value_pool_counts_each_column_and_survives_one_it_cannot_count(tmp_path: Path) -> None:

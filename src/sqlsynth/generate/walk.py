@@ -211,6 +211,9 @@ class WalkGenerator:
             for k in specials:
                 if k != keep:
                     setattr(t, k, 0)
+        if hardness == "hard" and (t.subqueries or t.set_ops) and rng.random() < 0.5:
+            # one nested query over one table is hard already: "how many artists have no album"
+            t.joins = 0
         return t
 
     def _query(self, rng: random.Random, t: Targets) -> tuple[exp.Expression, set[tuple[str, str]], bool]:
@@ -256,6 +259,17 @@ class WalkGenerator:
             block.qualify = True
             for i, inst in enumerate(insts, start=1):
                 inst.alias = f"T{i}"
+        return block
+
+    def _child_block(
+        self, rng: random.Random, table: Table, children: list[tuple[ForeignKey, Table]]
+    ) -> Block:
+        """`table` inner-joined to a table whose rows refer to it (its "albums"): joined the other
+        way, every row with a key has its parent, and "those without" would be empty."""
+        fk, child = rng.choice(children)
+        parent = Inst(table, "T1", self.roles[table.name])
+        block = Block([parent, Inst(child, "T2", self.roles[child.name])], qualify=True)
+        block.joins.append((parent, fk, "inner"))
         return block
 
     def _join_type(self, rng: random.Random) -> str:
@@ -314,7 +328,8 @@ class WalkGenerator:
         if group_cols:
             query = query.group_by(*[c.copy() for c in group_cols], copy=False)
             if t.having:
-                query = query.having(self._having(rng, block), copy=False)
+                size = self._group_size(block, group_cols) if where is None else None
+                query = query.having(self._having(rng, block, size), copy=False)
                 if keyed and rng.random() < 0.5:
                     # "instructors who advise more than one student": the count filters, unseen
                     query.set("expressions", [e for e in query.expressions if e not in aggs])
@@ -406,7 +421,15 @@ class WalkGenerator:
 
     def _group_columns(self, rng: random.Random, block: Block, t: Targets) -> list[exp.Expression]:
         out: list[exp.Expression] = []
-        seen: set[tuple[str, str]] = set()
+        # a column unique per row of a table no join repeats makes groups of one row each
+        repeated = _referenced(block)
+        seen = {
+            (inst.ref, c)
+            for inst in block.insts
+            if all(inst is not r for r in repeated)
+            for c in inst.roles.labels
+            if self._unique(inst.table.name, c)
+        }
         for _ in range(t.group_by):
             got = self._pick(rng, block, "categories", seen) or self._pick(rng, block, "labels", seen)
             if got is None:
@@ -424,6 +447,12 @@ class WalkGenerator:
                 inst, c = got
                 out[-1] = self._function(rng, inst, c, block.col(inst, c))
         return out
+
+    def _unique(self, table: str, column: str) -> bool:
+        """Every row holds its own value (a key, or names that never repeat)."""
+        rows = self.pool.row_counts.get(table, 0)
+        info = self.pool.get(table, column)
+        return rows > 1 and info.distinct >= rows
 
     def _aggregate(self, rng: random.Random, block: Block) -> exp.Expression:
         kind = rng.choice(("count", "count", "sum", "avg", "minmax", "count_distinct"))
@@ -481,8 +510,12 @@ class WalkGenerator:
         for _ in range(subqueries):
             preds.append(self._subquery_predicate(rng, block))
         anchors = {id(i): row for i in block.insts if (row := self._anchor(rng, i.table.name)) is not None}
-        for _ in range(max(0, n - len(preds))):
-            preds.append(self._predicate(rng, block, anchors=anchors))
+        plain = max(0, n - len(preds))
+        # several conditions: each on its own column, none on a column that pins one row (the
+        # others would be idle: the anchored row matches them all)
+        taken: set[tuple[str, str]] | None = set() if plain + len(preds) > 1 else None
+        for _ in range(plain):
+            preds.append(self._predicate(rng, block, anchors=anchors, taken=taken))
         if not preds:
             return None
         if len(preds) >= 2 and self.spec.allow_or and rng.random() < 0.2:
@@ -500,16 +533,22 @@ class WalkGenerator:
         block: Block,
         inst: Inst | None = None,
         anchors: dict[int, dict[str, Any]] | None = None,
+        taken: set[tuple[str, str]] | None = None,
     ) -> exp.Expression:
+        """One condition on a column of `inst` (else of any table of the block). With `taken`, not
+        on a column in it nor on a unique one; the chosen column is added to it."""
         options = [
             (i, c)
             for i in ([inst] if inst else block.insts)
             for c in i.roles.filterable
-            if c not in i.table.primary_key or rng.random() < 0.1
+            if (c not in i.table.primary_key or rng.random() < 0.1)
+            and (taken is None or ((i.ref, c) not in taken and not self._unique(i.table.name, c)))
         ]
         if not options:
             raise Skip
         i, c = rng.choice(options)
+        if taken is not None:
+            taken.add((i.ref, c))
         column = i.table.column(c)
         info = self.pool.get(i.table.name, c)
         col = block.col(i, c)
@@ -551,6 +590,10 @@ class WalkGenerator:
             return exp.Between(
                 this=col, low=literal(lo, column.logical_type), high=literal(hi, column.logical_type)
             )
+        if op in ("<", ">", "<=", ">=") and len(info.values) > 2:
+            # not the smallest or largest value seen: one side of it would be empty or everything
+            inner = sorted(info.values, key=sort_key)[1:-1]
+            values = [v for v in (literal(x, column.logical_type) for x in inner) if v is not None] or values
         value = rng.choice(values)
         cls = {"=": exp.EQ, "<>": exp.NEQ, "<": exp.LT, ">": exp.GT, "<=": exp.LTE, ">=": exp.GTE}[op]
         return cls(this=col, expression=value)
@@ -593,9 +636,18 @@ class WalkGenerator:
             if got is None:
                 raise Skip
             inst, c = got
-            inner = exp.select(exp.Avg(this=exp.column(c, quoted=True))).from_(_table_named(inst.table.name))
+            fn = rng.choice((exp.Avg, exp.Avg, exp.Max, exp.Min))
+            inner = exp.select(fn(this=exp.column(c, quoted=True))).from_(_table_named(inst.table.name))
             block.used.add((inst.table.name, c))
-            cls = rng.choice((exp.GT, exp.LT))
+            if fn is exp.Avg:
+                cls = rng.choice((exp.GT, exp.LT))
+            elif rng.random() < 0.5:  # "below the highest": all but the top rows
+                cls = exp.LT if fn is exp.Max else exp.GT
+            else:  # "above the highest of those in Y": beyond the extreme of some rows
+                own = Block([Inst(inst.table, None, inst.roles)])
+                inner = inner.where(self._predicate(rng, own), copy=False)
+                block.used |= own.used
+                cls = exp.GT if fn is exp.Max else exp.LT
             return cls(this=block.col(inst, c), expression=exp.Subquery(this=inner))
         # IN / NOT IN / EXISTS / NOT EXISTS through a foreign key to a table outside FROM.
         options: list[tuple[Inst, ForeignKey, bool]] = []
@@ -643,7 +695,19 @@ class WalkGenerator:
         sub = exp.Exists(this=inner)
         return exp.Not(this=sub) if kind == "not_exists" else sub
 
-    def _having(self, rng: random.Random, block: Block) -> exp.Expression:
+    def _group_size(self, block: Block, group_cols: list[exp.Expression]) -> float | None:
+        """Rows per group of an unfiltered one-table query grouped by plain columns (from the
+        value profile), else None."""
+        if len(block.insts) != 1 or not all(isinstance(c, exp.Column) for c in group_cols):
+            return None
+        table = block.insts[0].table.name
+        groups = 1
+        for c in group_cols:
+            groups *= max(1, self.pool.get(table, c.name).distinct)
+        rows = self.pool.row_counts.get(table, 0)
+        return rows / min(groups, rows) if rows else None
+
+    def _having(self, rng: random.Random, block: Block, size: float | None = None) -> exp.Expression:
         got = self._pick(rng, block, "measures")
         if got is not None and rng.random() < 0.4:
             inst, c = got
@@ -652,7 +716,10 @@ class WalkGenerator:
                 pivot = vals[len(vals) // 2]
                 return exp.GT(this=exp.Avg(this=block.col(inst, c)), expression=number(pivot))
         op = rng.choice((exp.GT, exp.GTE))
-        return op(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(rng.choice(HAVING_COUNTS)))
+        k = rng.choice(HAVING_COUNTS)
+        if size is not None and size > 2 * max(HAVING_COUNTS):
+            k = round(size)  # groups of ~40 rows: "at least 3" keeps them all; ask near their size
+        return op(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(k))
 
     # -- ORDER BY / LIMIT --------------------------------------------------------------------
     def _order(
@@ -731,13 +798,18 @@ class WalkGenerator:
         used: set[tuple[str, str]] = set()
         branches = []
         anti = [k for k in ("except", "intersect") if k in self.spec.set_op_kinds]
-        if anti and t.joins and rng.random() < 0.35:
+        children = [(fk, o) for fk, o in self.adjacent[table.name] if fk.target_table == table.name != o.name]
+        if anti and not t.joins and rng.random() < 0.35:
+            keyed = [(fk, o) for fk, o in children if len(fk.source_columns) == 1]
+            if keyed:
+                return self._key_set_operation(table, rng.choice(keyed), rng.choice(anti))
+        if anti and t.joins and children and rng.random() < 0.35:
             # "artists without albums": the names, EXCEPT (or INTERSECT) those with a related row
             left = self._walk(rng, 0, start=table)
             q1 = self._from(left, exp.select(left.col(left.insts[0], label)))
             where = self._where(rng, left, t.conditions, 0)
             q1 = q1.where(where) if where is not None else q1
-            right = self._walk(rng, 1, start=table)
+            right = self._child_block(rng, table, children)
             q2 = self._from(right, exp.select(right.col(right.insts[0], label)))
             cls = exp.Except if rng.choice(anti) == "except" else exp.Intersect
             return cls(this=q1, expression=q2, distinct=True), left.used | right.used, False
@@ -759,6 +831,18 @@ class WalkGenerator:
         ]
         expr = cls(this=branches[0], expression=branches[1], distinct=kind != "union_all")
         return expr, used, False
+
+    def _key_set_operation(
+        self, table: Table, child: tuple[ForeignKey, Table], kind: str
+    ) -> tuple[exp.Expression, set[tuple[str, str]], bool]:
+        """The keys of `table` EXCEPT (or INTERSECT) the keys its child rows refer to: "the ids of
+        courses that are no course's prerequisite" (Spider writes it without a join)."""
+        fk, other = child
+        key, ref = fk.target_columns[0], fk.source_columns[0]
+        q1 = exp.select(exp.column(key, quoted=True)).from_(_table_named(table.name), copy=False)
+        q2 = exp.select(exp.column(ref, quoted=True)).from_(_table_named(other.name), copy=False)
+        cls = exp.Except if kind == "except" else exp.Intersect
+        return cls(this=q1, expression=q2, distinct=True), {(table.name, key), (other.name, ref)}, False
 
     def _cte_query(self, rng: random.Random, t: Targets) -> tuple[exp.Expression, set[tuple[str, str]], bool]:
         """WITH stats AS (child rows per parent key) SELECT parent label, stats measure ..."""
@@ -842,7 +926,8 @@ class WalkGenerator:
             inner = inner.where(self._predicate(rng, cblock))
             used |= cblock.used
         inner = inner.group_by(exp.column(key, quoted=True))
-        fn = rng.choice((exp.Avg, exp.Max, exp.Min))
+        # the fewest per key is nearly always one, with or without a condition: then it says nothing
+        fn = rng.choice((exp.Avg, exp.Max) if t.conditions else (exp.Avg, exp.Max, exp.Min))
         outer = exp.select(fn(this=exp.column("n", table="sub", quoted=True))).from_(
             exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("sub", quoted=True)))
         )
