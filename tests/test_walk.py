@@ -271,7 +271,7 @@ def test_conditions_of_one_where_are_on_different_columns_none_pinning_one_row(p
 
 
 def test_no_group_holds_a_single_row_by_construction(populated):
-    # GROUP BY a column unique per row of a one-table query: every count would be 1
+    # GROUP BY a column (nearly) unique per row of a one-table query: every count would be 1
     p = populated["demo"]
     spec = ComplexitySpec(num_joins=0, group_by=1, aggregates=1, set_ops=0, cte=0, subqueries=0)
     made = [q for q in map(p.generator(spec, seed=5).generate, range(80)) if q]
@@ -281,7 +281,54 @@ def test_no_group_holds_a_single_row_by_construction(populated):
         for col in q.expr.args["group"].expressions:  # a column itself, not its month
             if not isinstance(col, exp.Column):
                 continue
-            assert p.pool.get(table, col.name).distinct < p.pool.row_counts[table], render(q.expr, "sqlite")
+            rows_per_value = p.pool.row_counts[table] / p.pool.get(table, col.name).distinct
+            assert rows_per_value > 2, render(q.expr, "sqlite")
+
+
+def test_in_and_exists_towards_a_referenced_table_filter_its_rows(populated):
+    # `customer_id IN (SELECT customer_id FROM customers)` holds for every row with a key: idle
+    p = populated["demo"]
+    spec = ComplexitySpec(subqueries=1, subquery_kinds=["in", "exists"], set_ops=0, cte=0, hardness=["hard"])
+    refers = {(fk.source_table, fk.target_table) for fk in p.schema.foreign_keys}
+    seen = 0
+    for q in filter(None, map(p.generator(spec, seed=2).generate, range(80))):
+        outer = {t.alias_or_name: t.name for t in q.expr.find_all(exp.Table) if t.alias_or_name != "S1"}
+        for sub in q.expr.find_all(exp.Subquery, exp.Exists):
+            inner = sub.this
+            where = inner.args.get("where")
+            inner_table = inner.find(exp.From).this.name
+            if isinstance(sub, exp.Exists):
+                correl = next(
+                    e for e in where.find_all(exp.EQ) if any(c.table != "S1" for c in e.find_all(exp.Column))
+                )
+                col = next(c for c in correl.find_all(exp.Column) if c.table != "S1")
+                table = outer[col.table]
+                extra = not isinstance(where.this, exp.EQ)
+            else:
+                col = sub.parent.this
+                table = outer.get(col.table, next(iter(outer.values())))
+                extra = where is not None
+            if (table, inner_table) in refers and table != inner_table:
+                assert extra, render(q.expr, "sqlite")
+                seen += 1
+    assert seen >= 5
+
+
+def test_top_k_groups_ranked_by_their_size(populated):
+    # "which category has the most products": ORDER BY COUNT(*) with no aggregate shown
+    p = populated["demo"]
+    spec = ComplexitySpec(group_by=1, aggregates=1, order_by=1, limit=1, set_ops=0, cte=0, subqueries=0)
+    made = [q for q in map(p.generator(spec, seed=7).generate, range(60)) if q]
+    by_size = [
+        q
+        for q in made
+        if q.expr.args["order"].expressions[0].this == exp.Count(this=exp.Star())
+        and not any(i.find(exp.AggFunc) for i in q.expr.expressions)
+    ]
+    assert len(by_size) >= len(made) * 2 // 3  # the most common top-k question
+    for q in by_size[:10]:
+        assert q.expr.args["limit"] and q.expr.args.get("group")
+        _runs_everywhere(p, q)
 
 
 def test_value_pool_counts_each_column_and_survives_one_it_cannot_count(tmp_path: Path) -> None:

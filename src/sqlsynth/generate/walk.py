@@ -36,6 +36,7 @@ from sqlsynth.schema.model import ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
 
 TOP_K = (1, 3, 5, 10)
+TOP_K_WEIGHTS = (6, 1.5, 1, 1.5)  # "the one with the most" is most of what people ask (Spider: 83%)
 HAVING_COUNTS = (2, 2, 3, 5)  # 1 would keep every group: an idle HAVING
 
 
@@ -187,12 +188,14 @@ class WalkGenerator:
                 setattr(t, rare, 0)
         if t.group_by and not t.aggregates and s.aggregates.max:
             t.aggregates = 1  # a GROUP BY is only made with an aggregate to show per group
-        if t.aggregates and not t.group_by and s.group_by.max and rng.random() < 0.55:
+        if t.aggregates and not t.group_by and s.group_by.max and rng.random() < 0.7:
             t.group_by = 1  # "how many X per Y" is a quarter of Spider's questions
         if t.group_by and t.aggregates and not t.having and s.having.max and rng.random() < 0.35:
             t.having = 1
         if t.group_by and t.aggregates and s.order_by.max and s.limit.max and rng.random() < 0.5:
             t.order_by, t.limit = max(t.order_by, 1), 1
+        if t.aggregates and not t.group_by:
+            t.order_by = t.limit = 0  # one row: nothing to order
         if t.order_by and not t.limit and s.limit.max and rng.random() < 0.4:
             t.limit = 1  # most orderings people ask for are top-k ("the 3 most expensive")
         # Spider's queries over two or more joins are mostly plain (about half: names under a filter),
@@ -328,8 +331,8 @@ class WalkGenerator:
         if group_cols:
             query = query.group_by(*[c.copy() for c in group_cols], copy=False)
             if t.having:
-                size = self._group_size(block, group_cols) if where is None else None
-                query = query.having(self._having(rng, block, size), copy=False)
+                size = self._group_size(block, group_cols, keyed is not None) if where is None else None
+                query = query.having(self._having(rng, block, size, filtered=where is not None), copy=False)
                 if keyed and rng.random() < 0.5:
                     # "instructors who advise more than one student": the count filters, unseen
                     query.set("expressions", [e for e in query.expressions if e not in aggs])
@@ -421,17 +424,22 @@ class WalkGenerator:
 
     def _group_columns(self, rng: random.Random, block: Block, t: Targets) -> list[exp.Expression]:
         out: list[exp.Expression] = []
-        # a column unique per row of a table no join repeats makes groups of one row each
+        # a column (nearly) unique per row of a table no join repeats makes groups of one row each;
+        # a column mostly NULL makes the NULL group the largest
         repeated = _referenced(block)
         seen = {
             (inst.ref, c)
             for inst in block.insts
-            if all(inst is not r for r in repeated)
-            for c in inst.roles.labels
-            if self._unique(inst.table.name, c)
+            for c in inst.roles.filterable
+            if self.pool.get(inst.table.name, c).null_fraction > 0.5
+            or (all(inst is not r for r in repeated) and self._unique(inst.table.name, c, per_value=2))
         }
         for _ in range(t.group_by):
-            got = self._pick(rng, block, "categories", seen) or self._pick(rng, block, "labels", seen)
+            got = (
+                self._pick(rng, block, "categories", seen)
+                or self._pick(rng, block, "labels", seen)
+                or self._foreign_key_column(rng, block, seen)
+            )
             if got is None:
                 raise Skip
             inst, c = got
@@ -448,11 +456,28 @@ class WalkGenerator:
                 out[-1] = self._function(rng, inst, c, block.col(inst, c))
         return out
 
-    def _unique(self, table: str, column: str) -> bool:
-        """Every row holds its own value (a key, or names that never repeat)."""
+    def _foreign_key_column(
+        self, rng: random.Random, block: Block, exclude: set[tuple[str, str]]
+    ) -> tuple[Inst, str] | None:
+        """A column referring to another table, whose values repeat: "for each product id"."""
+        options = [
+            (inst, c)
+            for inst in block.insts
+            for fk in self.schema.foreign_keys_of(inst.table.name)
+            if len(fk.source_columns) == 1
+            for c in fk.source_columns
+            if (inst.ref, c) not in exclude
+            and c in inst.roles.filterable
+            and not self._unique(inst.table.name, c, per_value=2)
+        ]
+        return rng.choice(options) if options else None
+
+    def _unique(self, table: str, column: str, per_value: float = 1) -> bool:
+        """At most `per_value` rows share a value, on average (1: every row holds its own value, a
+        key or names that never repeat)."""
         rows = self.pool.row_counts.get(table, 0)
-        info = self.pool.get(table, column)
-        return rows > 1 and info.distinct >= rows
+        distinct = self.pool.get(table, column).distinct
+        return rows > 1 and distinct > 0 and rows <= per_value * distinct
 
     def _aggregate(self, rng: random.Random, block: Block) -> exp.Expression:
         kind = rng.choice(("count", "count", "sum", "avg", "minmax", "count_distinct"))
@@ -535,8 +560,9 @@ class WalkGenerator:
         anchors: dict[int, dict[str, Any]] | None = None,
         taken: set[tuple[str, str]] | None = None,
     ) -> exp.Expression:
-        """One condition on a column of `inst` (else of any table of the block). With `taken`, not
-        on a column in it nor on a unique one; the chosen column is added to it."""
+        """One condition on a column of `inst` (else of any table of the block). With `taken` (one
+        of several conditions), not on a column in it nor on a unique one, nor `=` on a column whose
+        values nearly never repeat; the chosen column is added to it."""
         options = [
             (i, c)
             for i in ([inst] if inst else block.insts)
@@ -555,6 +581,8 @@ class WalkGenerator:
         ops = self._operators(column.logical_type, info.null_fraction > 0, len(info.values))
         if column.logical_type is LogicalType.TEXT and info.long_text:
             ops = [o for o in ops if o in ("like", "is_null")]  # nobody types a paragraph to match
+        if taken is not None and self._unique(i.table.name, c, per_value=2):
+            ops = [o for o in ops if o not in ("=", "in")]  # it would pin a row or two: the rest idle
         if not ops:
             raise Skip
         op = rng.choices(ops, weights=[OPERATOR_WEIGHTS[o] for o in ops])[0]
@@ -667,7 +695,9 @@ class WalkGenerator:
         own_col = fk.target_columns[0] if inst_is_parent else fk.source_columns[0]
         inner_inst = Inst(other, "S1", self.roles[other.name])
         inner_block = Block([inner_inst], qualify=False)
-        inner_pred = self._predicate(rng, inner_block) if rng.random() < 0.5 else None
+        # every row's key has its parent: against the parents, only some of them say something
+        some = not inst_is_parent or rng.random() < 0.5
+        inner_pred = self._predicate(rng, inner_block) if some else None
         block.used.update(inner_block.used | {(other.name, other_col)})
         if kind in ("in", "not_in"):
             nullable = other.column(other_col).nullable and other_col not in other.primary_key
@@ -695,9 +725,15 @@ class WalkGenerator:
         sub = exp.Exists(this=inner)
         return exp.Not(this=sub) if kind == "not_exists" else sub
 
-    def _group_size(self, block: Block, group_cols: list[exp.Expression]) -> float | None:
-        """Rows per group of an unfiltered one-table query grouped by plain columns (from the
-        value profile), else None."""
+    def _group_size(self, block: Block, group_cols: list[exp.Expression], keyed: bool) -> float | None:
+        """Rows per group, from the value profile, of an unfiltered query: over one table grouped
+        by plain columns, or over one join grouped by the referenced row (its rows per parent);
+        else None."""
+        if keyed and len(block.insts) == 2:
+            child, parent = _fk_ends(*block.joins[0][:2], block.insts[1])
+            rows = self.pool.row_counts.get(child.table.name, 0)
+            parents = self.pool.row_counts.get(parent.table.name, 0)
+            return rows / parents if rows and parents else None
         if len(block.insts) != 1 or not all(isinstance(c, exp.Column) for c in group_cols):
             return None
         table = block.insts[0].table.name
@@ -707,7 +743,11 @@ class WalkGenerator:
         rows = self.pool.row_counts.get(table, 0)
         return rows / min(groups, rows) if rows else None
 
-    def _having(self, rng: random.Random, block: Block, size: float | None = None) -> exp.Expression:
+    def _having(
+        self, rng: random.Random, block: Block, size: float | None = None, filtered: bool = False
+    ) -> exp.Expression:
+        """A HAVING on the groups: their average measure above the median value, or their size
+        (near `size`, the rows per group if known; more than one row when a WHERE thins them)."""
         got = self._pick(rng, block, "measures")
         if got is not None and rng.random() < 0.4:
             inst, c = got
@@ -716,7 +756,7 @@ class WalkGenerator:
                 pivot = vals[len(vals) // 2]
                 return exp.GT(this=exp.Avg(this=block.col(inst, c)), expression=number(pivot))
         op = rng.choice((exp.GT, exp.GTE))
-        k = rng.choice(HAVING_COUNTS)
+        k = 1 if filtered and op is exp.GT else 2 if filtered else rng.choice(HAVING_COUNTS)
         if size is not None and size > 2 * max(HAVING_COUNTS):
             k = round(size)  # groups of ~40 rows: "at least 3" keeps them all; ask near their size
         return op(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(k))
@@ -758,7 +798,13 @@ class WalkGenerator:
         ordered = [exp.Ordered(this=keys[0], desc=desc, nulls_first=not desc)]
         limit = t.limit > 0
         # top-k by one key, as people ask it; the validator rejects it if rows tie at the cut
-        bare_top = limit and t.order_by == 1 and not query.args.get("distinct") and rng.random() < 0.6
+        # one key and a LIMIT: a bare top-k (with tiebreakers it would take a second key)
+        bare_top = limit and t.order_by == 1 and not query.args.get("distinct")
+        by_size = bare_top and aggs and group_cols and rng.random() < 0.4
+        if by_size:
+            # "which artist has the most albums": the groups ranked by their size, no aggregate shown
+            keys[0] = exp.Count(this=exp.Star())
+            ordered[0] = exp.Ordered(this=keys[0], desc=desc, nulls_first=not desc)
         if (limit and not bare_top) or t.order_by > 1:
             # Tiebreakers: the other plain select items, so LIMIT picks the same rows everywhere.
             for item in query.expressions:
@@ -774,8 +820,10 @@ class WalkGenerator:
             raise Skip  # engines may keep different rows
         query = query.order_by(*ordered, copy=False)
         if limit:
-            query = query.limit(rng.choice(TOP_K), copy=False)
-            if (
+            query = query.limit(rng.choices(TOP_K, TOP_K_WEIGHTS)[0], copy=False)
+            if by_size:
+                query.set("expressions", [e for e in query.expressions if e not in aggs])
+            elif (
                 bare_top
                 and aggs
                 and group_cols
@@ -902,7 +950,7 @@ class WalkGenerator:
                 exp.Ordered(this=p.copy(), desc=False, nulls_first=True),
             )
             if t.limit:
-                outer = outer.limit(rng.choice(TOP_K))
+                outer = outer.limit(rng.choices(TOP_K, TOP_K_WEIGHTS)[0])
         outer = outer.with_(stats, as_=inner)
         return outer, used, order_matters
 
