@@ -124,6 +124,7 @@ class Worker:
             config=config.validate_,
             row_counts=dict(pool.row_counts),
             column_counts={t.name: len(t.columns) for t in schema.tables},
+            values=pool.values,
         )
         engine_dialects = [e.dialect for e in self.engines]
         self.dialects = list(dict.fromkeys([*engine_dialects, *config.dialects]))

@@ -472,6 +472,12 @@ class WalkGenerator:
         ]
         return rng.choice(options) if options else None
 
+    def _pins(self, inst: Inst, column: str, per_value: float) -> bool:
+        """Beside other conditions, a condition on `column` would pin a row or `per_value`, so the
+        others would be idle; not a name (first and last name of a person: the validator tries
+        another name in their place)."""
+        return column not in inst.roles.labels and self._unique(inst.table.name, column, per_value)
+
     def _unique(self, table: str, column: str, per_value: float = 1) -> bool:
         """At most `per_value` rows share a value, on average (1: every row holds its own value, a
         key or names that never repeat)."""
@@ -539,8 +545,11 @@ class WalkGenerator:
         # several conditions: each on its own column, none on a column that pins one row (the
         # others would be idle: the anchored row matches them all)
         taken: set[tuple[str, str]] | None = set() if plain + len(preds) > 1 else None
+        # mostly on one table: the anchor rows of two joined tables need not join ("the first and
+        # last name of a customer", not a customer's name and some unrelated invoice's date)
+        inst = rng.choice(block.insts) if plain > 1 and len(block.insts) > 1 and rng.random() < 0.7 else None
         for _ in range(plain):
-            preds.append(self._predicate(rng, block, anchors=anchors, taken=taken))
+            preds.append(self._predicate(rng, block, inst, anchors=anchors, taken=taken))
         if not preds:
             return None
         if len(preds) >= 2 and self.spec.allow_or and rng.random() < 0.2:
@@ -562,13 +571,13 @@ class WalkGenerator:
     ) -> exp.Expression:
         """One condition on a column of `inst` (else of any table of the block). With `taken` (one
         of several conditions), not on a column in it nor on a unique one, nor `=` on a column whose
-        values nearly never repeat; the chosen column is added to it."""
+        values nearly never repeat (names aside, see `_pins`); the chosen column is added to it."""
         options = [
             (i, c)
             for i in ([inst] if inst else block.insts)
             for c in i.roles.filterable
             if (c not in i.table.primary_key or rng.random() < 0.1)
-            and (taken is None or ((i.ref, c) not in taken and not self._unique(i.table.name, c)))
+            and (taken is None or ((i.ref, c) not in taken and not self._pins(i, c, 1)))
         ]
         if not options:
             raise Skip
@@ -581,7 +590,7 @@ class WalkGenerator:
         ops = self._operators(column.logical_type, info.null_fraction > 0, len(info.values))
         if column.logical_type is LogicalType.TEXT and info.long_text:
             ops = [o for o in ops if o in ("like", "is_null")]  # nobody types a paragraph to match
-        if taken is not None and self._unique(i.table.name, c, per_value=2):
+        if taken is not None and self._pins(i, c, 2):
             ops = [o for o in ops if o not in ("=", "in")]  # it would pin a row or two: the rest idle
         if not ops:
             raise Skip

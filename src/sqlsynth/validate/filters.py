@@ -24,7 +24,7 @@ from sqlsynth.dataset import Record
 from sqlsynth.engines.base import Engine, Result
 from sqlsynth.engines.compare import CompareRules, compare_results, normalize_row
 from sqlsynth.generate.measure import atoms
-from sqlsynth.render import parses_back, render
+from sqlsynth.render import parses_back, render, select_sources
 
 
 class ValidateConfig(BaseModel):
@@ -66,6 +66,8 @@ class Checks:
     config: ValidateConfig
     row_counts: dict[str, int] = field(default_factory=dict)
     column_counts: dict[str, int] = field(default_factory=dict)
+    # known values of (table, column), most frequent first (the value pool): other literals to try
+    values: Callable[[str, str], list[Any]] | None = None
 
 
 @dataclass
@@ -252,12 +254,15 @@ def non_trivial(cand: Candidate, checks: Checks) -> str | None:
     return None
 
 
+def _atoms(tree: exp.Expression) -> list[tuple[exp.Expression, bool]]:
+    """The (predicate, negated) pairs of every WHERE and HAVING of `tree`, in a fixed order."""
+    return [pair for clause in tree.find_all(exp.Where, exp.Having) for pair in atoms(clause.this)]
+
+
 def without_atom(expr: exp.Expression, index: int) -> exp.Expression | None:
     """A copy of `expr` with its `index`-th WHERE/HAVING predicate removed (None if none)."""
     tree = expr.copy()
-    found = []
-    for clause in tree.find_all(exp.Where, exp.Having):
-        found.extend(node for node, _ in atoms(clause.this))
+    found = [node for node, _ in _atoms(tree)]
     if index >= len(found):
         return None
     target = found[index]
@@ -278,9 +283,50 @@ def predicate_count(expr: exp.Expression) -> int:
     return sum(len(atoms(c.this)) for c in expr.find_all(exp.Where, exp.Having))
 
 
+def with_other_value(
+    expr: exp.Expression, index: int, values: Callable[[str, str], list[Any]]
+) -> exp.Expression | None:
+    """A copy of `expr` whose `index`-th predicate, `column = 'text'` under AND only, asks for
+    another known value of that column (None for any other predicate, or no other value)."""
+    tree = expr.copy()
+    found = _atoms(tree)
+    if index >= len(found):
+        return None
+    node, negated = found[index]
+    if negated or not isinstance(node, exp.EQ):
+        return None
+    col, lit = node.this, node.expression
+    if isinstance(col, exp.Literal):
+        col, lit = lit, col
+    if not (isinstance(col, exp.Column) and isinstance(lit, exp.Literal) and lit.is_string):
+        return None
+    parent = node.parent
+    while isinstance(parent, (exp.And, exp.Paren)):
+        parent = parent.parent
+    table = _table_of(col)
+    if not isinstance(parent, exp.Where) or table is None:
+        return None
+    other = next((v for v in values(table, col.name) if isinstance(v, str) and v != lit.this), None)
+    if other is None:
+        return None
+    lit.replace(exp.Literal.string(other))
+    return tree
+
+
+def _table_of(col: exp.Column) -> str | None:
+    """The table a column of a SELECT reads: the one its qualifier names, or the only one."""
+    select = col.find_ancestor(exp.Select)
+    sources = [s for s in select_sources(select) if isinstance(s, exp.Table)] if select else []
+    if col.table:
+        return next((s.name for s in sources if s.alias_or_name == col.table), None)
+    return sources[0].name if len(sources) == 1 else None
+
+
 def discriminative(cand: Candidate, checks: Checks) -> str | None:
     """Every predicate matters: dropping any one of them changes the result, so no part of the
-    question is idle."""
+    question is idle. One that says what a row is called, `last_name = 'Johnson'` beside
+    `first_name = 'Steve'`, matters when asking for another known value there changes the result
+    (people name a person by both names, though one pins the row)."""
     if not checks.config.discriminative:
         return None
     # variants run on the first engine, whatever is fastest: engines can disagree on a variant
@@ -288,14 +334,19 @@ def discriminative(cand: Candidate, checks: Checks) -> str | None:
     engine = checks.engines[0]
     ref = cand.results[engine.name]
     rules = CompareRules(order_matters=cand.order_matters, float_tol=checks.config.float_tol)
+    # one row more than the reference is enough to see a difference: stop fetching there
+    limit = min(len(ref.rows) + 1, checks.config.max_rows)
+
+    def same(variant: exp.Expression) -> bool:
+        res = engine.execute(render(variant, engine.dialect, copy=False), checks.config.timeout_s, limit)
+        return res.ok and len(res.rows) == len(ref.rows) and bool(compare_results(ref, res, rules))
+
     for i in range(min(predicate_count(cand.expr), checks.config.max_checked_predicates)):
         variant = without_atom(cand.expr, i)
-        if variant is None:
+        if variant is None or not same(variant):
             continue
-        # one row more than the reference is enough to see a difference: stop fetching there
-        limit = min(len(ref.rows) + 1, checks.config.max_rows)
-        res = engine.execute(render(variant, engine.dialect, copy=False), checks.config.timeout_s, limit)
-        if res.ok and len(res.rows) == len(ref.rows) and compare_results(ref, res, rules):
+        other = with_other_value(cand.expr, i, checks.values) if checks.values else None
+        if other is None or same(other):
             return "idle-predicate"
     return None
 
