@@ -291,18 +291,31 @@ def test_no_group_holds_a_single_row_by_construction(populated):
             assert rows_per_value > 2, render(q.expr, "sqlite")
 
 
-def test_in_and_exists_towards_a_referenced_table_filter_its_rows(populated):
+def test_in_and_exists_reach_other_tables_and_filter_a_referenced_one(populated):
     # `customer_id IN (SELECT customer_id FROM customers)` holds for every row with a key: idle
     p = populated["demo"]
-    spec = ComplexitySpec(subqueries=1, subquery_kinds=["in", "exists"], set_ops=0, cte=0, hardness=["hard"])
+    spec = ComplexitySpec(
+        num_joins="0-1",
+        subqueries=1,
+        subquery_kinds=["in", "exists"],
+        set_ops=0,
+        cte=0,
+        hardness=["hard", "extra"],
+    )
     refers = {(fk.source_table, fk.target_table) for fk in p.schema.foreign_keys}
     seen = 0
     for q in filter(None, map(p.generator(spec, seed=2).generate, range(80))):
-        outer = {t.alias_or_name: t.name for t in q.expr.find_all(exp.Table) if t.alias_or_name != "S1"}
+        outer = {
+            t.alias_or_name: t.name
+            for t in q.expr.find_all(exp.Table)
+            if t.find_ancestor(exp.Select) is q.expr
+        }
         for sub in q.expr.find_all(exp.Subquery, exp.Exists):
             inner = sub.this
             where = inner.args.get("where")
             inner_table = inner.find(exp.From).this.name
+            # a table already joined says it through the join ("albums of tracks"), not a subquery
+            assert inner_table not in outer.values() or (inner_table, inner_table) in refers
             if isinstance(sub, exp.Exists):
                 correl = next(
                     e for e in where.find_all(exp.EQ) if any(c.table != "S1" for c in e.find_all(exp.Column))

@@ -333,7 +333,7 @@ class WalkGenerator:
             if t.having:
                 size = self._group_size(block, group_cols, keyed is not None) if where is None else None
                 query = query.having(self._having(rng, block, size, filtered=where is not None), copy=False)
-                if keyed and rng.random() < 0.5:
+                if rng.random() < (0.5 if keyed else 0.35):
                     # "instructors who advise more than one student": the count filters, unseen
                     query.set("expressions", [e for e in query.expressions if e not in aggs])
         order_matters = False
@@ -667,7 +667,7 @@ class WalkGenerator:
         kinds = [k for k in self.spec.subquery_kinds if k != "from"]
         if not kinds:
             raise Skip
-        kind = rng.choice(kinds)
+        kind = rng.choices(kinds, weights=[SUBQUERY_WEIGHTS[k] for k in kinds])[0]
         if kind == "scalar":
             got = self._pick(rng, block, "measures")
             if got is None:
@@ -688,13 +688,15 @@ class WalkGenerator:
             return cls(this=block.col(inst, c), expression=exp.Subquery(this=inner))
         # IN / NOT IN / EXISTS / NOT EXISTS through a foreign key to a table outside FROM.
         options: list[tuple[Inst, ForeignKey, bool]] = []
+        joined = {i.table.name for i in block.insts}  # the join already says it: "albums of tracks"
         for inst in block.insts:
             for fk in self.schema.foreign_keys:
                 if len(fk.source_columns) != 1:
                     continue
-                if fk.target_table == inst.table.name:
+                self_ref = fk.source_table == fk.target_table  # "employees who manage nobody"
+                if fk.target_table == inst.table.name and (self_ref or fk.source_table not in joined):
                     options.append((inst, fk, True))  # child rows reference this instance
-                if fk.source_table == inst.table.name:
+                if fk.source_table == inst.table.name and (self_ref or fk.target_table not in joined):
                     options.append((inst, fk, False))  # this instance references a parent
         if not options:
             raise Skip
@@ -1023,6 +1025,10 @@ OPERATOR_WEIGHTS = {
     "between": 1.0,
     "is_null": 0.5,
 }
+
+# Spider's nested conditions: NOT IN ("artists with no album") and comparisons with an average
+# the most, then IN; EXISTS hardly ever (people write it as IN)
+SUBQUERY_WEIGHTS = {"not_in": 4.0, "in": 3.0, "scalar": 3.0, "exists": 0.25, "not_exists": 0.25}
 
 
 DEFAULT_HARDNESS_WEIGHTS = (0.25, 0.4, 0.2, 0.15)  # easy, medium, hard, extra
