@@ -419,7 +419,7 @@ class WalkGenerator:
         inst, key, labels = rng.choice(options)
         shapes = [[labels[0]], [labels[0], key], [key, labels[0]]]
         if len(labels) > 1:
-            shapes.append(labels[:2])
+            shapes += [labels[:2], [key, *labels[:2]]]  # "the id, first and last name of ..."
         return block.col(inst, key), [block.col(inst, c) for c in rng.choice(shapes)]
 
     def _group_columns(self, rng: random.Random, block: Block, t: Targets) -> list[exp.Expression]:
