@@ -290,6 +290,16 @@ def test_duckdb_threads_can_be_capped(tmp_path: Path) -> None:
         assert engine.execute("SELECT count(*) FROM people").rows == [(3,)]
 
 
+def test_duckdb_optimizer_can_be_turned_off_with_the_same_answers(tmp_path: Path) -> None:
+    """On small tables generation plans queries as written: no Top N operator, same rows."""
+    db = _duckdb_db(tmp_path)
+    sql = "SELECT name FROM people ORDER BY name DESC LIMIT 2"
+    with open_engine(db.url, optimizer=False) as plain, open_engine(db.url) as optimized:
+        assert "Top N" in optimized.execute(f"EXPLAIN {sql}").rows[0][1]
+        assert "Top N" not in plain.execute(f"EXPLAIN {sql}").rows[0][1]
+        assert plain.execute(sql).rows == optimized.execute(sql).rows
+
+
 @pytest.mark.postgres
 def test_postgres_every_statement_runs_in_a_read_only_transaction(pg_url: str) -> None:
     db = _postgres_db(pg_url)

@@ -242,6 +242,24 @@ def test_questions_llm_writes_questions_with_the_llm(dbs, tmp_path):
     assert missing.exit_code == 2 and "--llm-config" in missing.output
 
 
+def test_duckdb_plans_as_written_only_on_small_tables(dbs, monkeypatch):
+    from sqlsynth.engines import open_engine
+    from sqlsynth.generate import runner as runner_module
+    from sqlsynth.generate.values import ValuePool
+
+    config = GenerateConfig(db_id="t", dbs=[dbs["sqlite"], dbs["duckdb"]], n=1)
+    schema = tricky()
+    with open_engine(dbs["sqlite"]) as engine:
+        pool = ValuePool.from_engine(engine, schema)
+    assert max(pool.row_counts.values()) == 60
+    for limit, optimizer in ((60, False), (59, True)):
+        monkeypatch.setattr(runner_module, "SMALL_TABLE_ROWS", limit)
+        worker = runner_module.Worker(config, schema, pool)
+        assert worker.engines[1].optimizer is optimizer
+        for engine in worker.engines:
+            engine.close()
+
+
 def test_dialect_names_are_spelled_one_way_in_the_config(dbs):
     config = GenerateConfig(
         db_id="t", dbs=[dbs["sqlite"]], dialects=["PostgreSQL", "sqlite"], template_dialect="postgresql"

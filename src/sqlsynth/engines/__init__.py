@@ -27,17 +27,20 @@ _CLASSES: dict[str, type[SqliteEngine] | type[DuckDBEngine] | type[PostgresEngin
 }
 
 
-def open_engine(url: str | Path, *, read_only: bool = True, threads: int | None = None) -> Engine:
+def open_engine(
+    url: str | Path, *, read_only: bool = True, threads: int | None = None, optimizer: bool = True
+) -> Engine:
     """Open the database at `url` (sqlite:///f.db, duckdb:///f.duckdb, postgresql://..., or a
     .sqlite/.db/.duckdb file name). Raises EngineError for an unsupported scheme, a missing file or
     an unreachable server.
 
     read_only=False lets statements write (SQLite creates a missing file); use it only on databases
-    sqlsynth created. `threads` caps DuckDB's worker threads (the other engines ignore it).
+    sqlsynth created. `threads` caps DuckDB's worker threads and optimizer=False turns its query
+    optimizer off (see DuckDBEngine); the other engines ignore both.
     """
     parsed = parse_url(url)
     if parsed.kind == "duckdb":
-        return DuckDBEngine(parsed, read_only=read_only, threads=threads)
+        return DuckDBEngine(parsed, read_only=read_only, threads=threads, optimizer=optimizer)
     return _CLASSES[parsed.kind](parsed, read_only=read_only)
 
 
