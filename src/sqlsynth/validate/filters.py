@@ -189,6 +189,7 @@ def unambiguous_order(cand: Candidate, checks: Checks) -> str | None:
     variant, k = found
     engine = checks.engines[0]
     scan = min(k + TIE_SCAN_ROWS, checks.config.max_rows)
+    variant.set("limit", exp.Limit(expression=exp.Literal.number(scan)))  # a bounded sort, not a full one
     nkeys = len(variant.expressions) - len(cand.expr.expressions)
     res = engine.execute(render(variant, engine.dialect, copy=False), checks.config.timeout_s, scan)
     if not res.ok:
