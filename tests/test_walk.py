@@ -182,6 +182,31 @@ def test_joins_follow_foreign_keys_and_self_joins_use_aliases(populated):
     assert len(pairs) >= 3
 
 
+def test_no_two_joined_tables_refer_to_the_same_row(populated):
+    # orders -> customers <- tickets pairs every order with every ticket of its customer: a fan trap
+    p = populated["demo"]
+    spec = ComplexitySpec(num_joins="2-3", set_ops=0, cte=0, subqueries=0)
+    ends = {
+        (fk.source_table, s, fk.target_table, t)
+        for fk in p.schema.foreign_keys
+        for s, t in zip(fk.source_columns, fk.target_columns, strict=True)
+    }
+    made = [q for q in map(p.generator(spec, seed=3).generate, range(60)) if q]
+    assert len(made) >= 40
+    for q in made:
+        aliases = {t.alias_or_name: t.name for t in q.expr.find_all(exp.Table)}
+        referenced = Counter()
+        for join in q.expr.args["joins"]:
+            eq = next(join.args["on"].find_all(exp.EQ))
+            a, b = eq.this, eq.expression
+            if (aliases[a.table], a.name, aliases[b.table], b.name) in ends:
+                referenced[b.table] += 1  # a refers to b
+            else:
+                assert (aliases[b.table], b.name, aliases[a.table], a.name) in ends
+                referenced[a.table] += 1
+        assert max(referenced.values()) == 1, render(q.expr, "sqlite")
+
+
 def test_plain_selects_show_names_and_measures_not_bare_ids(populated):
     p = populated["demo"]
     spec = ComplexitySpec(aggregates=0, group_by=0, set_ops=0, cte=0, window=0, case=0, subqueries=0)

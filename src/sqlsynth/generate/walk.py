@@ -242,6 +242,7 @@ class WalkGenerator:
             start = rng.choice(candidates)
         insts = [Inst(start, None, self.roles[start.name])]
         block = Block(insts)
+        referenced: set[int] = set()  # the occurrences some join refers to (its "one" side)
         for _ in range(n_joins):
             options: list[tuple[Inst, ForeignKey, Table]] = []
             for inst in insts:
@@ -251,6 +252,11 @@ class WalkGenerator:
                         continue  # the same table again: only through a self-reference
                     if any(j_fk is fk and (j_inst is inst) for j_inst, j_fk, _ in block.joins):
                         continue
+                    refers_to_new = fk.source_table == inst.table.name and fk.target_table == other.name
+                    if not refers_to_new and id(inst) in referenced:
+                        # a second table referring to the same row multiplies the two's rows
+                        # (each order with each ticket of its customer): a fan trap
+                        continue
                     options.append((inst, fk, other))
             if not options:
                 raise Skip
@@ -258,6 +264,7 @@ class WalkGenerator:
             new = Inst(other, None, self.roles[other.name])
             insts.append(new)
             block.joins.append((inst, fk, self._join_type(rng)))
+            referenced.add(id(_fk_ends(inst, fk, new)[1]))
         if len(insts) > 1:
             block.qualify = True
             for i, inst in enumerate(insts, start=1):
