@@ -316,6 +316,39 @@ def test_no_group_holds_a_single_row_by_construction(populated):
             assert rows_per_value > 2, render(q.expr, "sqlite")
 
 
+def test_a_table_without_categories_is_grouped_by_a_column_whose_values_repeat():
+    # Spider's student_1: names unique, twelve classrooms for sixty pupils -> "for each classroom"
+    from sqlsynth.generate.values import ColumnValues
+    from sqlsynth.schema.model import Column, Table
+    from sqlsynth.schema.types import LogicalType
+
+    names = [f"n{i}" for i in range(60)]
+    table = Table(
+        name="list",
+        columns=[
+            Column(name="LastName", logical_type=LogicalType.TEXT),
+            Column(name="FirstName", logical_type=LogicalType.TEXT),
+            Column(name="Classroom", logical_type=LogicalType.DECIMAL),
+        ],
+        primary_key=["LastName"],
+    )
+    rows = [{"LastName": n, "FirstName": n, "Classroom": 100 + i % 12} for i, n in enumerate(names)]
+    pool = ValuePool(
+        columns={
+            ("list", "LastName"): ColumnValues(values=names[:40], distinct=60),
+            ("list", "FirstName"): ColumnValues(values=names[:40], distinct=60),
+            ("list", "Classroom"): ColumnValues(values=list(range(100, 112)), distinct=12),
+        },
+        row_counts={"list": 60},
+        rows={"list": rows[:40]},
+    )
+    spec = ComplexitySpec(group_by=1, aggregates=1, set_ops=0, cte=0, subqueries=0, window=0, case=0)
+    gen = WalkGenerator(Schema(tables=[table]), pool, spec, seed=1)
+    grouped = [q.expr.args["group"] for q in map(gen.generate, range(20)) if q]
+    assert len(grouped) >= 15
+    assert all([c.name for c in g.find_all(exp.Column)] == ["Classroom"] for g in grouped)
+
+
 def test_in_and_exists_reach_other_tables_and_filter_a_referenced_one(populated):
     # `customer_id IN (SELECT customer_id FROM customers)` holds for every row with a key: idle
     p = populated["demo"]

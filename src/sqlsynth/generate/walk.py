@@ -446,6 +446,7 @@ class WalkGenerator:
                 self._pick(rng, block, "categories", seen)
                 or self._pick(rng, block, "labels", seen)
                 or self._foreign_key_column(rng, block, seen)
+                or self._repeating_column(rng, block, seen)
             )
             if got is None:
                 raise Skip
@@ -476,6 +477,27 @@ class WalkGenerator:
             if (inst.ref, c) not in exclude
             and c in inst.roles.filterable
             and not self._unique(inst.table.name, c, per_value=2)
+        ]
+        return rng.choice(options) if options else None
+
+    def _repeating_column(
+        self, rng: random.Random, block: Block, exclude: set[tuple[str, str]]
+    ) -> tuple[Inst, str] | None:
+        """A whole-number, text or date column whose values repeat (three rows or more per value):
+        "for each classroom" when the table has no category or name to group by."""
+        kinds = (LogicalType.TEXT, LogicalType.DATE)
+
+        def groups(inst: Inst, c: str) -> bool:
+            info = self.pool.get(inst.table.name, c)
+            lt = inst.table.column(c).logical_type
+            whole = lt.is_numeric and all(type(v) is int for v in info.values)
+            return (lt in kinds or whole) and info.distinct > 1 and not self._unique(inst.table.name, c, 3)
+
+        options = [
+            (inst, c)
+            for inst in block.insts
+            for c in inst.roles.filterable
+            if (inst.ref, c) not in exclude and c not in inst.table.primary_key and groups(inst, c)
         ]
         return rng.choice(options) if options else None
 

@@ -1,0 +1,47 @@
+"""Column roles: what the walk generator selects, groups by, aggregates and filters on."""
+
+from __future__ import annotations
+
+import pytest
+
+from sqlsynth.generate.roles import column_roles
+from sqlsynth.generate.values import ColumnValues, ValuePool
+from sqlsynth.schema.model import Column, Schema, Table
+from sqlsynth.schema.types import LogicalType
+
+ROWS = 60
+
+
+def roles_of(lt: LogicalType, values: list, distinct: int, name: str = "x"):
+    table = Table(
+        name="t",
+        columns=[Column(name="id", logical_type=LogicalType.INTEGER), Column(name=name, logical_type=lt)],
+        primary_key=["id"],
+    )
+    pool = ValuePool(
+        columns={
+            ("t", "id"): ColumnValues(values=list(range(ROWS)), distinct=ROWS),
+            ("t", name): ColumnValues(values=values, distinct=distinct),
+        },
+        row_counts={"t": ROWS},
+    )
+    return column_roles(Schema(tables=[table]), table, pool)
+
+
+# (logical type, sampled values, distinct values, is a category, is a measure)
+CASES = [
+    (LogicalType.INTEGER, [1, 2, 3, 4], 4, True, True),
+    # Spider declares every number `number`: whole values with few of them are a category all the same
+    (LogicalType.DECIMAL, [1, 2, 3, 4, 5, 6, 7], 7, True, True),
+    (LogicalType.DECIMAL, [1.5, 2.25, 3.0], 3, False, True),  # amounts, not kinds
+    (LogicalType.DECIMAL, list(range(12)), 12, False, True),  # too many values for a category
+    (LogicalType.INTEGER, list(range(40)), 40, False, True),
+    (LogicalType.TEXT, ["a", "b", "c"], 3, True, False),
+]
+
+
+@pytest.mark.parametrize(("lt", "values", "distinct", "category", "measure"), CASES)
+def test_numbers_with_few_whole_values_are_categories(lt, values, distinct, category, measure):
+    roles = roles_of(lt, values, distinct)
+    assert ("x" in roles.categories) is category
+    assert ("x" in roles.measures) is measure
