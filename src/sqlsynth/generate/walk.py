@@ -924,7 +924,7 @@ class WalkGenerator:
         self, table: Table, child: tuple[ForeignKey, Table], kind: str
     ) -> tuple[exp.Expression, set[tuple[str, str]], bool]:
         """The keys of `table` EXCEPT (or INTERSECT) the keys its child rows refer to: "the ids of
-        courses that are no course's prerequisite" (Spider writes it without a join)."""
+        courses that have no prerequisite" (Spider writes it without a join)."""
         fk, other = child
         key, ref = fk.target_columns[0], fk.source_columns[0]
         q1 = exp.select(exp.column(key, quoted=True)).from_(_table_named(table.name), copy=False)
