@@ -673,7 +673,13 @@ EXPECTED = [
         "SELECT city FROM customers UNION SELECT city FROM locations",
         "cities of customers together with the cities of locations",
     ),
-    ("SELECT customer_id FROM customers EXCEPT SELECT customer_id FROM orders", "excluding"),
+    # the keys against the keys their child rows hold: said through the foreign key
+    (
+        "SELECT customer_id FROM customers EXCEPT SELECT customer_id FROM orders",
+        "customers that have no order",
+    ),
+    ("SELECT customer_id FROM customers INTERSECT SELECT customer_id FROM orders", "that have an order"),
+    ("SELECT city FROM customers EXCEPT SELECT city FROM locations", "excluding the cities of locations"),
     (
         "SELECT product_name, RANK() OVER (PARTITION BY category_id ORDER BY unit_price DESC) FROM products",
         "rank by unit price (highest first)",

@@ -13,8 +13,8 @@ from sqlglot import exp
 from sqlsynth.nl.block import Block, Phrase, which_question
 from sqlsynth.nl.derived import DerivedTables
 from sqlsynth.nl.grouping import GroupedQueries
-from sqlsynth.nl.lexicon import join_words
-from sqlsynth.nl.names import Namer
+from sqlsynth.nl.lexicon import join_words, with_article
+from sqlsynth.nl.names import Namer, Noun
 from sqlsynth.nl.phrasing import Chooser
 from sqlsynth.nl.scope import Scope
 from sqlsynth.nl.subqueries import SubqueryPhrases
@@ -177,6 +177,11 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
                 np = f"{left.np} together with {right.np}"
             else:
                 np = f"{left.np} and also {right.np} (keeping duplicates)"
+        elif (child := self._referring_child(query)) is not None:
+            # keys EXCEPT / INTERSECT the keys its child rows hold: "courses that have no section"
+            have = "have no" if isinstance(query, exp.Except) else "have"
+            noun = child.singular if isinstance(query, exp.Except) else with_article(child.singular)
+            np = f"{left.np} that {have} {noun}"
         elif isinstance(query, exp.Intersect):
             if same:
                 np = f"{left.head} shared by {left.rows} {left.filters} and {right.rows} {right.filters}"
@@ -186,6 +191,24 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
             np = f"{left.np}, excluding {right.np}"
         suffix = self._set_suffix(query, outer)
         return Phrase(np=np + suffix, body=np + suffix, head=left.head)
+
+    def _referring_child(self, query: exp.SetOperation) -> Noun | None:
+        """For `SELECT key FROM parent EXCEPT (or INTERSECT) SELECT fk FROM child`, both unfiltered
+        and the fk referring to the key: the child's noun; else None."""
+        ends = []
+        for side in (query.this, query.expression):
+            if not isinstance(side, exp.Select) or len(side.expressions) != 1:
+                return None
+            col, source = side.expressions[0], side.args.get("from_")
+            if any(side.args.get(k) for k in ("where", "joins", "group", "having", "distinct")):
+                return None
+            if not isinstance(col, exp.Column) or source is None or not isinstance(source.this, exp.Table):
+                return None
+            ends.append((source.this.name, col.name))
+        (parent, key), (child, ref) = ends
+        if isinstance(query, exp.Union) or self.namer.foreign_key(child, [ref], parent, [key]) is None:
+            return None
+        return self.namer.entity(child)
 
     def _set_suffix(self, query: exp.SetOperation, outer: Scope | None) -> str:
         order = query.args.get("order")
