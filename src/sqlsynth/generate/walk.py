@@ -122,6 +122,7 @@ class WalkGenerator:
         self.seed = seed
         self.max_attempts = max_attempts
         self.roles = {t.name: column_roles(schema, t, pool) for t in schema.tables}
+        self._values_cache: dict[tuple[str, str], tuple[list[Any], list[Any]]] = {}
         self.usable = [
             t
             for t in schema.tables
@@ -159,7 +160,7 @@ class WalkGenerator:
         if self.spec.hardness:
             hardness = rng.choice(self.spec.hardness)
         else:
-            hardness = rng.choices(HARDNESS_LEVELS, weights=DEFAULT_HARDNESS_WEIGHTS)[0]
+            hardness = rng.choices(HARDNESS_LEVELS, cum_weights=_cumulative(DEFAULT_HARDNESS_WEIGHTS))[0]
         for _ in range(self.max_attempts):
             targets = self._draw(rng, hardness)
             try:
@@ -624,7 +625,7 @@ class WalkGenerator:
             ops = [o for o in ops if o not in ("=", "in")]  # it would pin a row or two: the rest idle
         if not ops:
             raise Skip
-        op = rng.choices(ops, weights=[OPERATOR_WEIGHTS[o] for o in ops])[0]
+        op = rng.choices(ops, cum_weights=_cumulative(tuple(OPERATOR_WEIGHTS[o] for o in ops)))[0]
         row = anchors.get(id(i)) if anchors is not None else None
         if row is not None and row.get(c) is not None and op in ("=", "<=", ">=", "in"):
             # the values of one real row: several conditions on a table still match that row
@@ -640,30 +641,41 @@ class WalkGenerator:
                 if rng.random() < 0.5
                 else exp.Not(this=exp.Is(this=col, expression=exp.Null()))
             )
-        values = [literal(v, column.logical_type) for v in info.values]
-        values = [v for v in values if v is not None]
+        lt = column.logical_type
+        values, inner = self._literal_values(i.table.name, c, lt)
         if not values:
             raise Skip
         if op == "like":
             return self._like(rng, col, [v for v in info.values if isinstance(v, str)])
         if op == "in":
             k = min(len(values), rng.choice((2, 3)))
-            picked = rng.sample(values, k)
+            picked = [literal(v, lt) for v in rng.sample(values, k)]
             if anchored is not None and anchored not in picked:
                 picked[0] = anchored
             return exp.In(this=col, expressions=picked)
         if op == "between":
             lo, hi = sorted(rng.sample(info.values, 2), key=sort_key)
-            return exp.Between(
-                this=col, low=literal(lo, column.logical_type), high=literal(hi, column.logical_type)
-            )
+            return exp.Between(this=col, low=literal(lo, lt), high=literal(hi, lt))
         if op in ("<", ">", "<=", ">=") and len(info.values) > 2:
             # not the smallest or largest value seen: one side of it would be empty or everything
-            inner = sorted(info.values, key=sort_key)[1:-1]
-            values = [v for v in (literal(x, column.logical_type) for x in inner) if v is not None] or values
-        value = rng.choice(values)
+            values = inner or values
         cls = {"=": exp.EQ, "<>": exp.NEQ, "<": exp.LT, ">": exp.GT, "<=": exp.LTE, ">=": exp.GTE}[op]
-        return cls(this=col, expression=value)
+        return cls(this=col, expression=literal(rng.choice(values), lt))
+
+    def _literal_values(self, table: str, column: str, lt: LogicalType) -> tuple[list[Any], list[Any]]:
+        """The column's sampled values that make a literal of its type, and those of them but the
+        smallest and the largest, in sorted order; worked out once per column (a predicate then
+        builds the one literal it uses, not one per sampled value)."""
+        key = (table, column)
+        hit = self._values_cache.get(key)
+        if hit is None:
+            raw = self.pool.get(table, column).values
+            inner = sorted(raw, key=sort_key)[1:-1]
+            hit = self._values_cache[key] = (
+                [v for v in raw if literal(v, lt) is not None],
+                [v for v in inner if literal(v, lt) is not None],
+            )
+        return hit
 
     def _anchor(self, rng: random.Random, table: str) -> dict[str, Any] | None:
         rows = self.pool.rows.get(table)
@@ -697,7 +709,7 @@ class WalkGenerator:
         kinds = [k for k in self.spec.subquery_kinds if k != "from"]
         if not kinds:
             raise Skip
-        kind = rng.choices(kinds, weights=[SUBQUERY_WEIGHTS[k] for k in kinds])[0]
+        kind = rng.choices(kinds, cum_weights=_cumulative(tuple(SUBQUERY_WEIGHTS[k] for k in kinds)))[0]
         if kind == "scalar":
             got = self._pick(rng, block, "measures")
             if got is None:
@@ -861,7 +873,7 @@ class WalkGenerator:
             raise Skip  # engines may keep different rows
         query = query.order_by(*ordered, copy=False)
         if limit:
-            query = query.limit(rng.choices(TOP_K, TOP_K_WEIGHTS)[0], copy=False)
+            query = query.limit(rng.choices(TOP_K, cum_weights=_cumulative(TOP_K_WEIGHTS))[0], copy=False)
             if by_size:
                 query.set("expressions", [e for e in query.expressions if e not in aggs])
             elif (
@@ -991,7 +1003,7 @@ class WalkGenerator:
                 exp.Ordered(this=p.copy(), desc=False, nulls_first=True),
             )
             if t.limit:
-                outer = outer.limit(rng.choices(TOP_K, TOP_K_WEIGHTS)[0])
+                outer = outer.limit(rng.choices(TOP_K, cum_weights=_cumulative(TOP_K_WEIGHTS))[0])
         outer = outer.with_(stats, as_=inner)
         return outer, used, order_matters
 
@@ -1062,6 +1074,12 @@ SUBQUERY_WEIGHTS = {"not_in": 4.0, "in": 3.0, "scalar": 3.0, "exists": 0.25, "no
 
 
 DEFAULT_HARDNESS_WEIGHTS = (0.25, 0.4, 0.2, 0.15)  # easy, medium, hard, extra
+
+
+@functools.cache
+def _cumulative(weights: tuple[float, ...]) -> list[float]:
+    """The running sums `rng.choices(..., weights=w)` computes on each call (the same draws)."""
+    return list(itertools.accumulate(weights))
 
 
 def _small(rng: random.Random, r: IntRange, decay: float = 0.55) -> int:
