@@ -70,7 +70,7 @@ def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) ->
         elif lt.is_numeric and not is_key:
             # whole numbers with few values are a category ("grade 4"), declared INTEGER or not
             # (Spider declares every number `number`)
-            whole = lt is LogicalType.INTEGER or (info is not None and _whole(info.values))
+            whole = lt is LogicalType.INTEGER or (info is not None and info.whole_numbers)
             if few_distinct and whole and (info is None or info.distinct <= 10):
                 categories.append(name)
             measures.append(name)
@@ -96,8 +96,3 @@ def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) ->
         texts=tuple(texts),
         filterable=tuple(filterable),
     )
-
-
-def _whole(values: list[object]) -> bool:
-    """Sampled values that are all whole numbers (the value pool gives integral decimals as int)."""
-    return bool(values) and all(type(v) is int for v in values)

@@ -35,6 +35,12 @@ class ColumnValues:
         """`long_text(values)`, worked out once per column (generators ask for every predicate)."""
         return long_text(self.values)
 
+    @functools.cached_property
+    def whole_numbers(self) -> bool:
+        """Sampled values that are all whole numbers (integral decimals are sampled as int): a
+        number column that can be a category ("grade 4") whatever its declared type."""
+        return bool(self.values) and all(type(v) is int for v in self.values)
+
 
 @dataclass
 class ValuePool:

@@ -244,9 +244,9 @@ class WalkGenerator:
             start = rng.choice(candidates)
         insts = [Inst(start, None, self.roles[start.name])]
         block = Block(insts)
-        referenced: set[int] = set()  # the occurrences some join refers to (its "one" side)
         for _ in range(n_joins):
             options: list[tuple[Inst, ForeignKey, Table]] = []
+            referenced = _referenced(block)
             for inst in insts:
                 for fk, other in self.adjacent[inst.table.name]:
                     present = sum(i.table.name == other.name for i in insts)
@@ -255,7 +255,7 @@ class WalkGenerator:
                     if any(j_fk is fk and (j_inst is inst) for j_inst, j_fk, _ in block.joins):
                         continue
                     refers_to_new = fk.source_table == inst.table.name and fk.target_table == other.name
-                    if not refers_to_new and id(inst) in referenced:
+                    if not refers_to_new and any(inst is r for r in referenced):
                         # a second table referring to the same row multiplies the two's rows
                         # (each order with each ticket of its customer): a fan trap
                         continue
@@ -266,7 +266,6 @@ class WalkGenerator:
             new = Inst(other, None, self.roles[other.name])
             insts.append(new)
             block.joins.append((inst, fk, self._join_type(rng)))
-            referenced.add(id(_fk_ends(inst, fk, new)[1]))
         if len(insts) > 1:
             block.qualify = True
             for i, inst in enumerate(insts, start=1):
@@ -470,12 +469,15 @@ class WalkGenerator:
         self, rng: random.Random, block: Block, exclude: set[tuple[str, str]]
     ) -> tuple[Inst, str] | None:
         """A column referring to another table, whose values repeat: "for each product id"."""
-        options = [
-            (inst, c)
+        refs = [
+            (inst, fk.source_columns[0])
             for inst in block.insts
             for fk in self.schema.foreign_keys_of(inst.table.name)
             if len(fk.source_columns) == 1
-            for c in fk.source_columns
+        ]
+        options = [
+            (inst, c)
+            for inst, c in refs
             if (inst.ref, c) not in exclude
             and c in inst.roles.filterable
             and not self._unique(inst.table.name, c, per_value=2)
@@ -492,7 +494,7 @@ class WalkGenerator:
         def groups(inst: Inst, c: str) -> bool:
             info = self.pool.get(inst.table.name, c)
             lt = inst.table.column(c).logical_type
-            whole = lt.is_numeric and all(type(v) is int for v in info.values)
+            whole = lt.is_numeric and info.whole_numbers
             return (lt in kinds or whole) and info.distinct > 1 and not self._unique(inst.table.name, c, 3)
 
         options = [
@@ -873,7 +875,7 @@ class WalkGenerator:
             raise Skip  # engines may keep different rows
         query = query.order_by(*ordered, copy=False)
         if limit:
-            query = query.limit(rng.choices(TOP_K, cum_weights=_cumulative(TOP_K_WEIGHTS))[0], copy=False)
+            query = query.limit(_top_k(rng), copy=False)
             if by_size:
                 query.set("expressions", [e for e in query.expressions if e not in aggs])
             elif (
@@ -1003,7 +1005,7 @@ class WalkGenerator:
                 exp.Ordered(this=p.copy(), desc=False, nulls_first=True),
             )
             if t.limit:
-                outer = outer.limit(rng.choices(TOP_K, cum_weights=_cumulative(TOP_K_WEIGHTS))[0])
+                outer = outer.limit(_top_k(rng))
         outer = outer.with_(stats, as_=inner)
         return outer, used, order_matters
 
@@ -1080,6 +1082,11 @@ DEFAULT_HARDNESS_WEIGHTS = (0.25, 0.4, 0.2, 0.15)  # easy, medium, hard, extra
 def _cumulative(weights: tuple[float, ...]) -> list[float]:
     """The running sums `rng.choices(..., weights=w)` computes on each call (the same draws)."""
     return list(itertools.accumulate(weights))
+
+
+def _top_k(rng: random.Random) -> int:
+    """The k of a top-k question: 1 most often."""
+    return rng.choices(TOP_K, cum_weights=_cumulative(TOP_K_WEIGHTS))[0]
 
 
 def _small(rng: random.Random, r: IntRange, decay: float = 0.55) -> int:

@@ -206,7 +206,7 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
                 return None
             ends.append((source.this.name, col.name))
         (parent, key), (child, ref) = ends
-        if isinstance(query, exp.Union) or self.namer.foreign_key(child, [ref], parent, [key]) is None:
+        if self.namer.foreign_key(child, [ref], parent, [key]) is None:
             return None
         return self.namer.entity(child)
 
