@@ -19,7 +19,7 @@ from sqlsynth.engines.compare import CompareRules, compare_results
 from sqlsynth.generate.measure import atoms, measure
 from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.generate.values import ValuePool
-from sqlsynth.generate.walk import WalkGenerator
+from sqlsynth.generate.walk import WalkGenerator, _clean_cuts
 from sqlsynth.populate import populate
 from sqlsynth.render import KEYED_GROUP, render
 from sqlsynth.schema.demo import demo_schema
@@ -432,3 +432,185 @@ def test_value_pool_counts_each_column_and_survives_one_it_cannot_count(tmp_path
         assert pool.row_counts == {"t": 4}
         assert (pool.get("t", "a").distinct, pool.get("t", "a").null_fraction) == (2, 0.25)
         assert (pool.get("t", "gone").distinct, pool.get("t", "gone").values) == (0, [])
+        assert pool.get("t", "b").counts == [2, 1]  # 'y' twice, 'x' once, as the values
+        assert pool.referenced == {}  # no foreign key
+
+
+def test_value_pool_keeps_rows_that_a_foreign_key_refers_to(populated):
+    p = populated["demo"]
+    for fk in p.schema.foreign_keys:
+        if len(fk.source_columns) != 1:
+            continue
+        rows = p.pool.referenced.get((fk.source_table, fk.source_columns[0]))
+        assert rows, (fk.source_table, fk.source_columns[0])
+        keys = {r[fk.target_columns[0]] for r in rows}
+        sql = f'SELECT DISTINCT "{fk.source_columns[0]}" FROM "{fk.source_table}"'
+        assert keys <= {r[0] for r in p.engines[0].execute(sql).rows}
+
+
+def _nested(q) -> bool:
+    where = q.expr.args.get("where") if isinstance(q.expr, exp.Select) else None
+    return where is not None and any(where.find_all(exp.Subquery, exp.Exists))
+
+
+def test_nested_conditions_are_asked_as_people_ask_them(populated):
+    # Spider's 110 nested questions: one table (93%), the nested condition alone (95%), never
+    # grouped or ordered ("how many artists have no album", "tracks longer than the average")
+    p = populated["demo"]
+    spec = ComplexitySpec(subqueries=1, set_ops=0, cte=0, hardness=["hard", "extra"])
+    nested = [q for q in map(p.generator(spec, seed=11).generate, range(80)) if q and _nested(q)]
+    assert len(nested) >= 40
+    plain = [
+        q
+        for q in nested
+        if not q.complexity["joins"]
+        and not isinstance(q.expr.args["where"].this, exp.And)
+        and not any(q.expr.args.get(k) for k in ("group", "order", "having", "limit"))
+    ]
+    assert len(plain) >= 0.6 * len(nested)
+    # a scalar comparison needs a measure, which most tables lack: its table is picked for it
+    scalar = [q for q in plain if not q.expr.find(exp.In, exp.Exists)]
+    assert len(scalar) >= 0.15 * len(plain)
+    for q in plain[:8]:
+        _runs_everywhere(p, q)
+
+
+def _where_atoms(q) -> list[exp.Expression]:
+    return [atom for atom, _ in atoms(q.expr.args["where"].this)]
+
+
+def test_several_conditions_on_one_table_hold_on_one_of_its_rows(populated):
+    # every operator draws its value around one real row, so together they still match it
+    p = populated["demo"]
+    spec = ComplexitySpec(num_joins=0, num_conditions="2-3", subqueries=0, set_ops=0, cte=0, window=0)
+    made = [q for q in map(p.generator(spec, seed=12).generate, range(80)) if q]
+    assert len(made) >= 50
+    ops = Counter()
+    for q in made:
+        table = q.expr.find(exp.Table).name
+        ops.update(type(a).__name__ for a in _where_atoms(q))
+        where = render(q.expr.args["where"].this, "sqlite")
+        res = p.engines[0].execute(f'SELECT COUNT(*) FROM "{table}" WHERE {where}')
+        assert res.ok and res.rows[0][0] > 0, render(q.expr, "sqlite")
+    assert len(ops) >= 5, ops  # not only equalities
+
+
+def test_a_name_that_pins_a_row_goes_only_with_text_equalities(populated):
+    # "Steve" AND "Johnson": another first name finds nobody, so each counts; "Steve" AND a date
+    # range: the range is idle (Steve's row is in it), and the validator would drop the query
+    p = populated["demo"]
+    spec = ComplexitySpec(num_joins=0, num_conditions="2-3", subqueries=0, set_ops=0, cte=0)
+    gen = p.generator(spec, seed=13)
+    pinned = 0
+    for q in filter(None, map(gen.generate, range(150))):
+        table = q.expr.find(exp.Table).name
+        found = _where_atoms(q)
+        names = [
+            a
+            for a in found
+            if isinstance(a, exp.EQ)
+            and isinstance(a.this, exp.Column)
+            and a.this.name in gen.roles[table].labels
+            and p.pool.row_counts[table] <= 2 * p.pool.get(table, a.this.name).distinct
+        ]
+        if names:
+            pinned += 1
+            for a in found:
+                assert isinstance(a, exp.EQ) and a.expression.is_string, render(q.expr, "sqlite")
+    assert pinned >= 3
+
+
+def test_in_lists_are_shorter_than_their_columns_values(populated):
+    # `yes_no IN ('no', 'yes')` holds for every row: an idle condition
+    p = populated["demo"]
+    spec = ComplexitySpec(operators=["in"], num_joins=0, num_conditions=1, subqueries=0, set_ops=0, cte=0)
+    lists = 0
+    for q in filter(None, map(p.generator(spec, seed=14).generate, range(60))):
+        table = q.expr.find(exp.Table).name
+        for node in q.expr.find_all(exp.In):
+            if node.expressions:
+                lists += 1
+                assert len(node.expressions) < p.pool.get(table, node.this.name).distinct
+    assert lists >= 30
+
+
+def test_a_condition_on_a_referenced_table_comes_from_a_row_with_referring_rows(populated):
+    # "how many albums has Metallica": an artist who has albums, not any artist
+    p = populated["demo"]
+    spec = ComplexitySpec(
+        num_joins=1, num_conditions=1, operators=["="], join_types=["inner"], subqueries=0, set_ops=0, cte=0
+    )
+    made = [q for q in map(p.generator(spec, seed=15).generate, range(80)) if q]
+    assert len(made) >= 50
+    for q in made:
+        base = q.expr.copy()
+        base.set("expressions", [exp.Count(this=exp.Star())])
+        for k in ("group", "having", "order", "limit", "distinct"):
+            base.set(k, None)
+        res = p.engines[0].execute(render(base, "sqlite"))
+        assert res.ok and res.rows[0][0] > 0, render(q.expr, "sqlite")
+
+
+@pytest.mark.parametrize("joins", [0, 1])
+def test_top_groups_by_size_are_cut_between_two_sizes(populated, joins):
+    # the value profile counts each value's rows: LIMIT k is drawn where no two of the first k + 1
+    # groups tie, which the validator would reject (the demo's uniform data ties often); known for
+    # a column of one table, and over one join for the key it joins on
+    p = populated["demo"]
+    spec = ComplexitySpec(
+        group_by=1,
+        aggregates=1,
+        order_by=1,
+        limit=1,
+        num_conditions=0,
+        join_types=["inner"],
+        num_joins=joins,
+        set_ops=0,
+        cte=0,
+        subqueries=0,
+    )
+    checks = Checks(engines=p.engines, config=ValidateConfig())
+    ranked = []
+    for q in filter(None, map(p.generator(spec, seed=16).generate, range(120))):
+        (group,) = q.expr.args["group"].expressions
+        on = [c for j in q.expr.args.get("joins") or [] for c in j.args["on"].find_all(exp.Column)]
+        known = isinstance(group, exp.Column) and (not joins or group in on)
+        if known and q.expr.args["order"].expressions[0].this == exp.Count(this=exp.Star()):
+            ranked.append(q)
+    assert len(ranked) >= 12
+    tied = [render(q.expr, "sqlite") for q in ranked if unambiguous_order(Candidate(expr=q.expr), checks)]
+    assert not tied
+
+
+def test_grouped_queries_are_asked_in_one_of_three_ways(populated):
+    # Spider's 340 grouped questions: the groups (42%), the top groups (36%) or a HAVING (22%),
+    # nearly never two of these, seldom under a WHERE
+    p = populated["demo"]
+    spec = ComplexitySpec(group_by=1, aggregates="1-2", set_ops=0, cte=0, subqueries=0)
+    made = [q for q in map(p.generator(spec, seed=17).generate, range(80)) if q]
+    assert len(made) >= 50
+    ways = Counter(
+        ("having" if q.expr.args.get("having") else "")
+        + ("top" if q.expr.args.get("limit") else "")
+        + ("+where" if q.expr.args.get("where") else "")
+        for q in made
+    )
+    assert ways["having"] and ways["top"] and ways[""], ways
+    assert ways["havingtop"] + sum(v for k, v in ways.items() if "where" in k) <= 0.3 * len(made), ways
+
+
+@pytest.mark.parametrize(
+    ("sizes", "desc", "cuts"),
+    [
+        (None, True, [1, 3, 5, 10]),  # sizes unknown: any k (the validator decides)
+        (([(5, False), (4, False), (3, False), (2, False), (1, False)], True), True, [1, 3, 5, 10]),
+        (([(5, False), (5, False), (3, False)], True), True, []),  # the top two tie
+        (([(6, False), (4, False), (4, False), (1, False)], True), True, [1]),  # 2nd and 3rd tie
+        (([(6, False), (4, False), (2, False), (1, False), (1, False)], True), False, []),  # two smallest tie
+        (([(6, False), (4, False), (2, False), (1, False)], False), False, [1, 3, 5, 10]),  # smallest unknown
+        (([(9, True), (4, False), (2, False)], True), True, []),  # the NULL group is the largest
+        (([(9, True), (4, False), (2, False)], True), False, [1]),
+    ],
+)
+def test_top_k_cuts_between_group_sizes(sizes, desc, cuts):
+    assert _clean_cuts(sizes, desc) == cuts

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 @dataclass
 class ColumnValues:
     values: list[Any] = field(default_factory=list)  # distinct non-null values, most frequent first
+    counts: list[int] = field(default_factory=list)  # the rows holding each of them
     null_fraction: float = 0.0
     distinct: int = 0
 
@@ -49,6 +50,9 @@ class ValuePool:
     columns: dict[tuple[str, str], ColumnValues] = field(default_factory=dict)
     row_counts: dict[str, int] = field(default_factory=dict)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # a few whole rows per table
+    # a few whole rows of a table that rows of another refer to, per one-column foreign key (keyed
+    # by the referring table and column): "the albums of Metallica" needs an artist with albums
+    referenced: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
     def get(self, table: str, column: str) -> ColumnValues:
         return self.columns.get((table, column), ColumnValues())
@@ -66,8 +70,8 @@ class ValuePool:
         per_table: int = 40,
         timeout_s: float = 30.0,
     ) -> ValuePool:
-        """Sample the most frequent distinct values of every column and the first `per_table` rows
-        of every table (read-only queries)."""
+        """Sample the most frequent distinct values of every column, the first `per_table` rows
+        of every table and of the rows each one-column foreign key refers to (read-only queries)."""
         pool = cls()
         dialect = sqlglot_dialect(engine.dialect)  # made once, not once per identifier
         q = lambda name: exp.to_identifier(name, quoted=True).sql(dialect)  # noqa: E731
@@ -95,9 +99,23 @@ class ValuePool:
                 vals = [_plain(r[0]) for r in res.rows] if res.ok else []
                 pool.columns[(table.name, col.name)] = ColumnValues(
                     values=vals,
+                    counts=[int(r[1]) for r in res.rows] if res.ok else [],
                     null_fraction=(1 - non_null / total) if total else 0.0,
                     distinct=distinct,
                 )
+        for fk in schema.foreign_keys:
+            if len(fk.source_columns) != 1:
+                continue
+            source, target = q(fk.source_table), q(fk.target_table)
+            res = engine.execute(
+                f"SELECT * FROM {target} WHERE {q(fk.target_columns[0])} IN "
+                f"(SELECT {q(fk.source_columns[0])} FROM {source}) LIMIT {per_table}",
+                timeout_s,
+            )
+            if res.ok and res.rows:
+                pool.referenced[(fk.source_table, fk.source_columns[0])] = [
+                    {name: _plain(v) for name, v in zip(res.columns, row, strict=True)} for row in res.rows
+                ]
         return pool
 
 

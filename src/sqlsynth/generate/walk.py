@@ -37,7 +37,12 @@ from sqlsynth.schema.types import LogicalType
 
 TOP_K = (1, 3, 5, 10)
 TOP_K_WEIGHTS = (6, 1.5, 1, 1.5)  # "the one with the most" is most of what people ask (Spider: 83%)
+COUNT_STAR = exp.Count(this=exp.Star())
 HAVING_COUNTS = (2, 2, 3, 5)  # 1 would keep every group: an idle HAVING
+TWO_CONDITIONS = 0.25  # share of one-condition ungrouped queries given a second one
+# share of grouped, nested and two-condition queries shaped the way Spider's people ask them (see
+# _grouped, _plain_nested); the rest keep their drawn extras, for variety
+SPIDER_SHAPED = 0.85
 
 
 class Skip(Exception):
@@ -94,11 +99,42 @@ class Inst:
 
 
 @dataclass
+class Several:
+    """The conditions drawn so far for a WHERE of several. Each is on its own column, and none is
+    idle beside the others: a condition pinning a row leaves the others nothing to select, except
+    `=` on text, which the discriminative filter checks by asking for another value ("the
+    employees named Steve Johnson": another first name finds nobody)."""
+
+    taken: set[tuple[str, str]] = field(default_factory=set)
+    pinned: bool = False  # one is `=` on a name that (nearly) pins a row
+    loose: bool = False  # one is not `=` on a text column (or is a nested condition)
+
+    def admits(self, inst: Inst, column: str) -> bool:
+        if (inst.ref, column) in self.taken:
+            return False
+        return not self.pinned or inst.table.column(column).logical_type is LogicalType.TEXT
+
+    def operators(self, ops: list[str], pins: bool, names_a_row: bool) -> list[str]:
+        """`ops` for a column whose `=` would pin a row (`pins`: not a name; `names_a_row`: a
+        name) beside the conditions so far."""
+        if pins or names_a_row:  # a LIKE cut from a value that never repeats finds that row
+            ops = [o for o in ops if o != "like"]
+        if pins or (names_a_row and self.loose):
+            ops = [o for o in ops if o not in ("=", "in")]
+        return [o for o in ops if o == "="] if self.pinned else ops
+
+    def note(self, op: str, lt: LogicalType, names_a_row: bool) -> None:
+        self.pinned |= op == "=" and names_a_row
+        self.loose |= not (op == "=" and lt is LogicalType.TEXT)
+
+
+@dataclass
 class Block:
     insts: list[Inst]
     joins: list[tuple[Inst, ForeignKey, str]] = field(default_factory=list)
     qualify: bool = False
     used: set[tuple[str, str]] = field(default_factory=set)
+    nested: str | None = None  # the nested condition's kind, when the first table was picked for it
 
     def col(self, inst: Inst, name: str) -> exp.Column:
         self.used.add((inst.table.name, name))
@@ -147,6 +183,13 @@ class WalkGenerator:
         # tenth of a second to import in each worker)
         in_fks = {name for fk in schema.foreign_keys for name in (fk.source_table, fk.target_table)}
         self.joinable = [t for t in self.usable if t.name in in_fks]
+        # at an end of a one-column foreign key: what IN and EXISTS subqueries go through
+        self.keyed_tables = {
+            name
+            for fk in schema.foreign_keys
+            if len(fk.source_columns) == 1
+            for name in (fk.source_table, fk.target_table)
+        }
         # the spec narrowed by each level's preset (what `_draw` aims at), made once
         self.level_specs = {
             h: _intersect(self.spec, ComplexitySpec(**HARDNESS_PRESETS[h])) for h in HARDNESS_LEVELS
@@ -192,10 +235,8 @@ class WalkGenerator:
             t.aggregates = 1  # a GROUP BY is only made with an aggregate to show per group
         if t.aggregates and not t.group_by and s.group_by.max and rng.random() < 0.7:
             t.group_by = 1  # "how many X per Y" is a quarter of Spider's questions
-        if t.group_by and t.aggregates and not t.having and s.having.max and rng.random() < 0.35:
-            t.having = 1
-        if t.group_by and t.aggregates and s.order_by.max and s.limit.max and rng.random() < 0.5:
-            t.order_by, t.limit = max(t.order_by, 1), 1
+        if t.group_by and t.aggregates:
+            self._grouped(rng, s, t)
         if t.aggregates and not t.group_by:
             t.order_by = t.limit = 0  # one row: nothing to order
         if t.order_by and not t.limit and s.limit.max and rng.random() < 0.4:
@@ -209,6 +250,9 @@ class WalkGenerator:
         plain = not (t.aggregates or t.group_by or t.order_by or t.distinct)
         if plain and not t.conditions and s.num_conditions.max and rng.random() < 0.7:
             t.conditions = 1
+        ungrouped = not (t.group_by or t.subqueries or t.set_ops or t.cte)
+        if t.conditions == 1 and ungrouped and s.num_conditions.max >= 2 and rng.random() < TWO_CONDITIONS:
+            t.conditions = 2  # a tenth of Spider's queries: "named Steve Johnson", "goalies accepted"
         # One special construct per query keeps questions readable.
         specials = [k for k in ("subqueries", "set_ops", "cte", "window") if getattr(t, k)]
         if len(specials) > 1:
@@ -216,10 +260,56 @@ class WalkGenerator:
             for k in specials:
                 if k != keep:
                     setattr(t, k, 0)
-        if hardness == "hard" and (t.subqueries or t.set_ops) and rng.random() < 0.5:
-            # one nested query over one table is hard already: "how many artists have no album"
-            t.joins = 0
+        if t.subqueries and rng.random() < SPIDER_SHAPED:
+            self._plain_nested(rng, t)
+        elif t.conditions >= 2 and rng.random() < SPIDER_SHAPED:
+            # Spider's 88 two-condition WHEREs are never grouped or ordered either: "how many
+            # employees named Steve Johnson", "players who tried out as goalie and were accepted"
+            self._plain(t)
+        elif hardness == "hard" and t.set_ops and rng.random() < 0.5:
+            t.joins = 0  # a set operation of two one-table queries is hard already
         return t
+
+    def _grouped(self, rng: random.Random, s: ComplexitySpec, t: Targets) -> None:
+        """A grouping the way people ask one. Spider's 340 grouped questions are one of: the
+        groups alone (42%, "how many tracks per genre"), the top groups (36%, "which genre has
+        the most tracks": mostly LIMIT 1, mostly by size) or those passing a HAVING (22%); nearly
+        never two of these (1%) and seldom under a WHERE (9%). Only what the spec lets be 0 is
+        dropped; the rest is left as drawn, for variety."""
+        if rng.random() >= SPIDER_SHAPED:
+            return
+        mode = rng.choices(("groups", "top", "having"), cum_weights=(42, 78, 100))[0]
+        top = mode == "top" and s.order_by.max > 0 and s.limit.max > 0
+        having = mode == "having" and s.having.max > 0
+        self._drop(t, ["order_by", "limit"] if not top else [], ["having"] if not having else [])
+        if top:
+            t.order_by, t.limit = 1, 1
+        if having:
+            t.having = 1
+        if rng.random() < 0.9:
+            self._drop(t, ["conditions"])
+
+    def _drop(self, t: Targets, *names: list[str]) -> None:
+        """Set to 0 the targets `names` that the spec lets be 0."""
+        for name in itertools.chain(*names):
+            if getattr(self.spec, SPEC_FIELD.get(name, name)).min == 0:
+                setattr(t, name, 0)
+
+    def _plain_nested(self, rng: random.Random, t: Targets) -> None:
+        """A nested condition the way people ask one: Spider's 110 are nearly all over one table
+        (93%), with no other condition (95%) and never grouped or ordered ("how many artists
+        have no album", "tracks longer than the average"). Only what the spec lets be 0 is
+        dropped."""
+        self._plain(t, joins=rng.random() < 0.9)
+        if t.subqueries in self.spec.num_conditions:
+            t.conditions = t.subqueries
+
+    def _plain(self, t: Targets, joins: bool = False) -> None:
+        """No grouping, ordering, CASE, window or function (and no join when `joins`); at most
+        one aggregate. Only what the spec lets be 0 is dropped."""
+        drop = ["group_by", "having", "order_by", "limit", "case", "window", "functions"]
+        self._drop(t, drop, ["joins"] if joins else [])
+        t.aggregates = min(t.aggregates, 1)
 
     def _query(self, rng: random.Random, t: Targets) -> tuple[exp.Expression, set[tuple[str, str]], bool]:
         if t.set_ops:
@@ -228,9 +318,25 @@ class WalkGenerator:
             return self._cte_query(rng, t)
         if t.subqueries and "from" in self.spec.subquery_kinds and rng.random() < 0.25:
             return self._from_subquery(rng, t)
-        block = self._walk(rng, t.joins)
+        kind, start = self._nested_start(rng) if t.subqueries and not t.joins else (None, None)
+        block = self._walk(rng, t.joins, start)
+        block.nested = kind
         select, order_matters = self._select(rng, block, t)
         return select, block.used, order_matters
+
+    def _nested_start(self, rng: random.Random) -> tuple[str | None, Table | None]:
+        """The kind of a one-table query's nested condition, and a table that can have it: a
+        scalar comparison needs a measure, which most tables lack ("tracks longer than the
+        average"), IN and EXISTS a foreign key. (None, None) if no table fits the kind drawn."""
+        kinds = [k for k in self.spec.subquery_kinds if k != "from"]
+        if not kinds:
+            return None, None
+        kind = rng.choices(kinds, cum_weights=_cumulative(tuple(SUBQUERY_WEIGHTS[k] for k in kinds)))[0]
+        if kind == "scalar":
+            tables = [t for t in self.usable if self.roles[t.name].measures]
+        else:
+            tables = [t for t in self.usable if t.name in self.keyed_tables]
+        return (kind, rng.choice(tables)) if tables else (None, None)
 
     # -- FROM: the walk over the FK graph ---------------------------------------------------
     def _max_joins(self) -> int:
@@ -511,6 +617,10 @@ class WalkGenerator:
         another name in their place)."""
         return column not in inst.roles.labels and self._unique(inst.table.name, column, per_value)
 
+    def _names_a_row(self, inst: Inst, column: str) -> bool:
+        """A name whose values (nearly) never repeat: `=` on it pins a row or two."""
+        return column in inst.roles.labels and self._unique(inst.table.name, column, 2)
+
     def _unique(self, table: str, column: str, per_value: float = 1) -> bool:
         """At most `per_value` rows share a value, on average (1: every row holds its own value, a
         key or names that never repeat)."""
@@ -573,25 +683,25 @@ class WalkGenerator:
         preds: list[exp.Expression] = []
         for _ in range(subqueries):
             preds.append(self._subquery_predicate(rng, block))
-        anchors = {id(i): row for i in block.insts if (row := self._anchor(rng, i.table.name)) is not None}
+        anchors = {id(i): row for i in block.insts if (row := self._anchor(rng, block, i)) is not None}
         plain = max(0, n - len(preds))
         # several conditions: each on its own column, none on a column that pins one row (the
         # others would be idle: the anchored row matches them all)
-        taken: set[tuple[str, str]] | None = set() if plain + len(preds) > 1 else None
+        several = Several(loose=bool(preds)) if plain + len(preds) > 1 else None
         # mostly on one table: the anchor rows of two joined tables need not join ("the first and
         # last name of a customer", not a customer's name and some unrelated invoice's date)
         inst = rng.choice(block.insts) if plain > 1 and len(block.insts) > 1 and rng.random() < 0.7 else None
         for _ in range(plain):
-            preds.append(self._predicate(rng, block, inst, anchors=anchors, taken=taken))
+            preds.append(self._predicate(rng, block, inst, anchors=anchors, several=several))
         if not preds:
             return None
         if len(preds) >= 2 and self.spec.allow_or and rng.random() < 0.2:
             i = rng.randrange(len(preds) - 1)
             if _columns(preds[i]) != _columns(preds[i + 1]):  # "a <> x OR a IN (x, y)" says nothing
                 preds[i : i + 2] = [exp.Paren(this=exp.or_(preds[i], preds[i + 1]))]
-        if self.spec.allow_not and rng.random() < 0.05:
-            j = rng.randrange(len(preds))
-            preds[j] = exp.Not(this=exp.Paren(this=preds[j]))
+        if self.spec.allow_not and len(preds) == 1 and rng.random() < 0.05:
+            # one condition only: beside others, NOT would exclude the row they are all drawn from
+            preds[0] = exp.Not(this=exp.Paren(this=preds[0]))
         return exp.and_(*preds) if len(preds) > 1 else preds[0]
 
     def _predicate(
@@ -600,35 +710,41 @@ class WalkGenerator:
         block: Block,
         inst: Inst | None = None,
         anchors: dict[int, dict[str, Any]] | None = None,
-        taken: set[tuple[str, str]] | None = None,
+        several: Several | None = None,
     ) -> exp.Expression:
-        """One condition on a column of `inst` (else of any table of the block). With `taken` (one
-        of several conditions), not on a column in it nor on a unique one, nor `=` on a column whose
-        values nearly never repeat (names aside, see `_pins`); the chosen column is added to it."""
+        """One condition on a column of `inst` (else of any table of the block). One of `several`
+        is not on a column conditioned already nor on a unique one, and not idle beside the
+        others (see `Several`); it holds on the anchor row of its table."""
         options = [
             (i, c)
             for i in ([inst] if inst else block.insts)
             for c in i.roles.filterable
             if (c not in i.table.primary_key or rng.random() < 0.1)
-            and (taken is None or ((i.ref, c) not in taken and not self._pins(i, c, 1)))
+            and (several is None or (several.admits(i, c) and not self._pins(i, c, 1)))
         ]
         if not options:
             raise Skip
         i, c = rng.choice(options)
-        if taken is not None:
-            taken.add((i.ref, c))
+        if several is not None:
+            several.taken.add((i.ref, c))
         column = i.table.column(c)
         info = self.pool.get(i.table.name, c)
         col = block.col(i, c)
         ops = self._operators(column.logical_type, info.null_fraction > 0, len(info.values))
         if column.logical_type is LogicalType.TEXT and info.long_text:
             ops = [o for o in ops if o in ("like", "is_null")]  # nobody types a paragraph to match
-        if taken is not None and self._pins(i, c, 2):
-            ops = [o for o in ops if o not in ("=", "in")]  # it would pin a row or two: the rest idle
+        if several is not None:
+            ops = several.operators(ops, self._pins(i, c, 2), self._names_a_row(i, c))
         if not ops:
             raise Skip
         op = rng.choices(ops, cum_weights=_cumulative(tuple(OPERATOR_WEIGHTS[o] for o in ops)))[0]
+        if several is not None:
+            several.note(op, column.logical_type, self._names_a_row(i, c))
         row = anchors.get(id(i)) if anchors is not None else None
+        if row is not None and row.get(c) is None and several is None:
+            # alone, a condition may take another row, one that has a value there
+            rows = [r for r in self._anchor_rows(block, i) if r.get(c) is not None]
+            row = rng.choice(rows) if rows else None
         if row is not None and row.get(c) is not None and op in ("=", "<=", ">=", "in"):
             # the values of one real row: several conditions on a table still match that row
             anchored = literal(row[c], column.logical_type)
@@ -637,26 +753,38 @@ class WalkGenerator:
                 return cls(this=col, expression=anchored)
         else:
             anchored = None
+        # one of several conditions: it holds on the anchor row too, or together they would
+        # often match nothing (the others are anchored there)
+        held = row is not None and several is not None
         if op == "is_null":
-            return (
-                exp.Is(this=col, expression=exp.Null())
-                if rng.random() < 0.5
-                else exp.Not(this=exp.Is(this=col, expression=exp.Null()))
-            )
+            null = row.get(c) is None if held else rng.random() < 0.5
+            is_null = exp.Is(this=col, expression=exp.Null())
+            return is_null if null else exp.Not(this=is_null)
+        if held and row.get(c) is None:
+            raise Skip  # a NULL there satisfies no comparison
         lt = column.logical_type
         values, inner = self._literal_values(i.table.name, c, lt)
+        if held:
+            values, inner = _holding(op, row[c], values), _holding(op, row[c], inner)
         if not values:
             raise Skip
         if op == "like":
-            return self._like(rng, col, [v for v in info.values if isinstance(v, str)])
-        if op == "in":
-            k = min(len(values), rng.choice((2, 3)))
+            texts = [row[c]] if held else info.values
+            return self._like(rng, col, [v for v in texts if isinstance(v, str)])
+        if op == "in":  # a list of fewer values than the column holds: all of them would be idle
+            k = min(len(values), rng.choice((2, 3)), info.distinct - 1)
             picked = [literal(v, lt) for v in rng.sample(values, k)]
             if anchored is not None and anchored not in picked:
                 picked[0] = anchored
             return exp.In(this=col, expressions=picked)
         if op == "between":
-            lo, hi = sorted(rng.sample(info.values, 2), key=sort_key)
+            if held:  # around the anchor's value
+                below, above = _holding(">=", row[c], values), _holding("<=", row[c], values)
+                lo, hi = (rng.choice(below), rng.choice(above)) if below and above else (None, None)
+                if lo == hi:
+                    raise Skip
+            else:
+                lo, hi = sorted(rng.sample(info.values, 2), key=sort_key)
             return exp.Between(this=col, low=literal(lo, lt), high=literal(hi, lt))
         if op in ("<", ">", "<=", ">=") and len(info.values) > 2:
             # not the smallest or largest value seen: one side of it would be empty or everything
@@ -679,9 +807,28 @@ class WalkGenerator:
             )
         return hit
 
-    def _anchor(self, rng: random.Random, table: str) -> dict[str, Any] | None:
-        rows = self.pool.rows.get(table)
+    def _anchor(self, rng: random.Random, block: Block, inst: Inst) -> dict[str, Any] | None:
+        """A real row of `inst`'s table that conditions on it are drawn from."""
+        rows = self._anchor_rows(block, inst)
         return rng.choice(rows) if rows else None
+
+    def _anchor_rows(self, block: Block, inst: Inst) -> list[dict[str, Any]]:
+        """The sampled rows of `inst`'s table that the join keeps: those that the rows joined to
+        it refer to ("the albums of Metallica": an artist with albums), with a value in each key
+        it refers to others by."""
+        rows = None
+        refers: list[str] = []
+        for n, (parent, fk, _) in enumerate(block.joins, start=1):
+            source, target = _fk_ends(parent, fk, block.insts[n])
+            if target is inst and rows is None and len(fk.source_columns) == 1:
+                rows = self.pool.referenced.get((fk.source_table, fk.source_columns[0]))
+            if source is inst:
+                refers.extend(fk.source_columns)
+        for candidates in (rows, self.pool.rows.get(inst.table.name)):
+            kept = [r for r in candidates or [] if all(r.get(c) is not None for c in refers)]
+            if kept:
+                return kept
+        return []
 
     def _operators(self, lt: LogicalType, has_nulls: bool, n_values: int) -> list[str]:
         allowed = set(self.spec.operators)
@@ -694,7 +841,9 @@ class WalkGenerator:
         else:
             ops = ["="]
         if n_values < 2:
-            ops = [o for o in ops if o not in ("in", "between")]
+            ops = [o for o in ops if o != "between"]
+        if n_values < 3:  # IN of two values of a two-valued column holds everywhere
+            ops = [o for o in ops if o != "in"]
         if n_values < 1:
             ops = []
         if has_nulls:
@@ -708,10 +857,32 @@ class WalkGenerator:
         return exp.Like(this=col, expression=exp.Literal.string(pattern))
 
     def _subquery_predicate(self, rng: random.Random, block: Block) -> exp.Expression:
-        kinds = [k for k in self.spec.subquery_kinds if k != "from"]
+        # IN / NOT IN / EXISTS / NOT EXISTS through a foreign key to a table outside FROM.
+        options: list[tuple[Inst, ForeignKey, bool]] = []
+        joined = {i.table.name for i in block.insts}  # the join already says it: "albums of tracks"
+        for inst in block.insts:
+            for fk in self.schema.foreign_keys:
+                if len(fk.source_columns) != 1:
+                    continue
+                self_ref = fk.source_table == fk.target_table  # "employees who manage nobody"
+                if fk.target_table == inst.table.name and (self_ref or fk.source_table not in joined):
+                    options.append((inst, fk, True))  # child rows reference this instance
+                if fk.source_table == inst.table.name and (self_ref or fk.target_table not in joined):
+                    options.append((inst, fk, False))  # this instance references a parent
+        # only the kinds this block can make (a scalar comparison needs a measure), so that a table
+        # without foreign keys still gets "above the average" instead of a wasted attempt
+        has_measure = any(inst.roles.measures for inst in block.insts)
+        kinds = [
+            k
+            for k in self.spec.subquery_kinds
+            if k != "from" and (has_measure if k == "scalar" else bool(options))
+        ]
         if not kinds:
             raise Skip
-        kind = rng.choices(kinds, cum_weights=_cumulative(tuple(SUBQUERY_WEIGHTS[k] for k in kinds)))[0]
+        if block.nested in kinds:
+            kind, block.nested = block.nested, None
+        else:
+            kind = rng.choices(kinds, cum_weights=_cumulative(tuple(SUBQUERY_WEIGHTS[k] for k in kinds)))[0]
         if kind == "scalar":
             got = self._pick(rng, block, "measures")
             if got is None:
@@ -730,20 +901,6 @@ class WalkGenerator:
                 block.used |= own.used
                 cls = exp.GT if fn is exp.Max else exp.LT
             return cls(this=block.col(inst, c), expression=exp.Subquery(this=inner))
-        # IN / NOT IN / EXISTS / NOT EXISTS through a foreign key to a table outside FROM.
-        options: list[tuple[Inst, ForeignKey, bool]] = []
-        joined = {i.table.name for i in block.insts}  # the join already says it: "albums of tracks"
-        for inst in block.insts:
-            for fk in self.schema.foreign_keys:
-                if len(fk.source_columns) != 1:
-                    continue
-                self_ref = fk.source_table == fk.target_table  # "employees who manage nobody"
-                if fk.target_table == inst.table.name and (self_ref or fk.source_table not in joined):
-                    options.append((inst, fk, True))  # child rows reference this instance
-                if fk.source_table == inst.table.name and (self_ref or fk.target_table not in joined):
-                    options.append((inst, fk, False))  # this instance references a parent
-        if not options:
-            raise Skip
         inst, fk, inst_is_parent = rng.choice(options)
         other = self.schema.table(fk.source_table if inst_is_parent else fk.target_table)
         other_col = fk.source_columns[0] if inst_is_parent else fk.target_columns[0]
@@ -779,6 +936,40 @@ class WalkGenerator:
         inner = exp.select(exp.Literal.number(1)).from_(_table(inner_inst)).where(cond)
         sub = exp.Exists(this=inner)
         return exp.Not(this=sub) if kind == "not_exists" else sub
+
+    def _group_sizes(
+        self, block: Block, group_cols: list[exp.Expression]
+    ) -> tuple[list[tuple[int, bool]], bool] | None:
+        """The sizes of the groups of an unfiltered grouping by one column, largest first, each
+        with whether it is the group of NULLs, when the value profile holds them, and whether they
+        are all there (else the largest few): a column of one table, or over one inner join the
+        foreign key (or the key it refers to, or a column unique there), whose values' rows are the
+        groups' rows."""
+        if len(group_cols) != 1 or not isinstance(group_cols[0], exp.Column):
+            return None
+        col = group_cols[0]
+        if len(block.insts) == 1:
+            table, column = block.insts[0].table.name, col.name
+        elif len(block.insts) == 2 and block.joins[0][2] == "inner":
+            parent, fk, _ = block.joins[0]
+            if len(fk.source_columns) != 1:
+                return None
+            source, target = _fk_ends(parent, fk, block.insts[1])
+            ends = {(source.ref, fk.source_columns[0]), (target.ref, fk.target_columns[0])}
+            unique = col.table == target.ref and self._unique(target.table.name, col.name)
+            if (col.table, col.name) not in ends and not unique:
+                return None
+            table, column = source.table.name, fk.source_columns[0]
+        else:
+            return None
+        info = self.pool.get(table, column)
+        if not info.counts:
+            return None
+        sizes = [(n, False) for n in info.counts]
+        if info.null_fraction and len(block.insts) == 1:  # the rows without a value: one more group
+            sizes.append((round(info.null_fraction * self.pool.row_counts.get(table, 0)), True))
+            sizes.sort(key=lambda size: -size[0])
+        return sizes, info.distinct <= len(info.counts)
 
     def _group_size(self, block: Block, group_cols: list[exp.Expression], keyed: bool) -> float | None:
         """Rows per group, from the value profile, of an unfiltered query: over one table grouped
@@ -855,7 +1046,7 @@ class WalkGenerator:
         # top-k by one key, as people ask it; the validator rejects it if rows tie at the cut
         # one key and a LIMIT: a bare top-k (with tiebreakers it would take a second key)
         bare_top = limit and t.order_by == 1 and not query.args.get("distinct")
-        by_size = bare_top and aggs and group_cols and rng.random() < 0.4
+        by_size = bare_top and aggs and group_cols and rng.random() < 0.55  # Spider: 72% by COUNT(*)
         if by_size:
             # "which artist has the most albums": the groups ranked by their size, no aggregate shown
             keys[0] = exp.Count(this=exp.Star())
@@ -875,7 +1066,20 @@ class WalkGenerator:
             raise Skip  # engines may keep different rows
         query = query.order_by(*ordered, copy=False)
         if limit:
-            query = query.limit(_top_k(rng), copy=False)
+            k = _top_k(rng)
+            if bare_top and keys[0] == COUNT_STAR and not query.args.get("where"):
+                # groups ranked by size: a k whose cut falls between two sizes (rows tied at the
+                # cut would make the validator reject the query), with no group of NULLs above it
+                sizes = self._group_sizes(block, group_cols)
+                if sizes is not None and not sizes[1] and not desc:
+                    desc = True  # only the largest groups are known: "the most" (Spider: 6 in 7)
+                    ordered[0].set("desc", True)
+                    ordered[0].set("nulls_first", False)
+                cuts = _clean_cuts(sizes, desc)
+                if not cuts:
+                    raise Skip
+                k = k if k in cuts else rng.choice(cuts)
+            query = query.limit(k, copy=False)
             if by_size:
                 query.set("expressions", [e for e in query.expressions if e not in aggs])
             elif (
@@ -1078,10 +1282,46 @@ SUBQUERY_WEIGHTS = {"not_in": 4.0, "in": 3.0, "scalar": 3.0, "exists": 0.25, "no
 DEFAULT_HARDNESS_WEIGHTS = (0.25, 0.4, 0.2, 0.15)  # easy, medium, hard, extra
 
 
+def _holding(op: str, held: Any, values: list[Any]) -> list[Any]:
+    """The values `v` for which `held <op> v` is true (`held` a value of the anchor row; None, a
+    NULL, satisfies no comparison), for the operators that compare with one value; all of
+    `values` for the others (LIKE, IN and BETWEEN take care of the anchor themselves)."""
+    if op not in ("<>", "<", ">", "<=", ">="):
+        return values
+    if held is None:
+        return []
+    key = sort_key(held)
+    test = {
+        "<>": lambda k: k != key,
+        "<": lambda k: key < k,
+        ">": lambda k: key > k,
+        "<=": lambda k: key <= k,
+        ">=": lambda k: key >= k,
+    }[op]
+    return [v for v in values if test(sort_key(v))]
+
+
 @functools.cache
 def _cumulative(weights: tuple[float, ...]) -> list[float]:
     """The running sums `rng.choices(..., weights=w)` computes on each call (the same draws)."""
     return list(itertools.accumulate(weights))
+
+
+def _clean_cuts(sizes: tuple[list[tuple[int, bool]], bool] | None, desc: bool) -> list[int]:
+    """The k of TOP_K for which the k largest (`desc`) or smallest groups are each of their own
+    size, the next one included (else engines may order them, or cut them, differently), and hold
+    no group of NULLs, given the groups' (size, is NULL) largest first and whether all of them are
+    known; all of TOP_K when that is not known."""
+    if sizes is None:
+        return list(TOP_K)
+    known, complete = sizes
+    if not desc and not complete:
+        return list(TOP_K)  # only the largest groups are known
+    order = [n for n, _ in (known if desc else known[::-1])]
+    nulls = [null for _, null in (known if desc else known[::-1])]
+    # tied[i]: the group at i is as large as the next one
+    tied = [a == b for a, b in itertools.pairwise(order)]
+    return [k for k in TOP_K if not any(tied[:k]) and not any(nulls[:k])]
 
 
 def _top_k(rng: random.Random) -> int:
