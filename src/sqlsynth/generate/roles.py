@@ -56,7 +56,8 @@ def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) ->
             continue  # all NULL (or not sampled): nothing to ask about
         if lt in (LogicalType.BINARY, LogicalType.JSON, LogicalType.OTHER):
             continue
-        filterable.append(name)
+        if info is None or info.distinct > 1 or info.null_fraction:
+            filterable.append(name)  # one value everywhere: `= it` holds for every row, `<>` for none
         few_distinct = bool(
             col.possible_values
             or (info is not None and 1 < info.distinct <= 25 and rows >= 2 * info.distinct)

@@ -696,9 +696,12 @@ class WalkGenerator:
         if not preds:
             return None
         if len(preds) >= 2 and self.spec.allow_or and rng.random() < 0.2:
+            # Spider's ORs are mostly of two equalities (22 of 32): "rock or jazz tracks"; a range
+            # OR-ed with anything usually holds for nearly every row
             i = rng.randrange(len(preds) - 1)
-            if _columns(preds[i]) != _columns(preds[i + 1]):  # "a <> x OR a IN (x, y)" says nothing
-                preds[i : i + 2] = [exp.Paren(this=exp.or_(preds[i], preds[i + 1]))]
+            pair = preds[i : i + 2]
+            if all(isinstance(p, exp.EQ) for p in pair) and _columns(pair[0]) != _columns(pair[1]):
+                preds[i : i + 2] = [exp.Paren(this=exp.or_(*pair))]
         if self.spec.allow_not and len(preds) == 1 and rng.random() < 0.05:
             # one condition only: beside others, NOT would exclude the row they are all drawn from
             preds[0] = exp.Not(this=exp.Paren(this=preds[0]))
@@ -776,6 +779,10 @@ class WalkGenerator:
             picked = [literal(v, lt) for v in rng.sample(values, k)]
             if anchored is not None and anchored not in picked:
                 picked[0] = anchored
+            if len(picked) == 2 and self.spec.allow_or and rng.random() < 0.6:
+                # as people write it ("in the UK or Malaysia"): Spider has ORs, not IN lists
+                eqs = [exp.EQ(this=col.copy(), expression=v) for v in picked]
+                return exp.Paren(this=exp.or_(*eqs))
             return exp.In(this=col, expressions=picked)
         if op == "between":
             if held:  # around the anchor's value
