@@ -17,6 +17,7 @@ from sqlsynth.render import (
     DIALECTS,
     KEYED_GROUP,
     canonical_sql,
+    generate,
     parses_back,
     record_keys,
     render,
@@ -670,3 +671,19 @@ def test_a_keyed_group_runs_alike_on_sqlite_and_duckdb(engines: dict[str, Any]) 
     assert engines["duckdb"].execute(render(tree, "duckdb")).fetchall() == on_sqlite
     with pytest.raises(duckdb.BinderException, match="GROUP BY"):  # why the widening is needed
         engines["duckdb"].execute(render(tree, "sqlite")).fetchall()
+
+
+@pytest.mark.parametrize("dialect", [None, "sqlite", "postgres", "duckdb", "tsql", "bigquery"])
+@pytest.mark.parametrize("pretty", [False, True])
+def test_generate_writes_what_sql_writes_and_leaves_the_tree_alone(dialect, pretty) -> None:
+    # one cached generator per setting, reused across calls: the same text as `Expression.sql`
+    sql = (
+        "WITH t AS (SELECT a, b FROM x WHERE NOT c IS NULL) SELECT a, COUNT(*) FROM t "
+        "WHERE b LIKE '%q%' AND a IN (SELECT a FROM y) GROUP BY a ORDER BY 2 DESC LIMIT 3"
+    )
+    for _ in range(2):
+        tree = sqlglot.parse_one(sql)
+        before = repr(tree)
+        expected = tree.sql(dialect=dialect, identify=True, pretty=pretty)
+        assert generate(tree, dialect, identify=True, pretty=pretty) == expected
+        assert repr(tree) == before

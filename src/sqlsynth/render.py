@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 import sqlglot
 from sqlglot import ErrorLevel, exp
 from sqlglot.errors import ParseError, SqlglotError, TokenError, UnsupportedError
+from sqlglot.generator import Generator
 
 from sqlsynth.errors import SqlsynthError
 
@@ -56,9 +57,6 @@ def sqlglot_dialect(name: str | None) -> sqlglot.Dialect:
         return sqlglot.Dialect.get_or_raise(name)
     except ValueError as err:
         raise SqlsynthError(f"unknown SQL dialect {name!r} ({err})") from None
-
-
-_BASE = sqlglot.Dialect()
 
 
 def dialect_name(name: str) -> str:
@@ -100,13 +98,34 @@ def render(expr: exp.Expression | str, dialect: str, *, pretty: bool = False, co
     tree = _as_expr(expr, "sqlite")
     if dialect not in KEYED_GROUP_AS_IS and tree.meta.get(KEYED_GROUP):
         tree, copy = _group_by_shown_columns(tree.copy() if copy else tree), False
-    return tree.sql(
-        dialect=sqlglot_dialect(dialect),
-        identify=True,
-        pretty=pretty,
-        unsupported_level=ErrorLevel.IGNORE,
-        copy=copy,
+    return generate(tree, dialect, identify=True, pretty=pretty, copy=copy)
+
+
+@functools.cache
+def _generator(dialect: str | None, identify: bool, pretty: bool) -> Generator:
+    return sqlglot_dialect(dialect).generator(
+        identify=identify, pretty=pretty, unsupported_level=ErrorLevel.IGNORE
     )
+
+
+def generate(
+    tree: exp.Expression,
+    dialect: str | None = None,
+    *,
+    identify: bool = False,
+    pretty: bool = False,
+    copy: bool = True,
+) -> str:
+    """`tree.sql(dialect=..., identify=..., pretty=...)` without reporting what the dialect cannot
+    express, through one generator per setting (`Expression.sql` makes a dialect and a generator
+    per call: a fifth of the time of writing a small query). `dialect` None is sqlglot's own.
+    copy=False lets the dialect's transforms change the tree instead of a copy of it."""
+    gen = _generator(dialect, identify, pretty)
+    try:
+        return gen.generate(tree, copy=copy)
+    except Exception:
+        _generator.cache_clear()  # a generator left half-way may hold a changed setting
+        raise
 
 
 def render_all(expr: exp.Expression | str, dialects: Iterable[str] = DIALECTS) -> dict[str, str]:
@@ -239,7 +258,7 @@ def _drop_projection_aliases(tree: exp.Expression) -> None:
 def _key(node: exp.Expression) -> str:
     """A sort key for a subtree: its SQL in the generic dialect, written without a copy (that
     dialect's preprocessing changes nothing: no nested CTEs to move up, no booleans to fix)."""
-    return node.sql(dialect=_BASE, copy=False)
+    return generate(node, copy=False)
 
 
 def _postorder(tree: exp.Expression, fun: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
@@ -260,7 +279,8 @@ def _postorder(tree: exp.Expression, fun: Callable[[exp.Expression], exp.Express
 
 def _sort_operands(tree: exp.Expression) -> exp.Expression:
     """AND / OR operands sorted, `a = b` ordered, `5 < x` turned `x > 5`, literal IN lists sorted,
-    an explicit ASC dropped (`ORDER BY x ASC` is `ORDER BY x`)."""
+    an explicit ASC dropped (`ORDER BY x ASC` is `ORDER BY x`). Changes `tree`, and moves nodes
+    out of it into new ones: give it a copy."""
 
     def flatten(node: exp.Expression, kind: type[exp.Expression]) -> list[exp.Expression]:
         node_ = node.unnest() if isinstance(node, exp.Paren) else node
@@ -277,15 +297,15 @@ def _sort_operands(tree: exp.Expression) -> exp.Expression:
             kind = type(node)
             parts = sorted(flatten(node, kind), key=_key)
             combine = exp.and_ if kind is exp.And else exp.or_
-            return combine(*[p.copy() for p in parts], copy=False)
+            return combine(*parts, copy=False)  # the operands move to the new node (the tree is a copy)
         if isinstance(node, _SYMMETRIC) and _key(node.expression) < _key(node.this):
-            return type(node)(this=node.expression.copy(), expression=node.this.copy())
+            return type(node)(this=node.expression, expression=node.this)
         if (
             type(node) in _FLIP
             and isinstance(node.this, exp.Literal)
             and not isinstance(node.expression, exp.Literal)
         ):
-            return _FLIP[type(node)](this=node.expression.copy(), expression=node.this.copy())
+            return _FLIP[type(node)](this=node.expression, expression=node.this)
         if (
             isinstance(node, exp.In)
             and node.expressions
@@ -311,7 +331,7 @@ def canonical_sql(expr: exp.Expression | str, dialect: str = "sqlite", *, write:
     which SQLite ignores; give a query using one dialect's features that dialect, which keeps them:
     SQLite has no `IGNORE NULLS`). Text input is read in `dialect`.
     """
-    return _canonical_tree(expr, dialect).sql(dialect=sqlglot_dialect(write), identify=True)
+    return generate(_canonical_tree(expr, dialect), write, identify=True)
 
 
 def _canonical_tree(expr: exp.Expression | str, dialect: str) -> exp.Expression:
@@ -330,7 +350,7 @@ def record_keys(
     both. The template is abstracted from the canonical tree, which only adds the lower-casing of
     identifiers that abstraction keeps (none in generated queries)."""
     tree = _canonical_tree(expr, dialect)
-    return tree.sql(dialect=sqlglot_dialect(write), identify=True), _template_sql(tree)
+    return generate(tree, write, identify=True), _template_sql(tree)
 
 
 # -- templates --------------------------------------------------------------------------------
@@ -346,7 +366,7 @@ def template_of(expr: exp.Expression | str, dialect: str = "sqlite") -> str:
 def _template_sql(tree: exp.Expression) -> str:
     """The template of a tree whose operands are sorted (the tree is changed)."""
     tree = _postorder(tree, _abstract)
-    return _sort_operands(tree).sql(dialect=_BASE, copy=False)  # the tree is a throwaway copy
+    return generate(_sort_operands(tree), copy=False)  # the tree is a throwaway copy
 
 
 def _abstract(node: exp.Expression) -> exp.Expression:

@@ -31,7 +31,7 @@ from sqlsynth.generate.measure import measure, spider_hardness
 from sqlsynth.generate.roles import ColumnRoles, column_roles
 from sqlsynth.generate.spec import HARDNESS_LEVELS, HARDNESS_PRESETS, ComplexitySpec, IntRange
 from sqlsynth.generate.values import ValuePool, like_pattern, literal, number, sort_key
-from sqlsynth.render import KEYED_GROUP
+from sqlsynth.render import KEYED_GROUP, generate
 from sqlsynth.schema.model import ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
 
@@ -1365,14 +1365,14 @@ def _referenced(block: Block) -> list[Inst]:
 
 
 def _columns(node: exp.Expression) -> set[str]:
-    return {c.sql(copy=False) for c in node.find_all(exp.Column)}  # generic SQL: nothing to change
+    return {generate(c, copy=False) for c in node.find_all(exp.Column)}  # generic SQL: nothing to change
 
 
 def _dedupe(items: list[exp.Expression]) -> list[exp.Expression]:
     seen: set[str] = set()
     out = []
     for item in items:
-        key = item.sql(copy=False)  # the generic dialect's preprocessing changes nothing
+        key = generate(item, copy=False)  # the generic dialect's preprocessing changes nothing
         if key not in seen:
             seen.add(key)
             out.append(item)

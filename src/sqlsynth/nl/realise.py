@@ -20,6 +20,7 @@ from sqlglot import exp
 from sqlsynth.nl.names import Namer
 from sqlsynth.nl.phrasing import Chooser
 from sqlsynth.nl.query import Phrase, QueryRealiser
+from sqlsynth.render import generate
 from sqlsynth.schema.model import Schema
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def shape_key(expr: exp.Expression) -> str:
     masked = expr.copy()
     for lit in list(masked.find_all(exp.Literal)):
         lit.replace(exp.Placeholder())
-    return masked.sql(copy=False)  # `masked` is our own copy already
+    return generate(masked, copy=False)  # `masked` is our own copy already
 
 
 def realise(
