@@ -162,6 +162,18 @@ def test_bad_options_fail_before_any_work(dbs, tmp_path, extra, message):
     assert not (out / "records.jsonl").exists()
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_database_that_cannot_be_opened_is_named_also_with_workers(dbs, tmp_path, workers):
+    # the worker processes connect while the parent profiles the values: their failure must come
+    # back as the same clear error, not as a dead process pool (nor a parent waiting for them)
+    missing = tmp_path / "gone.duckdb"
+    args = ["generate", dbs["schema"], "--db", dbs["sqlite"], "--db", f"duckdb:///{missing}"]
+    result = runner.invoke(app, [*args, "-n", "5", "--workers", workers, "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output
+    assert "gone.duckdb" in result.output and "no such file" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_export_parquet_and_spider(dbs, tmp_path):
     out = tmp_path / "run"
     args = ["generate", dbs["schema"], "--db", dbs["sqlite"], "-n", "8", "-o", str(out)]

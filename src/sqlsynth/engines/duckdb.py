@@ -56,6 +56,13 @@ class DuckDBEngine(ConnectedEngine):
         super().__init__(url, read_only=read_only)
         self._watchdog = Watchdog(self._interrupt)
 
+    def set_optimizer(self, enabled: bool) -> None:
+        """Turn the query optimizer on or off for the rest of this engine's life (see __init__)."""
+        with self._lock:
+            self.optimizer = enabled
+            if self._conn is not None:
+                self._conn.execute("PRAGMA enable_optimizer" if enabled else "PRAGMA disable_optimizer")
+
     def _interrupt(self) -> None:
         if self._conn is not None:
             self._conn.interrupt()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import functools
 import gc
 import hashlib
 import json
@@ -23,8 +24,8 @@ import platform
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -113,18 +114,39 @@ class Outcome:
 
 
 # -- the worker side --------------------------------------------------------------------------
+def open_engines(config: GenerateConfig) -> list[Any]:
+    """The run's engines, read-only; one DuckDB thread per worker: small queries run faster on
+    one, and workers scale instead."""
+    from sqlsynth.engines import open_engine
+
+    engines: list[Any] = []
+    try:
+        for url in config.dbs:
+            engines.append(open_engine(url, threads=1))
+    except BaseException:
+        for e in engines:
+            e.close()
+        raise
+    return engines
+
+
 class Worker:
     """Builds and checks the candidate of each index; one per process."""
 
-    def __init__(self, config: GenerateConfig, schema: Schema, pool: ValuePool) -> None:
-        from sqlsynth.engines import open_engine
+    def __init__(
+        self, config: GenerateConfig, schema: Schema, pool: ValuePool, engines: list[Any] | None = None
+    ) -> None:
+        """`engines`: those of `open_engines(config)` if already open (they are the worker's now)."""
+        from sqlsynth.engines import DuckDBEngine
 
         self.config = config
         self.schema = schema
-        # one DuckDB thread per worker: small queries run faster on one, and workers scale instead;
+        self.engines = engines if engines is not None else open_engines(config)
         # on small tables DuckDB's optimizer costs more than it saves
         small = max(pool.row_counts.values(), default=0) <= SMALL_TABLE_ROWS
-        self.engines = [open_engine(url, threads=1, optimizer=not small) for url in config.dbs]
+        for engine in self.engines:
+            if isinstance(engine, DuckDBEngine) and small:
+                engine.set_optimizer(False)
         self.generator = _generator(config, schema, pool, self.engines[0].dialect)
         self.checks = Checks(
             engines=self.engines,
@@ -260,14 +282,27 @@ def _json_value(v: Any) -> Any:
 
 
 _WORKER: Worker | None = None
+_FAILED: SqlsynthError | None = None  # why this worker could not connect: raised by its first chunk
 
 
-def _init_worker(config: GenerateConfig, schema: Schema, pool: ValuePool) -> None:
-    global _WORKER
-    _WORKER = Worker(config, schema, pool)
+def _init_worker(config: GenerateConfig, schema: Schema, pools: Any) -> None:
+    """Connect, then wait for the value pool, which the parent profiles meanwhile. A database
+    that cannot be opened fails the chunks (an initializer that raises breaks the whole pool,
+    and the parent would only learn that a process died)."""
+    global _WORKER, _FAILED
+    try:
+        engines = open_engines(config)
+    except SqlsynthError as err:
+        _FAILED = err
+        return
+    from sqlsynth import nl  # noqa: F401 - imported while waiting, not at the first record
+
+    _WORKER = Worker(config, schema, pools.get(), engines)
 
 
 def _run_chunk(lo: int, hi: int) -> list[Outcome]:
+    if _FAILED is not None:
+        raise _FAILED
     assert _WORKER is not None
     return [_WORKER.run(i) for i in range(lo, hi)]
 
@@ -301,10 +336,24 @@ def _chunks(start: int, size: int) -> Iterator[tuple[int, int]]:
         lo += size
 
 
-def _outcomes(config: GenerateConfig, schema: Schema, pool: ValuePool, start: int) -> Iterator[Outcome]:
-    """Outcomes for indices start, start+1, ... in order, from one or several processes."""
+def _outcomes(
+    config: GenerateConfig, schema: Schema, pool: ValuePool | Callable[[], ValuePool], start: int
+) -> Iterator[Outcome]:
+    """Outcomes for indices start, start+1, ... in order, from one or several processes. `pool`
+    may be a function that profiles it: the engines connect meanwhile (in a thread, or in the
+    worker processes, which start before it and are sent the pool)."""
     if config.workers == 1:
-        worker = Worker(config, schema, pool)
+        with ThreadPoolExecutor(1) as opener:
+            opening = opener.submit(open_engines, config)
+            try:
+                pool = pool if isinstance(pool, ValuePool) else pool()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    for engine in opening.result():
+                        engine.close()
+                raise
+            engines = opening.result()
+        worker = Worker(config, schema, pool, engines)
         try:
             for lo, hi in _chunks(start, config.chunk):
                 yield from (worker.run(i) for i in range(lo, hi))
@@ -313,8 +362,10 @@ def _outcomes(config: GenerateConfig, schema: Schema, pool: ValuePool, start: in
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     ctx = multiprocessing.get_context(method)
+    pools = ctx.Queue()  # put() returns at once (a thread writes): no wait on a worker that failed
+    pools.cancel_join_thread()  # nor at exit
     executor = ProcessPoolExecutor(
-        config.workers, mp_context=ctx, initializer=_init_worker, initargs=(config, schema, pool)
+        config.workers, mp_context=ctx, initializer=_init_worker, initargs=(config, schema, pools)
     )
     window: list[Future[list[Outcome]]] = []
     chunks = _chunks(start, config.chunk)
@@ -322,6 +373,11 @@ def _outcomes(config: GenerateConfig, schema: Schema, pool: ValuePool, start: in
     # first submit): the workers then neither collect nor copy on write this process's whole heap
     gc.freeze()
     try:
+        while len(window) < 3 * config.workers:
+            window.append(executor.submit(_run_chunk, *next(chunks)))
+        pool = pool if isinstance(pool, ValuePool) else pool()
+        for _ in range(config.workers):
+            pools.put(pool)
         while True:
             while len(window) < 3 * config.workers:
                 window.append(executor.submit(_run_chunk, *next(chunks)))
@@ -382,8 +438,6 @@ def run_generate(
     pool: ValuePool | None = None,
 ) -> RunResult:
     """Write `config.n` validated records to `out` (resuming what is there)."""
-    from sqlsynth.engines import open_engine
-
     _check_engines_run_the_dialect(config)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -394,12 +448,6 @@ def run_generate(
     have = summary.count
     _save_state(out, state)  # before the first record, so a killed run can always be resumed
     write_text_atomic(out / "schema.json", schema.to_json())
-    if pool is None:
-        engine = open_engine(config.dbs[0])
-        try:
-            pool = ValuePool.from_engine(engine, schema)
-        finally:
-            engine.close()
     started = time.perf_counter()
     limit = config.n * GIVE_UP_FACTOR
     if have < config.n:
@@ -408,7 +456,8 @@ def run_generate(
         with RecordWriter(out / "records.jsonl", sync_every=500) as writer, _progress(progress) as bar:
             task = bar.add_task("validated records", total=config.n, completed=have) if bar else None
             last_save = time.perf_counter()
-            for outcome in _outcomes(config, schema, pool, state.next_index):
+            profile = pool if pool is not None else functools.partial(_profile, config, schema)
+            for outcome in _outcomes(config, schema, profile, state.next_index):
                 _tally(state, outcome)
                 if outcome.record is not None:
                     verdict = run_stateful(outcome.record, kept, config.validate_)
@@ -435,6 +484,14 @@ def run_generate(
     manifest = build_manifest(config, state, summary)
     write_json_atomic(out / "manifest.json", manifest)
     return RunResult(out, manifest["records"], state.next_index, manifest)
+
+
+def _profile(config: GenerateConfig, schema: Schema) -> ValuePool:
+    """The value pool of the first database."""
+    from sqlsynth.engines import open_engine
+
+    with open_engine(config.dbs[0]) as engine:
+        return ValuePool.from_engine(engine, schema)
 
 
 def _tally(state: RunState, outcome: Outcome) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from sqlsynth.render import sqlglot_dialect
+from sqlsynth.render import generate
 from sqlsynth.schema.types import LogicalType
 
 if TYPE_CHECKING:
@@ -73,8 +73,7 @@ class ValuePool:
         """Sample the most frequent distinct values of every column, the first `per_table` rows
         of every table and of the rows each one-column foreign key refers to (read-only queries)."""
         pool = cls()
-        dialect = sqlglot_dialect(engine.dialect)  # made once, not once per identifier
-        q = lambda name: exp.to_identifier(name, quoted=True).sql(dialect)  # noqa: E731
+        q = lambda name: generate(exp.to_identifier(name, quoted=True), engine.dialect)  # noqa: E731
         for table in schema.tables:
             t = q(table.name)
             profiled = [
