@@ -159,6 +159,7 @@ class WalkGenerator:
         self.max_attempts = max_attempts
         self.roles = {t.name: column_roles(schema, t, pool) for t in schema.tables}
         self._values_cache: dict[tuple[str, str], tuple[list[Any], list[Any]]] = {}
+        self._anchor_cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}  # see _anchor_rows
         self.usable = [
             t
             for t in schema.tables
@@ -823,19 +824,24 @@ class WalkGenerator:
         """The sampled rows of `inst`'s table that the join keeps: those that the rows joined to
         it refer to ("the albums of Metallica": an artist with albums), with a value in each key
         it refers to others by."""
-        rows = None
+        referenced: tuple[str, str] | None = None  # (referring table, column) of the first join to it
         refers: list[str] = []
         for n, (parent, fk, _) in enumerate(block.joins, start=1):
             source, target = _fk_ends(parent, fk, block.insts[n])
-            if target is inst and rows is None and len(fk.source_columns) == 1:
-                rows = self.pool.referenced.get((fk.source_table, fk.source_columns[0]))
+            if target is inst and referenced is None and len(fk.source_columns) == 1:
+                referenced = (fk.source_table, fk.source_columns[0])
             if source is inst:
                 refers.extend(fk.source_columns)
-        for candidates in (rows, self.pool.rows.get(inst.table.name)):
-            kept = [r for r in candidates or [] if all(r.get(c) is not None for c in refers)]
-            if kept:
-                return kept
-        return []
+        key = (inst.table.name, referenced, tuple(refers))
+        hit = self._anchor_cache.get(key)
+        if hit is None:
+            hit = []
+            for candidates in (self.pool.referenced.get(referenced), self.pool.rows.get(inst.table.name)):
+                hit = [r for r in candidates or [] if all(r.get(c) is not None for c in refers)]
+                if hit:
+                    break
+            self._anchor_cache[key] = hit
+        return hit
 
     def _operators(self, lt: LogicalType, has_nulls: bool, n_values: int) -> list[str]:
         allowed = set(self.spec.operators)
