@@ -203,7 +203,8 @@ class Worker:
         if self.config.questions == "rule":
             from sqlsynth.nl import realise
 
-            question = realise(query.expr, self.schema, seed=self.config.seed * 1_000_003 + index)
+            # the last use of the query's tree: the realiser may have it (saves a copy)
+            question = realise(query.expr, self.schema, seed=self.config.seed * 1_000_003 + index, copy=False)
         return Record(
             id=record_id(self.config.db_id, canonical),
             db_id=self.config.db_id,

@@ -40,10 +40,13 @@ COUNT_FRAMES = (  # "How many ... are there?" is how people ask most often (Spid
 LEAD_FRAMES = ("{Lead}, what is {body}?", "{Lead}, show {body}.", "{Lead}, find {body}.")
 
 
-def parse_query(sql: str | exp.Expression, dialect: str | None = None) -> exp.Expression:
-    """The query's AST (a copy when given one); ValueError when the text is not one SELECT."""
+def parse_query(
+    sql: str | exp.Expression, dialect: str | None = None, *, copy: bool = True
+) -> exp.Expression:
+    """The query's AST (a copy when given one, unless copy=False); ValueError when the text is not
+    one SELECT."""
     if isinstance(sql, exp.Expression):
-        return sql.copy()
+        return sql.copy() if copy else sql
     try:
         parsed = sqlglot.parse(sql.strip().rstrip(";"), read=dialect)
     except sqlglot.errors.ParseError as err:
@@ -96,11 +99,18 @@ def quoted_strings_as_literals(expr: exp.Expression, schema: Schema) -> exp.Expr
 
 def shape_key(expr: exp.Expression) -> str:
     """The query with every literal masked: phrasing choices depend on it, so a changed value
-    changes only that value in the question."""
-    masked = expr.copy()
-    for lit in list(masked.find_all(exp.Literal)):
-        lit.replace(exp.Placeholder())
-    return generate(masked, copy=False)  # `masked` is our own copy already
+    changes only that value in the question. (The literals are masked in place and put back:
+    a copy of the tree would cost more.)"""
+    masked = [(lit, exp.Placeholder()) for lit in list(expr.find_all(exp.Literal))]
+    for lit, mask in masked:
+        lit.replace(mask)
+    # writing moves a WITH nested in a subquery to the top: only then on a copy
+    nested_with = any(w is not expr.args.get("with_") for w in expr.find_all(exp.With))
+    try:
+        return generate(expr, copy=nested_with)
+    finally:
+        for lit, mask in masked:
+            mask.replace(lit)
 
 
 def realise(
@@ -110,14 +120,16 @@ def realise(
     dialect: str | None = None,
     seed: int = 0,
     strict: bool = False,
+    copy: bool = True,
 ) -> str:
     """One English question (or request) that says what the SELECT asks for.
 
     `dialect` is the dialect of SQL text (and of NULL ordering defaults); `seed` chooses among
     phrasings. strict=True raises instead of quoting the SQL when a construct defeats the realiser.
+    copy=False lets it work on (and change) a tree given, which the caller no longer needs.
     Raises ValueError when `sql` is not a single parseable statement.
     """
-    expr = parse_query(sql, dialect)
+    expr = parse_query(sql, dialect, copy=copy)
     if not isinstance(expr, exp.Query):
         raise ValueError(f"not a query: {type(expr).__name__}")
     if schema is not None and (dialect or "sqlite").lower() in STRING_QUOTING_DIALECTS:
