@@ -81,6 +81,8 @@ def test_cli_writes_records_and_a_consistent_manifest(dbs, tmp_path):
     assert filters[-1]["in"] - sum(filters[-1]["rejected"].values()) == 25
     assert sum(manifest["hardness"].values()) == 25
     assert manifest["config"]["seed"] == 0 and manifest["versions"]["sqlglot"]
+    timings = manifest["timings"]
+    assert 0 < timings["profile_s"] < timings["seconds"]  # the values were profiled in this run
     assert (out / "schema.json").exists()
 
 
