@@ -635,3 +635,28 @@ def test_several_aggregates_of_one_row_set_are_views_of_one_measure(populated):
         cols = {c.sql() for a in aggs for c in a.find_all(exp.Column)}
         one_column += len(aggs) == 2 and len(cols) == 1 and len({type(a) for a in aggs}) == 2
     assert one_column >= 0.6 * len(made)
+
+
+def test_having_a_count_splits_groups_of_known_sizes(populated):
+    # the value profile counts each value's rows: the count asked lets some groups through and
+    # stops others ("at least 3" over groups of 40 rows keeps them all: an idle HAVING)
+    p = populated["demo"]
+    spec = ComplexitySpec(
+        group_by=1, aggregates=1, having=1, num_joins=0, num_conditions=0, order_by=0, set_ops=0, cte=0
+    )
+    checked = 0
+    for q in filter(None, map(p.generator(spec, seed=19).generate, range(80))):
+        having = q.expr.args["having"].this
+        (group,) = q.expr.args["group"].expressions
+        if having.this != exp.Count(this=exp.Star()) or not isinstance(group, exp.Column):
+            continue
+        table = q.expr.find(exp.Table).name
+        if p.pool.get(table, group.name).distinct > len(p.pool.get(table, group.name).counts):
+            continue  # only the largest groups are known
+        sql = f'SELECT COUNT(*) FROM "{table}" GROUP BY "{group.name}"'
+        sizes = [n for (n,) in p.engines[0].execute(sql).rows]
+        k = int(having.expression.this)
+        passing = [n for n in sizes if (n > k if isinstance(having, exp.GT) else n >= k)]
+        assert 0 < len(passing) < len(sizes), render(q.expr, "sqlite")
+        checked += 1
+    assert checked >= 10

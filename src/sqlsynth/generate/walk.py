@@ -448,8 +448,12 @@ class WalkGenerator:
         if group_cols:
             query = query.group_by(*[c.copy() for c in group_cols], copy=False)
             if t.having:
-                size = self._group_size(block, group_cols, keyed is not None) if where is None else None
-                query = query.having(self._having(rng, block, size, filtered=where is not None), copy=False)
+                size = sizes = None
+                if where is None:
+                    size = self._group_size(block, group_cols, keyed is not None)
+                    sizes = self._group_sizes(block, group_cols)
+                having = self._having(rng, block, size, filtered=where is not None, sizes=sizes)
+                query = query.having(having, copy=False)
                 if rng.random() < (0.5 if keyed else 0.35):
                     # "instructors who advise more than one student": the count filters, unseen
                     query.set("expressions", [e for e in query.expressions if e not in aggs])
@@ -968,12 +972,14 @@ class WalkGenerator:
     ) -> tuple[list[tuple[int, bool]], bool] | None:
         """The sizes of the groups of an unfiltered grouping by one column, largest first, each
         with whether it is the group of NULLs, when the value profile holds them, and whether they
-        are all there (else the largest few): a column of one table, or over one inner join the
+        are all there (else the largest few): a column of one table; over one inner join, the
         foreign key (or the key it refers to, or a column unique there), whose values' rows are the
-        groups' rows."""
+        groups' rows, or a column of the referring table when every row of it has a key (each
+        joins one row)."""
         if len(group_cols) != 1 or not isinstance(group_cols[0], exp.Column):
             return None
         col = group_cols[0]
+        null_group = True  # the rows without a value in the column form a group of their own
         if len(block.insts) == 1:
             table, column = block.insts[0].table.name, col.name
         elif len(block.insts) == 2 and block.joins[0][2] == "inner":
@@ -981,18 +987,22 @@ class WalkGenerator:
             if len(fk.source_columns) != 1:
                 return None
             source, target = _fk_ends(parent, fk, block.insts[1])
-            ends = {(source.ref, fk.source_columns[0]), (target.ref, fk.target_columns[0])}
+            key = fk.source_columns[0]
+            ends = {(source.ref, key), (target.ref, fk.target_columns[0])}
             unique = col.table == target.ref and self._unique(target.table.name, col.name)
-            if (col.table, col.name) not in ends and not unique:
+            if (col.table, col.name) in ends or unique:
+                table, column, null_group = source.table.name, key, False  # rows without a key: no join
+            elif col.table == source.ref and not self.pool.get(source.table.name, key).null_fraction:
+                table, column = source.table.name, col.name  # each referring row joins once
+            else:
                 return None
-            table, column = source.table.name, fk.source_columns[0]
         else:
             return None
         info = self.pool.get(table, column)
         if not info.counts:
             return None
         sizes = [(n, False) for n in info.counts]
-        if info.null_fraction and len(block.insts) == 1:  # the rows without a value: one more group
+        if info.null_fraction and null_group:
             sizes.append((round(info.null_fraction * self.pool.row_counts.get(table, 0)), True))
             sizes.sort(key=lambda size: -size[0])
         return sizes, info.distinct <= len(info.counts)
@@ -1016,10 +1026,17 @@ class WalkGenerator:
         return rows / min(groups, rows) if rows else None
 
     def _having(
-        self, rng: random.Random, block: Block, size: float | None = None, filtered: bool = False
+        self,
+        rng: random.Random,
+        block: Block,
+        size: float | None = None,
+        filtered: bool = False,
+        sizes: tuple[list[tuple[int, bool]], bool] | None = None,
     ) -> exp.Expression:
-        """A HAVING on the groups: their average measure above the median value, or their size
-        (near `size`, the rows per group if known; more than one row when a WHERE thins them)."""
+        """A HAVING on the groups: their average measure above the median value, or their size:
+        a count that some groups pass and some do not when all their `sizes` are known (see
+        `_group_sizes`), else near `size`, the rows per group if known; more than one row when a
+        WHERE thins them."""
         got = self._pick(rng, block, "measures")
         if got is not None and rng.random() < 0.4:
             inst, c = got
@@ -1031,6 +1048,12 @@ class WalkGenerator:
         k = 1 if filtered and op is exp.GT else 2 if filtered else rng.choice(HAVING_COUNTS)
         if size is not None and size > 2 * max(HAVING_COUNTS):
             k = round(size)  # groups of ~40 rows: "at least 3" keeps them all; ask near their size
+        if sizes is not None and sizes[1]:
+            # > k: k below the largest size; >= k: above the smallest (else every group passes)
+            known = sorted({n for n, _ in sizes[0]})
+            splits = known[:-1] if op is exp.GT else known[1:]
+            if splits and k not in splits:
+                k = min(splits, key=lambda n: abs(n - k))
         return op(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(k))
 
     # -- ORDER BY / LIMIT --------------------------------------------------------------------
