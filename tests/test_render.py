@@ -687,3 +687,19 @@ def test_generate_writes_what_sql_writes_and_leaves_the_tree_alone(dialect, pret
         expected = tree.sql(dialect=dialect, identify=True, pretty=pretty)
         assert generate(tree, dialect, identify=True, pretty=pretty) == expected
         assert repr(tree) == before
+
+
+def test_each_thread_writes_with_its_own_generators() -> None:
+    # a generator keeps state while it writes (quoting is switched off inside some constructs):
+    # two threads sharing one could quote each other's identifiers wrongly
+    import threading
+
+    from sqlsynth.render import _generator
+
+    mine = _generator("postgres", True, False)
+    assert _generator("postgres", True, False) is mine  # reused within a thread
+    theirs = []
+    thread = threading.Thread(target=lambda: theirs.append(_generator("postgres", True, False)))
+    thread.start()
+    thread.join()
+    assert theirs and theirs[0] is not mine

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Callable, Iterable
 
 import sqlglot
@@ -101,11 +102,20 @@ def render(expr: exp.Expression | str, dialect: str, *, pretty: bool = False, co
     return generate(tree, dialect, identify=True, pretty=pretty, copy=copy)
 
 
-@functools.cache
+_GENERATORS = threading.local()  # a generator keeps state while it writes: one set per thread
+
+
 def _generator(dialect: str | None, identify: bool, pretty: bool) -> Generator:
-    return sqlglot_dialect(dialect).generator(
-        identify=identify, pretty=pretty, unsupported_level=ErrorLevel.IGNORE
-    )
+    made: dict[tuple[str | None, bool, bool], Generator] | None = getattr(_GENERATORS, "made", None)
+    if made is None:
+        made = _GENERATORS.made = {}
+    key = (dialect, identify, pretty)
+    gen = made.get(key)
+    if gen is None:
+        gen = made[key] = sqlglot_dialect(dialect).generator(
+            identify=identify, pretty=pretty, unsupported_level=ErrorLevel.IGNORE
+        )
+    return gen
 
 
 def generate(
@@ -124,7 +134,7 @@ def generate(
     try:
         return gen.generate(tree, copy=copy)
     except Exception:
-        _generator.cache_clear()  # a generator left half-way may hold a changed setting
+        _GENERATORS.made = {}  # a generator left half-way may hold a changed setting
         raise
 
 
