@@ -660,3 +660,23 @@ def test_having_a_count_splits_groups_of_known_sizes(populated):
         assert 0 < len(passing) < len(sizes), render(q.expr, "sqlite")
         checked += 1
     assert checked >= 10
+
+
+def test_a_star_select_is_never_a_tiebreaker(populated):
+    # `SELECT * ... ORDER BY name DESC, * LIMIT 1` is no SQL (found by the property test above): a
+    # top-k of whole rows with a second key has no column to break ties with, so it is not made
+    import random
+
+    from sqlsynth.generate.walk import TARGETS, Block, Inst, Skip, Targets
+
+    p = populated["tricky"]
+    gen = p.generator(seed=0)
+    table = p.schema.table("group")
+    t = Targets(**{f.name: 0 for f in TARGETS})
+    t.order_by, t.limit = 2, 1
+    for seed in range(20):
+        block = Block([Inst(table, None, gen.roles[table.name])])
+        query = exp.select(exp.Star()).from_(exp.to_table('"group"'))
+        with pytest.raises(Skip):
+            ordered, _ = gen._order(random.Random(seed), block, query, t, [], [])
+            pytest.fail(render(ordered, "sqlite"))

@@ -1106,8 +1106,8 @@ class WalkGenerator:
                 plain = item.this if isinstance(item, exp.Alias) else item
                 if len(ordered) >= t.order_by:
                     break
-                if isinstance(plain, exp.AggFunc) or plain.find(exp.Window) or plain == keys[0]:
-                    continue
+                if isinstance(plain, (exp.AggFunc, exp.Star)) or plain.find(exp.Window) or plain == keys[0]:
+                    continue  # (`ORDER BY x, *` is no SQL)
                 ordered.append(exp.Ordered(this=plain.copy(), desc=False, nulls_first=True))
         sorted_by = [o.this for o in ordered]
         total = all(x in sorted_by for x in (group_cols or items))  # grouped rows are unique per group
