@@ -333,7 +333,7 @@ class WalkGenerator:
         kinds = [k for k in self.spec.subquery_kinds if k != "from"]
         if not kinds:
             return None, None
-        kind = rng.choices(kinds, cum_weights=_cumulative(tuple(SUBQUERY_WEIGHTS[k] for k in kinds)))[0]
+        kind = _nested_kind(rng, kinds)
         if kind == "scalar":
             tables = [t for t in self.usable if self.roles[t.name].measures]
         else:
@@ -912,7 +912,7 @@ class WalkGenerator:
         if block.nested in kinds:
             kind, block.nested = block.nested, None
         else:
-            kind = rng.choices(kinds, cum_weights=_cumulative(tuple(SUBQUERY_WEIGHTS[k] for k in kinds)))[0]
+            kind = _nested_kind(rng, kinds)
         if kind == "scalar":
             got = self._pick(rng, block, "measures")
             if got is None:
@@ -1371,6 +1371,11 @@ def _clean_cuts(sizes: tuple[list[tuple[int, bool]], bool] | None, desc: bool) -
     # tied[i]: the group at i is as large as the next one
     tied = [a == b for a, b in itertools.pairwise(order)]
     return [k for k in TOP_K if not any(tied[:k]) and not any(nulls[:k])]
+
+
+def _nested_kind(rng: random.Random, kinds: list[str]) -> str:
+    """One of `kinds` of nested condition, as often as Spider has it (SUBQUERY_WEIGHTS)."""
+    return rng.choices(kinds, cum_weights=_cumulative(tuple(SUBQUERY_WEIGHTS[k] for k in kinds)))[0]
 
 
 def _top_k(rng: random.Random) -> int:
