@@ -614,6 +614,10 @@ TEMPLATES = [
         "WITH w AS (SELECT a FROM t) SELECT * FROM w AS x",
         "WITH tab AS (SELECT col FROM tab) SELECT * FROM tab",
     ),
+    # parentheses around a column or a value are no structure (Spider writes `distinct(x)`)
+    ("SELECT distinct(a) FROM t WHERE (b) = (1)", "SELECT DISTINCT col FROM tab WHERE col = num"),
+    ("SELECT count(distinct(a)) FROM t", "SELECT COUNT(DISTINCT col) FROM tab"),
+    ("SELECT a FROM t WHERE (b = 1 OR c = 2)", "SELECT col FROM tab WHERE (col = num OR col = num)"),
 ]
 
 

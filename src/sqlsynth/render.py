@@ -380,6 +380,8 @@ def _template_sql(tree: exp.Expression) -> str:
 
 
 def _abstract(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Paren) and isinstance(node.this, (exp.Column, exp.Literal, exp.Var)):
+        return node.this  # `DISTINCT(x)` (Spider writes it) is `DISTINCT x`
     if isinstance(node, exp.Column):
         if isinstance(node.this, exp.Star):
             return exp.Star()
