@@ -279,3 +279,19 @@ def test_dialect_names_are_spelled_one_way_in_the_config(dbs):
         db_id="t", dbs=[dbs["sqlite"]], dialects=["PostgreSQL", "sqlite"], template_dialect="postgresql"
     )
     assert (config.dialects, config.template_dialect) == (["postgres", "sqlite"], "postgres")
+
+
+def test_a_value_pool_profiled_in_parts_is_the_pool_profiled_whole(dbs):
+    # with several workers, each profiles every n-th table and foreign key; the parent merges them
+    import pickle
+
+    from sqlsynth.engines import open_engine
+    from sqlsynth.generate.values import ValuePool, merged
+
+    schema = tricky()
+    with open_engine(dbs["sqlite"]) as engine:
+        whole = ValuePool.from_engine(engine, schema)
+        for n in (2, 3):
+            parts = [ValuePool.from_engine(engine, schema, part=(i, n)) for i in range(n)]
+            assert all(len(p.row_counts) < len(whole.row_counts) for p in parts)
+            assert pickle.dumps(merged(parts, schema)) == pickle.dumps(whole)  # same entries, same order

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
-import functools
 import gc
 import hashlib
 import json
@@ -24,7 +23,7 @@ import platform
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,7 +36,7 @@ from sqlsynth.dataset import ExecutionResult, Provenance, Record, RecordWriter, 
 from sqlsynth.errors import SqlsynthError
 from sqlsynth.generate.fill import TemplateQuery, plan_execution
 from sqlsynth.generate.spec import ComplexitySpec
-from sqlsynth.generate.values import ValuePool
+from sqlsynth.generate.values import ValuePool, merged
 from sqlsynth.generate.walk import GeneratedQuery, WalkGenerator
 from sqlsynth.io import write_json_atomic, write_text_atomic
 from sqlsynth.render import DIALECTS, dialect_name, record_keys, render
@@ -283,28 +282,41 @@ def _json_value(v: Any) -> Any:
 
 
 _WORKER: Worker | None = None
-_FAILED: SqlsynthError | None = None  # why this worker could not connect: raised by its first chunk
+_ENGINES: list[Any] = []
+_SETUP: tuple[GenerateConfig, Schema, Any] | None = None  # (config, schema, queue of value pools)
+_FAILED: SqlsynthError | None = None  # why this worker could not connect: raised by its first task
 
 
 def _init_worker(config: GenerateConfig, schema: Schema, pools: Any) -> None:
-    """Connect, then wait for the value pool, which the parent profiles meanwhile. A database
-    that cannot be opened fails the chunks (an initializer that raises breaks the whole pool,
-    and the parent would only learn that a process died)."""
-    global _WORKER, _FAILED
+    """Connect (the parent profiles the values meanwhile, or has the workers do parts of it). A
+    database that cannot be opened fails the tasks (an initializer that raises breaks the whole
+    pool, and the parent would only learn that a process died)."""
+    global _ENGINES, _SETUP, _FAILED
     try:
-        engines = open_engines(config)
+        _ENGINES = open_engines(config)
     except SqlsynthError as err:
         _FAILED = err
         return
-    from sqlsynth import nl  # noqa: F401 - imported while waiting, not at the first record
+    _SETUP = (config, schema, pools)
+    from sqlsynth import nl  # noqa: F401 - imported now, not at the first record
 
-    _WORKER = Worker(config, schema, pools.get(), engines)
+
+def _profile_part(part: tuple[int, int]) -> ValuePool:
+    """A part of the value pool (see ValuePool.from_engine), profiled on this worker's first engine."""
+    if _FAILED is not None:
+        raise _FAILED
+    assert _SETUP is not None
+    return ValuePool.from_engine(_ENGINES[0], _SETUP[1], part=part)
 
 
 def _run_chunk(lo: int, hi: int) -> list[Outcome]:
+    global _WORKER
     if _FAILED is not None:
         raise _FAILED
-    assert _WORKER is not None
+    if _WORKER is None:  # the first chunk waits for the pool, which the parent sends once it has it
+        assert _SETUP is not None
+        config, schema, pools = _SETUP
+        _WORKER = Worker(config, schema, pools.get(), _ENGINES)
     return [_WORKER.run(i) for i in range(lo, hi)]
 
 
@@ -339,16 +351,17 @@ def _chunks(start: int, size: int) -> Iterator[tuple[int, int]]:
 
 
 def _outcomes(
-    config: GenerateConfig, schema: Schema, pool: ValuePool | Callable[[], ValuePool], start: int
+    config: GenerateConfig, schema: Schema, pool: ValuePool | None, start: int, state: RunState
 ) -> Iterator[Outcome]:
-    """Outcomes for indices start, start+1, ... in order, from one or several processes. `pool`
-    may be a function that profiles it: the engines connect meanwhile (in a thread, or in the
-    worker processes, which start before it and are sent the pool)."""
+    """Outcomes for indices start, start+1, ... in order, from one or several processes. Without a
+    `pool`, the values are profiled (the time added to `state.profile_s`) while the engines
+    connect: in a thread with one worker; with several, the worker processes connect first and
+    then each profile a part of the tables, which this process merges and sends them."""
     if config.workers == 1:
         with ThreadPoolExecutor(1) as opener:
             opening = opener.submit(open_engines, config)
             try:
-                pool = pool if isinstance(pool, ValuePool) else pool()
+                pool = pool if pool is not None else _profile(config, schema, state)
             except BaseException:
                 with contextlib.suppress(Exception):
                     for engine in opening.result():
@@ -375,9 +388,16 @@ def _outcomes(
     # first submit): the workers then neither collect nor copy on write this process's whole heap
     gc.freeze()
     try:
+        began = time.perf_counter()
+        # the parts go first: a worker takes tasks in order, so none waits for the pool in its
+        # first chunk while a part is left undone
+        n = config.workers if pool is None else 0
+        parts = [executor.submit(_profile_part, (i, n)) for i in range(n)]
         while len(window) < 3 * config.workers:
             window.append(executor.submit(_run_chunk, *next(chunks)))
-        pool = pool if isinstance(pool, ValuePool) else pool()
+        if pool is None:
+            pool = merged([p.result() for p in parts], schema)
+            state.profile_s += time.perf_counter() - began
         for _ in range(config.workers):
             pools.put(pool)
         while True:
@@ -458,8 +478,7 @@ def run_generate(
         with RecordWriter(out / "records.jsonl", sync_every=500) as writer, _progress(progress) as bar:
             task = bar.add_task("validated records", total=config.n, completed=have) if bar else None
             last_save = time.perf_counter()
-            profile = pool if pool is not None else functools.partial(_profile, config, schema, state)
-            for outcome in _outcomes(config, schema, profile, state.next_index):
+            for outcome in _outcomes(config, schema, pool, state.next_index, state):
                 _tally(state, outcome)
                 if outcome.record is not None:
                     verdict = run_stateful(outcome.record, kept, config.validate_)

@@ -69,12 +69,15 @@ class ValuePool:
         per_column: int = 40,
         per_table: int = 40,
         timeout_s: float = 30.0,
+        part: tuple[int, int] = (0, 1),
     ) -> ValuePool:
         """Sample the most frequent distinct values of every column, the first `per_table` rows
-        of every table and of the rows each one-column foreign key refers to (read-only queries)."""
+        of every table and of the rows each one-column foreign key refers to (read-only queries).
+        part=(i, n): only every n-th table and foreign key from the i-th, for `merged`."""
         pool = cls()
         q = lambda name: generate(exp.to_identifier(name, quoted=True), engine.dialect)  # noqa: E731
-        for table in schema.tables:
+        i, n = part
+        for table in schema.tables[i::n]:
             t = q(table.name)
             profiled = [
                 c
@@ -102,7 +105,7 @@ class ValuePool:
                     null_fraction=(1 - non_null / total) if total else 0.0,
                     distinct=distinct,
                 )
-        for fk in schema.foreign_keys:
+        for fk in schema.foreign_keys[i::n]:
             if len(fk.source_columns) != 1:
                 continue
             source, target = q(fk.source_table), q(fk.target_table)
@@ -116,6 +119,27 @@ class ValuePool:
                     {name: _plain(v) for name, v in zip(res.columns, row, strict=True)} for row in res.rows
                 ]
         return pool
+
+
+def merged(parts: list[ValuePool], schema: Schema) -> ValuePool:
+    """One pool of the parts `from_engine(..., part=(i, n))` made, i = 0..n-1, as `from_engine`
+    would have made it whole (same entries, in the same order)."""
+    pool = ValuePool()
+    n = len(parts)
+    for k, table in enumerate(schema.tables):
+        part = parts[k % n]
+        if table.name in part.row_counts:
+            pool.row_counts[table.name] = part.row_counts[table.name]
+        if table.name in part.rows:
+            pool.rows[table.name] = part.rows[table.name]
+        for col in table.columns:
+            if (table.name, col.name) in part.columns:
+                pool.columns[(table.name, col.name)] = part.columns[(table.name, col.name)]
+    for k, fk in enumerate(schema.foreign_keys):
+        key = (fk.source_table, fk.source_columns[0]) if len(fk.source_columns) == 1 else None
+        if key is not None and key in parts[k % n].referenced:
+            pool.referenced[key] = parts[k % n].referenced[key]
+    return pool
 
 
 def _counts(
