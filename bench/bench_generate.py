@@ -614,8 +614,9 @@ def report(
 
 
 def steady_lines(args: argparse.Namespace, steady: list[dict[str, Any]], smith_rate: float) -> list[str]:
-    """The same workload on --steady-n records: a run of N = 500 spends a sixth of its 2-worker time
-    starting (value profile, connections); sqlsmith's rate is over 5 to 30 s of its own running."""
+    """The same workload on --steady-n records: in a run of N = 500, start-up (connections, the
+    value profile, the workers' first chunk) is about a tenth of the 2-worker time; sqlsmith's rate
+    is over seconds of its running."""
     one = [r["records"] / r["wall_s"] for r in steady if r["workers"] == 1]
     two = [r["records"] / r["wall_s"] for r in steady if r["workers"] == 2]
     if not one or not two:

@@ -357,11 +357,14 @@ def _outcomes(
     `pool`, the values are profiled (the time added to `state.profile_s`) while the engines
     connect: in a thread with one worker; with several, the worker processes connect first and
     then each profile a part of the tables, which this process merges and sends them."""
+    began = time.perf_counter()
     if config.workers == 1:
         with ThreadPoolExecutor(1) as opener:
             opening = opener.submit(open_engines, config)
             try:
-                pool = pool if pool is not None else _profile(config, schema, state)
+                if pool is None:
+                    pool = _profile(config, schema)
+                    state.profile_s += time.perf_counter() - began
             except BaseException:
                 with contextlib.suppress(Exception):
                     for engine in opening.result():
@@ -388,7 +391,6 @@ def _outcomes(
     # first submit): the workers then neither collect nor copy on write this process's whole heap
     gc.freeze()
     try:
-        began = time.perf_counter()
         # the parts go first: a worker takes tasks in order, so none waits for the pool in its
         # first chunk while a part is left undone
         n = config.workers if pool is None else 0
@@ -507,15 +509,12 @@ def run_generate(
     return RunResult(out, manifest["records"], state.next_index, manifest)
 
 
-def _profile(config: GenerateConfig, schema: Schema, state: RunState) -> ValuePool:
-    """The value pool of the first database (its time added to the run's)."""
+def _profile(config: GenerateConfig, schema: Schema) -> ValuePool:
+    """The value pool of the first database."""
     from sqlsynth.engines import open_engine
 
-    start = time.perf_counter()
     with open_engine(config.dbs[0]) as engine:
-        pool = ValuePool.from_engine(engine, schema)
-    state.profile_s += time.perf_counter() - start
-    return pool
+        return ValuePool.from_engine(engine, schema)
 
 
 def _tally(state: RunState, outcome: Outcome) -> None:

@@ -754,13 +754,14 @@ class WalkGenerator:
         ops = self._operators(column.logical_type, info.null_fraction > 0, len(info.values))
         if column.logical_type is LogicalType.TEXT and info.long_text:
             ops = [o for o in ops if o in ("like", "is_null")]  # nobody types a paragraph to match
+        names_a_row = several is not None and self._names_a_row(i, c)
         if several is not None:
-            ops = several.operators(ops, self._pins(i, c, 2), self._names_a_row(i, c))
+            ops = several.operators(ops, self._pins(i, c, 2), names_a_row)
         if not ops:
             raise Skip
         op = rng.choices(ops, cum_weights=_cumulative(tuple(OPERATOR_WEIGHTS[o] for o in ops)))[0]
         if several is not None:
-            several.note(op, column.logical_type, self._names_a_row(i, c))
+            several.note(op, column.logical_type, names_a_row)
         row = anchors.get(id(i)) if anchors is not None else None
         if row is not None and row.get(c) is None and several is None:
             # alone, a condition may take another row, one that has a value there
