@@ -617,7 +617,17 @@ TEMPLATES = [
     # parentheses around a column or a value are no structure (Spider writes `distinct(x)`)
     ("SELECT distinct(a) FROM t WHERE (b) = (1)", "SELECT DISTINCT col FROM tab WHERE col = num"),
     ("SELECT count(distinct(a)) FROM t", "SELECT COUNT(DISTINCT col) FROM tab"),
-    ("SELECT a FROM t WHERE (b = 1 OR c = 2)", "SELECT col FROM tab WHERE (col = num OR col = num)"),
+    # ... nor around a whole condition (the walk writes `WHERE (a = 1 OR a = 2)`); within one they are
+    ("SELECT a FROM t WHERE (b = 1 OR c = 2)", "SELECT col FROM tab WHERE col = num OR col = num"),
+    (
+        "SELECT a, COUNT(*) FROM t GROUP BY a HAVING (COUNT(*) > 2)",
+        "SELECT col, COUNT(*) FROM tab GROUP BY col HAVING COUNT(*) > num",
+    ),
+    (
+        "SELECT a FROM t WHERE (b = 1 OR c = 2) AND d = 3",
+        "SELECT col FROM tab WHERE (col = num OR col = num) AND col = num",
+    ),
+    ("SELECT a FROM t WHERE NOT (b = 1)", "SELECT col FROM tab WHERE NOT (col = num)"),
 ]
 
 

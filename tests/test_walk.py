@@ -4,6 +4,7 @@ deterministic."""
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,9 +132,9 @@ def test_default_spec_gives_queries_that_run_everywhere(populated, name):
 
 def test_default_mix_has_all_four_hardness_levels(populated):
     gen = populated["demo"].generator(seed=1)
-    levels = Counter(q.hardness for q in (gen.generate(i) for i in range(80)) if q)
+    levels = Counter(q.hardness for q in (gen.generate(i) for i in range(200)) if q)
     assert set(levels) == {"easy", "medium", "hard", "extra"}
-    assert min(levels.values()) >= 8
+    assert min(levels.values()) >= 20  # each a tenth at least (aimed at: 25/40/20/15%)
 
 
 @pytest.mark.parametrize("level", ["easy", "medium", "hard", "extra"])
@@ -644,11 +645,13 @@ def test_having_a_count_splits_groups_of_known_sizes(populated):
     spec = ComplexitySpec(
         group_by=1, aggregates=1, having=1, num_joins=0, num_conditions=0, order_by=0, set_ops=0, cte=0
     )
-    checked = 0
-    for q in filter(None, map(p.generator(spec, seed=19).generate, range(80))):
+    holds = {exp.GT: operator.gt, exp.GTE: operator.ge, exp.LT: operator.lt, exp.LTE: operator.le}
+    holds[exp.EQ] = operator.eq
+    checked, ops = 0, Counter()
+    for q in filter(None, map(p.generator(spec, seed=19).generate, range(120))):
         having = q.expr.args["having"].this
         (group,) = q.expr.args["group"].expressions
-        if having.this != exp.Count(this=exp.Star()) or not isinstance(group, exp.Column):
+        if not isinstance(having.this, exp.Count) or not isinstance(group, exp.Column):
             continue
         table = q.expr.find(exp.Table).name
         if p.pool.get(table, group.name).distinct > len(p.pool.get(table, group.name).counts):
@@ -656,10 +659,26 @@ def test_having_a_count_splits_groups_of_known_sizes(populated):
         sql = f'SELECT COUNT(*) FROM "{table}" GROUP BY "{group.name}"'
         sizes = [n for (n,) in p.engines[0].execute(sql).rows]
         k = int(having.expression.this)
-        passing = [n for n in sizes if (n > k if isinstance(having, exp.GT) else n >= k)]
+        passing = [n for n in sizes if holds[type(having)](n, k)]
         assert 0 < len(passing) < len(sizes), render(q.expr, "sqlite")
         checked += 1
+        ops[type(having)] += 1
     assert checked >= 10
+    assert len(ops) >= 3  # mostly > and >=, also "at most", "exactly" or "fewer than" (Spider: 1 in 6)
+
+
+def test_a_having_count_may_count_a_key(populated):
+    # Spider writes `HAVING count(T1.id) > 10` 14 times in 82: a key never NULL counts every row
+    p = populated["demo"]
+    spec = ComplexitySpec(group_by=1, aggregates=1, having=1, num_joins="0-1", set_ops=0, cte=0, subqueries=0)
+    counted = [
+        q.expr.args["having"].this.this
+        for q in filter(None, map(p.generator(spec, seed=20).generate, range(150)))
+        if isinstance(q.expr.args["having"].this.this, exp.Count)
+    ]
+    keys = [c for c in counted if isinstance(c.this, exp.Column)]
+    assert 0.05 * len(counted) <= len(keys) <= 0.35 * len(counted)
+    assert all(not isinstance(c.this, exp.Distinct) for c in counted)
 
 
 def test_a_star_select_is_never_a_tiebreaker(populated):

@@ -379,9 +379,16 @@ def _template_sql(tree: exp.Expression) -> str:
     return generate(_sort_operands(tree), copy=False)  # the tree is a throwaway copy
 
 
+_WHOLE_CONDITION = (exp.Where, exp.Having)  # parentheses around a whole condition are no structure
+
+
 def _abstract(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.Paren) and isinstance(node.this, (exp.Column, exp.Literal, exp.Var)):
-        return node.this  # `DISTINCT(x)` (Spider writes it) is `DISTINCT x`
+    if isinstance(node, exp.Paren) and (
+        isinstance(node.this, (exp.Column, exp.Literal, exp.Var)) or isinstance(node.parent, _WHOLE_CONDITION)
+    ):
+        return (
+            node.this
+        )  # `DISTINCT(x)` (Spider writes it) is `DISTINCT x`, `WHERE (a OR b)` is `WHERE a OR b`
     if isinstance(node, exp.Column):
         if isinstance(node.this, exp.Star):
             return exp.Star()

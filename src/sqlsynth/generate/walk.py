@@ -39,6 +39,8 @@ TOP_K = (1, 3, 5, 10)
 TOP_K_WEIGHTS = (6, 1.5, 1, 1.5)  # "the one with the most" is most of what people ask (Spider: 83%)
 COUNT_STAR = exp.Count(this=exp.Star())
 HAVING_COUNTS = (2, 2, 3, 5)  # 1 would keep every group: an idle HAVING
+HAVING_OPS = (exp.GT, exp.GTE, exp.LTE, exp.EQ, exp.LT)
+HAVING_OP_WEIGHTS = (40, 38, 6, 6, 4)  # Spider's HAVING COUNT(...): > and >=, seldom <=, = or <
 TWO_CONDITIONS = 0.25  # share of one-condition ungrouped queries given a second one
 # share of grouped, nested and two-condition queries shaped the way Spider's people ask them (see
 # _grouped, _plain_nested); the rest keep their drawn extras, for variety
@@ -233,6 +235,8 @@ class WalkGenerator:
         for rare, drop in rare_drops:
             if getattr(t, rare) and getattr(s, rare).min == 0 and rng.random() < drop:
                 setattr(t, rare, 0)
+        if hardness == "extra" and t.subqueries and s.subqueries.min == 0 and rng.random() < 0.4:
+            t.subqueries = 0  # a quarter of Spider's extra-hard questions are nested (ours: 4 in 10)
         if t.group_by and not t.aggregates and s.aggregates.max:
             t.aggregates = 1  # a GROUP BY is only made with an aggregate to show per group
         if t.aggregates and not t.group_by and s.group_by.max and rng.random() < 0.7:
@@ -318,7 +322,7 @@ class WalkGenerator:
             return self._set_operation(rng, t)
         if t.cte:
             return self._cte_query(rng, t)
-        if t.subqueries and "from" in self.spec.subquery_kinds and rng.random() < 0.25:
+        if t.subqueries and "from" in self.spec.subquery_kinds and rng.random() < 0.1:  # Spider: 0.3%
             return self._from_subquery(rng, t)
         kind, start = self._nested_start(rng) if t.subqueries and not t.joins else (None, None)
         block = self._walk(rng, t.joins, start)
@@ -393,7 +397,9 @@ class WalkGenerator:
 
     def _join_type(self, rng: random.Random) -> str:
         kinds = self.spec.join_types
-        if "inner" in kinds and rng.random() < 0.75:
+        # Spider's 1,356 questions have no outer join; a person still asks "each customer and the
+        # number of their orders", those without any too, now and then
+        if "inner" in kinds and rng.random() < 0.92:
             return "inner"
         return rng.choice(kinds)
 
@@ -798,7 +804,7 @@ class WalkGenerator:
             picked = [literal(v, lt) for v in rng.sample(values, k)]
             if anchored is not None and anchored not in picked:
                 picked[0] = anchored
-            if len(picked) == 2 and self.spec.allow_or and rng.random() < 0.6:
+            if len(picked) == 2 and self.spec.allow_or and rng.random() < 0.8:
                 # as people write it ("in the UK or Malaysia"): Spider has ORs, not IN lists
                 eqs = [exp.EQ(this=col.copy(), expression=v) for v in picked]
                 return exp.Paren(this=exp.or_(*eqs))
@@ -1039,23 +1045,41 @@ class WalkGenerator:
         `_group_sizes`), else near `size`, the rows per group if known; more than one row when a
         WHERE thins them."""
         got = self._pick(rng, block, "measures")
-        if got is not None and rng.random() < 0.4:
+        if got is not None and rng.random() < 0.2:  # Spider: 12 of 94 HAVINGs are on an average
             inst, c = got
             vals = sorted(v for v in self.pool.values(inst.table.name, c) if isinstance(v, (int, float)))
             if vals:
                 pivot = vals[len(vals) // 2]
                 return exp.GT(this=exp.Avg(this=block.col(inst, c)), expression=number(pivot))
-        op = rng.choice((exp.GT, exp.GTE))
+        # "at most", "exactly" or "fewer than" a count: only when every group's size is known
+        known = sorted({n for n, _ in sizes[0]}) if sizes is not None and sizes[1] else None
+        ops = HAVING_OPS if known and len(known) > 1 else HAVING_OPS[:2]
+        op = rng.choices(ops, cum_weights=_cumulative(HAVING_OP_WEIGHTS[: len(ops)]))[0]
         k = 1 if filtered and op is exp.GT else 2 if filtered else rng.choice(HAVING_COUNTS)
         if size is not None and size > 2 * max(HAVING_COUNTS):
             k = round(size)  # groups of ~40 rows: "at least 3" keeps them all; ask near their size
-        if sizes is not None and sizes[1]:
-            # > k: k below the largest size; >= k: above the smallest (else every group passes)
-            known = sorted({n for n, _ in sizes[0]})
-            splits = known[:-1] if op is exp.GT else known[1:]
+        if known:
+            # a count some groups pass and some do not: > and <= below the largest size, >= and <
+            # above the smallest, = any size (with another size beside it)
+            splits = known if op is exp.EQ else known[:-1] if op in (exp.GT, exp.LTE) else known[1:]
             if splits and k not in splits:
                 k = min(splits, key=lambda n: abs(n - k))
-        return op(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(k))
+        return op(this=self._row_count(rng, block), expression=exp.Literal.number(k))
+
+    def _row_count(self, rng: random.Random, block: Block) -> exp.Expression:
+        """COUNT(*), or now and then (Spider: 14 of 82 HAVING counts) COUNT of a key that is never
+        NULL, the same over inner joins: "albums with more than 10 tracks", `count(T1.id) > 10`."""
+        if rng.random() >= 0.17 or any(kind != "inner" for _, _, kind in block.joins):
+            return exp.Count(this=exp.Star())
+        keys = [
+            (inst, inst.table.primary_key[0])
+            for inst in block.insts
+            if len(inst.table.primary_key) == 1
+            and not self.pool.get(inst.table.name, inst.table.primary_key[0]).null_fraction
+        ]
+        if not keys:
+            return exp.Count(this=exp.Star())
+        return exp.Count(this=block.col(*rng.choice(keys)))
 
     # -- ORDER BY / LIMIT --------------------------------------------------------------------
     def _order(
@@ -1319,7 +1343,7 @@ OPERATOR_WEIGHTS = {
     "<=": 0.5,
     ">=": 0.7,
     "like": 1.2,
-    "in": 0.5,
+    "in": 0.8,  # mostly written as `a = x OR a = y` (Spider: 2.5% of questions have an OR)
     "between": 1.0,
     "is_null": 0.5,
 }
