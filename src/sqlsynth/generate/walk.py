@@ -231,7 +231,7 @@ class WalkGenerator:
         t.joins = min(t.joins, self.max_joins)
         # CTEs, windows, CASE and set operations are rarer in what people ask (Spider's questions:
         # under 10% together) than grouping ("how many X per Y", 26%) and HAVING (7%); DISTINCT 9%
-        rare_drops = (("cte", 0.6), ("window", 0.6), ("case", 0.8), ("set_ops", 0.4), ("distinct", 0.3))
+        rare_drops = (("cte", 0.6), ("window", 0.6), ("case", 0.8), ("set_ops", 0.25), ("distinct", 0.3))
         for rare, drop in rare_drops:
             if getattr(t, rare) and getattr(s, rare).min == 0 and rng.random() < drop:
                 setattr(t, rare, 0)
@@ -1191,9 +1191,15 @@ class WalkGenerator:
             where = self._where(rng, left, t.conditions, 0)
             q1 = q1.where(where) if where is not None else q1
             right = self._child_block(rng, table, children)
+            # half the time "... EXCEPT those with an invoice over 20" (or "certified for a Boeing")
+            related = self._related_condition(rng, right) if rng.random() < 0.5 else None
             q2 = self._from(right, exp.select(right.col(right.insts[0], label)))
+            if related is not None:
+                q2 = q2.where(related, copy=False)
             cls = exp.Except if rng.choice(anti) == "except" else exp.Intersect
             return cls(this=q1, expression=q2, distinct=True), left.used | right.used, False
+        if rng.random() < TWIN_SET_OPS:
+            return self._twin_set_operation(rng, t, table, label)
         n_left = max(1, t.conditions // 2)
         for n_cond in (n_left, max(1, t.conditions - n_left)):
             joins = rng.choice((0, 0, 1)) if t.joins else 0
@@ -1206,12 +1212,148 @@ class WalkGenerator:
                 q = q.where(where)
             used |= block.used
             branches.append(q)
+        if branches[0] == branches[1]:
+            raise Skip  # `q UNION q` is q, `q EXCEPT q` nothing
         kind = rng.choice(self.spec.set_op_kinds)
         cls = {"union": exp.Union, "union_all": exp.Union, "intersect": exp.Intersect, "except": exp.Except}[
             kind
         ]
         expr = cls(this=branches[0], expression=branches[1], distinct=kind != "union_all")
         return expr, used, False
+
+    def _related_condition(self, rng: random.Random, block: Block) -> exp.Expression:
+        """A condition on the child rows of a `_child_block`, or half the time on a row they
+        refer to, joined as a third table: "employees certified for a Boeing 737"."""
+        table, child = block.insts[0], block.insts[1]
+        far = [
+            (fk, o)
+            for fk, o in self.adjacent[child.table.name]
+            if fk.source_table == child.table.name and o.name not in (table.table.name, child.table.name)
+        ]
+        if far and rng.random() < 0.5:
+            fk, other = rng.choice(far)
+            block.insts.append(Inst(other, "T3", self.roles[other.name]))
+            block.joins.append((child, fk, "inner"))
+        return self._predicate(rng, block, block.insts[-1])
+
+    def _twin_set_operation(
+        self, rng: random.Random, t: Targets, table: Table, label: str
+    ) -> tuple[exp.Expression, set[tuple[str, str]], bool]:
+        """One question asked of two values: the same SELECT under `c = x` and under `c = y` (or
+        of two columns, "in Fall 2009" and "in Spring 2010"), as INTERSECT ("albums with both
+        Reggae and Rock tracks"), EXCEPT ("... Reggae but no Rock tracks") or UNION. 60 of
+        Spider's 96 set operations are such twins, half of them over joins; the column is mostly
+        a category or the name of a joined table's row. The values come from two sampled rows
+        that show the same thing when there are such (see `_twin_values`), so that both branches
+        share a row: INTERSECT is not empty and EXCEPT drops something."""
+        block = self._walk(rng, min(t.joins, 2), start=table)
+        first = block.insts[0]
+        shown = [label]
+        if len(first.roles.labels) >= 2 and rng.random() < 0.25:
+            shown = list(first.roles.labels[:2])  # "the names and addresses of customers ..."
+        # a category of any table, or the name of a row the others refer to ("Reggae tracks"; the
+        # name of a track would pin one row: "... of one track EXCEPT of another" is mostly empty)
+        named = {id(i): i.roles.labels for i in _referenced(block) if i is not first}
+        options = [
+            (inst, c)
+            for inst in block.insts
+            for c in dict.fromkeys([*inst.roles.categories, *named.get(id(inst), ())])
+            if c in inst.roles.filterable
+            and c not in inst.table.primary_key
+            and not (inst is first and c in shown)
+            and len(self.pool.values(inst.table.name, c)) >= 2
+        ]
+        if not options:
+            raise Skip
+        inst, c = rng.choice(options)
+        columns = [c]
+        more = [o for i, o in options if i is inst and o != c]
+        if more and t.conditions >= 2 and rng.random() < 0.5:
+            columns.append(rng.choice(more))
+        kinds = self.spec.set_op_kinds
+        pair = self._twin_values(rng, block, inst, columns, shown)
+        if pair is None:
+            # no two sampled rows show one thing: INTERSECT would be empty as often as not
+            kinds = [k for k in kinds if k != "intersect"]
+            if len(columns) > 1 or not kinds:
+                raise Skip
+            # values of rows the join keeps ("the courses that are prerequisites"), else frequent ones
+            kept = list(dict.fromkeys(r[c] for r in self._anchor_rows(block, inst) if r.get(c) is not None))
+            values = kept if len(kept) >= 2 else self.pool.values(inst.table.name, c)[:6]
+            pair = tuple((v,) for v in rng.sample(values, 2))
+        conds = []
+        for values in pair:
+            eqs = []
+            for x, v in zip(columns, values, strict=True):
+                lit = literal(v, inst.table.column(x).logical_type)
+                if lit is None:
+                    raise Skip
+                eqs.append(exp.EQ(this=block.col(inst, x), expression=lit))
+            conds.append(exp.and_(*eqs))
+        if conds[0] == conds[1]:
+            raise Skip
+        q1 = self._from(block, exp.select(*[block.col(first, x) for x in shown]))
+        q2 = q1.copy().where(conds[1], copy=False)
+        q1 = q1.where(conds[0], copy=False)
+        kind = rng.choices(kinds, cum_weights=_cumulative(tuple(TWIN_KIND_WEIGHTS[k] for k in kinds)))[0]
+        cls = {"union": exp.Union, "union_all": exp.Union, "intersect": exp.Intersect, "except": exp.Except}[
+            kind
+        ]
+        return cls(this=q1, expression=q2, distinct=kind != "union_all"), block.used, False
+
+    def _twin_values(
+        self, rng: random.Random, block: Block, inst: Inst, columns: list[str], shown: list[str]
+    ) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+        """Values of `columns` of `inst` from two sampled rows that lead to one shown row: two rows
+        of the first table showing the same, two rows of a table referring to it with the same key
+        ("two orders of one customer"), or the rows two such rows refer to ("the genres of two
+        tracks of one album"). None if the sample has no such pair, or `inst` is elsewhere."""
+        first = block.insts[0]
+        if inst is first:
+            led = [(tuple(r.get(x) for x in shown), r) for r in self._anchor_rows(block, first)]
+        else:
+            led = self._rows_leading_to_first(block, inst)
+            if led is None:
+                return None
+        groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+        for key, r in led:
+            values = tuple(r.get(x) for x in columns)
+            if None in key or None in values:
+                continue
+            group = groups.setdefault(key, [])
+            if values not in group:
+                group.append(values)
+        pairs = [tuple(rng.sample(g, 2)) for g in groups.values() if len(g) >= 2]
+        return rng.choice(pairs) if pairs else None
+
+    def _rows_leading_to_first(
+        self, block: Block, inst: Inst
+    ) -> list[tuple[tuple[Any, ...], dict[str, Any]]] | None:
+        """Sampled rows of `inst`, each with the key of the first table's row it joins: when `inst`
+        refers to the first table, or is referred to by a table that does (over inner joins)."""
+        first = block.insts[0]
+        ends = [
+            (_fk_ends(parent, fk, block.insts[n]), fk)
+            for n, (parent, fk, kind) in enumerate(block.joins, start=1)
+            if kind == "inner" and len(fk.source_columns) == 1
+        ]
+        for (source, target), fk in ends:
+            if (source, target) == (inst, first):  # inst refers to the first table
+                return [((r.get(fk.source_columns[0]),), r) for r in self.pool.rows.get(inst.table.name, [])]
+        for (mid, target), to_inst in ends:
+            if target is not inst:
+                continue
+            to_first = [fk for (s, t), fk in ends if s is mid and t is first]
+            if not to_first:
+                continue
+            # the rows `mid` refers to, by their key: "the genre of each track of an album"
+            rows = {r.get(to_inst.target_columns[0]): r for r in self.pool.rows.get(inst.table.name, [])}
+            return [
+                ((m.get(to_first[0].source_columns[0]),), rows[m.get(to_inst.source_columns[0])])
+                for m in self.pool.rows.get(mid.table.name, [])
+                if m.get(to_inst.source_columns[0]) in rows
+            ]
+        return None
 
     def _key_set_operation(
         self, table: Table, child: tuple[ForeignKey, Table], kind: str
@@ -1352,6 +1494,10 @@ OPERATOR_WEIGHTS = {
 # the most, then IN; EXISTS hardly ever (people write it as IN)
 SUBQUERY_WEIGHTS = {"not_in": 4.0, "in": 3.0, "scalar": 3.0, "exists": 0.25, "not_exists": 0.25}
 
+
+# Spider's twin set operations (one SELECT under two values): INTERSECT 28, EXCEPT 26, UNION 6
+TWIN_SET_OPS = 0.7
+TWIN_KIND_WEIGHTS = {"intersect": 28.0, "except": 26.0, "union": 5.0, "union_all": 1.0}
 
 DEFAULT_HARDNESS_WEIGHTS = (0.25, 0.4, 0.2, 0.15)  # easy, medium, hard, extra
 
