@@ -302,6 +302,28 @@ def test_twin_set_operations_ask_one_question_of_two_values(populated):
     assert found["Intersect"] >= 0.9 * twins["Intersect"], (found, twins)
 
 
+def test_in_subqueries_may_go_through_a_bridge_table(populated):
+    # "students who took no Biology course": the key IN the keys of the rows referring to it whose
+    # other parent passes a condition (12 of Spider's 48 IN subqueries join)
+    p = populated["demo"]
+    # (the measured joins count the subquery's)
+    spec = ComplexitySpec(subqueries=1, subquery_kinds=["in", "not_in"], num_joins="0-1", set_ops=0, cte=0)
+    refers = {(fk.source_table, fk.target_table) for fk in p.schema.foreign_keys}
+    bridged = 0
+    for q in filter(None, map(p.generator(spec, seed=21).generate, range(200))):
+        sub = q.expr.find(exp.Subquery)
+        if sub is None or not sub.this.args.get("joins") or q.expr.args.get("joins"):
+            continue
+        outer = q.expr.args["from_"].this.name
+        near, far = (t.name for t in sub.this.find_all(exp.Table))
+        assert (near, outer) in refers and (near, far) in refers, render(q.expr, "sqlite")
+        condition = sub.this.args["where"].this
+        assert {c.table for c in condition.find_all(exp.Column)} == {"S2"}  # on the far table
+        _runs_everywhere(p, q)
+        bridged += 1
+    assert bridged >= 8
+
+
 def test_conditions_of_one_where_are_on_different_columns_none_but_names_pinning_a_row(populated):
     p = populated["demo"]
     spec = ComplexitySpec(num_conditions="2-3", subqueries=0, set_ops=0, cte=0)

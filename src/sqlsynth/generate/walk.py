@@ -492,7 +492,7 @@ class WalkGenerator:
         if len(first.roles.labels) >= 2 and rng.random() < 0.25:
             # names that belong together ("first and last name of ...")
             return [block.col(first, c) for c in first.roles.labels[:2]]
-        n = rng.choice((1, 1, 1, 2, 2, 3))
+        n = rng.choices((1, 2, 3), cum_weights=(60, 92, 100))[0]  # Spider: 65%, 30%, 5%
         roles = ["labels", "labels", "measures", "temporals", "categories"]
         seen: set[tuple[str, str]] = set()
         for _ in range(n * 3):
@@ -944,6 +944,8 @@ class WalkGenerator:
         own_col = fk.target_columns[0] if inst_is_parent else fk.source_columns[0]
         inner_inst = Inst(other, "S1", self.roles[other.name])
         inner_block = Block([inner_inst], qualify=False)
+        if kind in ("in", "not_in") and inst_is_parent and rng.random() < BRIDGED_IN:
+            return self._bridged_in(rng, block, inst, fk, kind)
         # every row's key has its parent: against the parents, only some of them say something
         some = not inst_is_parent or rng.random() < 0.5
         inner_pred = self._predicate(rng, inner_block) if some else None
@@ -973,6 +975,35 @@ class WalkGenerator:
         inner = exp.select(exp.Literal.number(1)).from_(_table(inner_inst)).where(cond)
         sub = exp.Exists(this=inner)
         return exp.Not(this=sub) if kind == "not_exists" else sub
+
+    def _bridged_in(
+        self, rng: random.Random, block: Block, inst: Inst, fk: ForeignKey, kind: str
+    ) -> exp.Expression:
+        """`inst`'s key [NOT] IN the keys of the rows referring to it whose other parent passes a
+        condition: "students who took no Biology course", `id NOT IN (SELECT T1.id FROM takes AS T1
+        JOIN course AS T2 ON ... WHERE T2.dept_name = 'Biology')` (Spider's many-to-many nesting)."""
+        child = self.schema.table(fk.source_table)
+        far = [
+            (fk2, o)
+            for fk2, o in self.adjacent[child.name]
+            if fk2.source_table == child.name and o.name not in (child.name, inst.table.name)
+        ]
+        if not far:
+            raise Skip
+        fk2, other = rng.choice(far)
+        near, third = Inst(child, "S1", self.roles[child.name]), Inst(other, "S2", self.roles[other.name])
+        inner_block = Block([near, third], qualify=True)
+        inner_block.joins.append((near, fk2, "inner"))
+        pred = self._predicate(rng, inner_block, third)
+        inner = self._from(inner_block, exp.select(inner_block.col(near, fk.source_columns[0])))
+        inner = inner.where(pred, copy=False)
+        block.used.update(inner_block.used)
+        key = fk.source_columns[0]
+        info = self.pool.get(child.name, key)
+        if kind == "not_in" and child.column(key).nullable and (info.null_fraction or not info.values):
+            raise Skip  # NOT IN a list holding NULL is never true
+        sub = exp.In(this=block.col(inst, fk.target_columns[0]), query=exp.Subquery(this=inner))
+        return exp.Not(this=sub) if kind == "not_in" else sub
 
     def _group_sizes(
         self, block: Block, group_cols: list[exp.Expression]
@@ -1494,6 +1525,8 @@ OPERATOR_WEIGHTS = {
 # the most, then IN; EXISTS hardly ever (people write it as IN)
 SUBQUERY_WEIGHTS = {"not_in": 4.0, "in": 3.0, "scalar": 3.0, "exists": 0.25, "not_exists": 0.25}
 
+
+BRIDGED_IN = 0.35  # IN subqueries through a bridge table (Spider: 12 of its 48 IN subqueries join)
 
 # Spider's twin set operations (one SELECT under two values): INTERSECT 28, EXCEPT 26, UNION 6
 TWIN_SET_OPS = 0.7
