@@ -1246,10 +1246,7 @@ class WalkGenerator:
         if branches[0] == branches[1]:
             raise Skip  # `q UNION q` is q, `q EXCEPT q` nothing
         kind = rng.choice(self.spec.set_op_kinds)
-        cls = {"union": exp.Union, "union_all": exp.Union, "intersect": exp.Intersect, "except": exp.Except}[
-            kind
-        ]
-        expr = cls(this=branches[0], expression=branches[1], distinct=kind != "union_all")
+        expr = SET_OPS[kind](this=branches[0], expression=branches[1], distinct=kind != "union_all")
         return expr, used, False
 
     def _related_condition(self, rng: random.Random, block: Block) -> exp.Expression:
@@ -1327,10 +1324,7 @@ class WalkGenerator:
         q2 = q1.copy().where(conds[1], copy=False)
         q1 = q1.where(conds[0], copy=False)
         kind = rng.choices(kinds, cum_weights=_cumulative(tuple(TWIN_KIND_WEIGHTS[k] for k in kinds)))[0]
-        cls = {"union": exp.Union, "union_all": exp.Union, "intersect": exp.Intersect, "except": exp.Except}[
-            kind
-        ]
-        return cls(this=q1, expression=q2, distinct=kind != "union_all"), block.used, False
+        return SET_OPS[kind](this=q1, expression=q2, distinct=kind != "union_all"), block.used, False
 
     def _twin_values(
         self, rng: random.Random, block: Block, inst: Inst, columns: list[str], shown: list[str]
@@ -1528,6 +1522,7 @@ SUBQUERY_WEIGHTS = {"not_in": 4.0, "in": 3.0, "scalar": 3.0, "exists": 0.25, "no
 
 BRIDGED_IN = 0.35  # IN subqueries through a bridge table (Spider: 12 of its 48 IN subqueries join)
 
+SET_OPS = {"union": exp.Union, "union_all": exp.Union, "intersect": exp.Intersect, "except": exp.Except}
 # Spider's twin set operations (one SELECT under two values): INTERSECT 28, EXCEPT 26, UNION 6
 TWIN_SET_OPS = 0.7
 TWIN_KIND_WEIGHTS = {"intersect": 28.0, "except": 26.0, "union": 5.0, "union_all": 1.0}
