@@ -693,8 +693,13 @@ def test_having_a_count_splits_groups_of_known_sizes(populated):
     spec = ComplexitySpec(
         group_by=1, aggregates=1, having=1, num_joins=0, num_conditions=0, order_by=0, set_ops=0, cte=0
     )
-    holds = {exp.GT: operator.gt, exp.GTE: operator.ge, exp.LT: operator.lt, exp.LTE: operator.le}
-    holds[exp.EQ] = operator.eq
+    holds = {
+        exp.GT: operator.gt,
+        exp.GTE: operator.ge,
+        exp.LT: operator.lt,
+        exp.LTE: operator.le,
+        exp.EQ: operator.eq,
+    }
     checked, ops = 0, Counter()
     for q in filter(None, map(p.generator(spec, seed=19).generate, range(120))):
         having = q.expr.args["having"].this

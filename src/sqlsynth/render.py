@@ -383,12 +383,11 @@ _WHOLE_CONDITION = (exp.Where, exp.Having)  # parentheses around a whole conditi
 
 
 def _abstract(node: exp.Expression) -> exp.Expression:
+    # `DISTINCT(x)` (Spider writes it) is `DISTINCT x`, `WHERE (a OR b)` is `WHERE a OR b`
     if isinstance(node, exp.Paren) and (
         isinstance(node.this, (exp.Column, exp.Literal, exp.Var)) or isinstance(node.parent, _WHOLE_CONDITION)
     ):
-        return (
-            node.this
-        )  # `DISTINCT(x)` (Spider writes it) is `DISTINCT x`, `WHERE (a OR b)` is `WHERE a OR b`
+        return node.this
     if isinstance(node, exp.Column):
         if isinstance(node.this, exp.Star):
             return exp.Star()
