@@ -39,6 +39,7 @@ from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.generate.values import ValuePool, merged
 from sqlsynth.generate.walk import GeneratedQuery, WalkGenerator
 from sqlsynth.io import write_json_atomic, write_text_atomic
+from sqlsynth.nl import realise  # here, not at the first record: forked workers share the import
 from sqlsynth.render import DIALECTS, dialect_name, record_keys, render
 from sqlsynth.schema.model import Schema
 from sqlsynth.validate.filters import (
@@ -200,8 +201,6 @@ class Worker:
         ref = reference(cand)
         question = ""
         if self.config.questions == "rule":
-            from sqlsynth.nl import realise
-
             # the last use of the query's tree: the realiser may have it (saves a copy)
             question = realise(query.expr, self.schema, seed=self.config.seed * 1_000_003 + index, copy=False)
         return Record(
