@@ -1,17 +1,38 @@
-"""What the benchmark scripts share: the Spider sample, gold-SQL reading, percentages and writing
-one section of docs/benchmarks.md."""
+"""What the benchmark scripts share: the Spider sample, gold-SQL reading, percentages, another
+commit's code to compare with, and writing one section of docs/benchmarks.md."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import platform
 import re
+import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlsynth.render import template_of
 
 SPIDER = Path("/work/shared/benchmarks/spider-train")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def git(*args: str) -> str:
+    """A git command's output in this checkout."""
+    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+
+
+@contextlib.contextmanager
+def commit_sources(commit: str, work: Path) -> Iterator[Path]:
+    """The src/ folder of `commit`'s code, checked out as a git worktree in `work` for the block
+    (put it first on PYTHONPATH to run that code); the worktree is removed after."""
+    tree = work / "baseline"
+    git("worktree", "add", "--detach", str(tree), commit)
+    try:
+        yield tree / "src"
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=REPO, capture_output=True)
 
 
 def cpu_model() -> str:

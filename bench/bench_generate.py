@@ -49,7 +49,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import cpu_model, write_section
+from _common import REPO, commit_sources, cpu_model, git, write_section
 from sqlsynth.generate.runner import GenerateConfig, run_generate
 from sqlsynth.populate import populate
 from sqlsynth.schema.demo import demo_schema
@@ -330,21 +330,14 @@ wall = time.perf_counter() - start
 print(json.dumps({"wall_s": wall, "records": result.written, "candidates": result.total,
                   "package": sqlsynth.__file__}))
 """
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def baseline_runs(commit: str, urls: list[str], n: int, seed: int, repeat: int, work: Path) -> dict[str, Any]:
     """1-worker runs of `commit`'s code and of this checkout's, alternating, each in a new process."""
-    tree = work / "baseline"
-    sha = _git("rev-parse", "--short", commit)
-    _git("worktree", "add", "--detach", str(tree), commit)
-    sources = {"baseline": tree / "src", "current": REPO / "src"}
+    sha = git("rev-parse", "--short", commit)
     runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "current": []}
-    try:
+    with commit_sources(commit, work) as baseline:
+        sources = {"baseline": baseline, "current": REPO / "src"}
         for rep in range(repeat):
             for label, src in sources.items():
                 env = {**os.environ, "PYTHONPATH": str(src)}
@@ -359,10 +352,8 @@ def baseline_runs(commit: str, urls: list[str], n: int, seed: int, repeat: int, 
                     raise SystemExit(f"{label} run imported sqlsynth from {r['package']}, not {src}")
                 runs[label].append(r)
                 print(f"{label} run {rep + 1}: {r['records'] / r['wall_s']:.1f} records/s", file=sys.stderr)
-    finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=REPO, capture_output=True)
-    dirty = bool(_git("status", "--porcelain", "--untracked-files=no", "src"))
-    return {"commit": sha, "head": _git("rev-parse", "--short", "HEAD"), "dirty": dirty, "n": n, "runs": runs}
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no", "src"))
+    return {"commit": sha, "head": git("rev-parse", "--short", "HEAD"), "dirty": dirty, "n": n, "runs": runs}
 
 
 def baseline_lines(ab: dict[str, Any]) -> list[str]:
