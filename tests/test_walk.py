@@ -282,7 +282,7 @@ def test_twin_set_operations_ask_one_question_of_two_values(populated):
     # under two values; INTERSECT takes them from two sampled rows that show the same row
     p = populated["demo"]
     spec = ComplexitySpec(set_ops=1, hardness=["hard", "extra"])
-    queries = [q for q in map(p.generator(spec, seed=7).generate, range(300)) if q]
+    queries = [q for q in map(p.generator(spec, seed=7).generate, range(400)) if q]
 
     def masked(e: exp.Expression) -> str:
         return e.transform(lambda n: exp.Literal.number(0) if isinstance(n, exp.Literal) else n).sql()
