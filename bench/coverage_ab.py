@@ -33,7 +33,7 @@ SECTION = "## Coverage A/B"
 
 
 def run_seed(script: Path, src: Path, seed: int, n: int, dbs: list[str], out: Path) -> dict[str, Any]:
-    """One spider_quality run; its per-database results and the folder of its records."""
+    """One spider_quality run: its --json results (its records stay under `out`)."""
     args = [sys.executable, str(script), "--n", str(n), "--big-n", "0", "--seed", str(seed), "--docs", ""]
     args += [a for db in dbs for a in ("--db", db)]
     args += ["--keep", str(out), "--json", str(out / "result.json")]
