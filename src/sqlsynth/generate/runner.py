@@ -297,7 +297,6 @@ def _init_worker(config: GenerateConfig, schema: Schema, pools: Any) -> None:
         _FAILED = err
         return
     _SETUP = (config, schema, pools)
-    from sqlsynth import nl  # noqa: F401 - imported now, not at the first record
 
 
 def _profile_part(part: tuple[int, int]) -> ValuePool:

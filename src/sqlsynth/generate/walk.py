@@ -142,6 +142,13 @@ class Block:
         self.used.add((inst.table.name, name))
         return inst.col(name, self.qualify)
 
+    def links(self) -> list[tuple[Inst, Inst, ForeignKey, str]]:
+        """(referencing, referenced, foreign key, join type) of each join, in order."""
+        return [
+            (*_fk_ends(parent, fk, self.insts[n]), fk, kind)
+            for n, (parent, fk, kind) in enumerate(self.joins, start=1)
+        ]
+
 
 class WalkGenerator:
     """Generate queries for one schema and value pool; `generate(i)` is deterministic in (seed, i)."""
@@ -858,8 +865,7 @@ class WalkGenerator:
         it refers to others by."""
         referenced: tuple[str, str] | None = None  # (referring table, column) of the first join to it
         refers: list[str] = []
-        for n, (parent, fk, _) in enumerate(block.joins, start=1):
-            source, target = _fk_ends(parent, fk, block.insts[n])
+        for source, target, fk, _ in block.links():
             if target is inst and referenced is None and len(fk.source_columns) == 1:
                 referenced = (fk.source_table, fk.source_columns[0])
             if source is inst:
@@ -984,6 +990,15 @@ class WalkGenerator:
         sub = exp.Exists(this=inner)
         return exp.Not(this=sub) if kind == "not_exists" else sub
 
+    def _other_parents(self, child: Table, besides: str) -> list[tuple[ForeignKey, Table]]:
+        """The tables `child` refers to, but itself and `besides`, each with its foreign key: the
+        other ends of a bridge table ("the courses a student took")."""
+        return [
+            (fk, other)
+            for fk, other in self.adjacent[child.name]
+            if fk.source_table == child.name and other.name not in (child.name, besides)
+        ]
+
     def _bridged_in(
         self, rng: random.Random, block: Block, inst: Inst, fk: ForeignKey, kind: str
     ) -> exp.Expression:
@@ -991,11 +1006,7 @@ class WalkGenerator:
         condition: "students who took no Biology course", `id NOT IN (SELECT T1.id FROM takes AS T1
         JOIN course AS T2 ON ... WHERE T2.dept_name = 'Biology')` (Spider's many-to-many nesting)."""
         child = self.schema.table(fk.source_table)
-        far = [
-            (fk2, o)
-            for fk2, o in self.adjacent[child.name]
-            if fk2.source_table == child.name and o.name not in (child.name, inst.table.name)
-        ]
+        far = self._other_parents(child, inst.table.name)
         if not far:
             raise Skip
         fk2, other = rng.choice(far)
@@ -1261,11 +1272,7 @@ class WalkGenerator:
         """A condition on the child rows of a `_child_block`, or half the time on a row they
         refer to, joined as a third table: "employees certified for a Boeing 737"."""
         table, child = block.insts[0], block.insts[1]
-        far = [
-            (fk, o)
-            for fk, o in self.adjacent[child.table.name]
-            if fk.source_table == child.table.name and o.name not in (table.table.name, child.table.name)
-        ]
+        far = self._other_parents(child.table, table.table.name)
         if far and rng.random() < 0.5:
             fk, other = rng.choice(far)
             block.insts.append(Inst(other, "T3", self.roles[other.name]))
@@ -1366,8 +1373,8 @@ class WalkGenerator:
         refers to the first table, or is referred to by a table that does (over inner joins)."""
         first = block.insts[0]
         ends = [
-            (_fk_ends(parent, fk, block.insts[n]), fk)
-            for n, (parent, fk, kind) in enumerate(block.joins, start=1)
+            ((source, target), fk)
+            for source, target, fk, kind in block.links()
             if kind == "inner" and len(fk.source_columns) == 1
         ]
         for (source, target), fk in ends:
@@ -1611,8 +1618,7 @@ def _fk_ends(parent: Inst, fk: ForeignKey, new: Inst) -> tuple[Inst, Inst]:
 def _referenced(block: Block) -> list[Inst]:
     """The table occurrences that a foreign key of the block's joins points to (the "one" side)."""
     out: list[Inst] = []
-    for n, (parent, fk, _) in enumerate(block.joins, start=1):
-        target = _fk_ends(parent, fk, block.insts[n])[1]
+    for _, target, _, _ in block.links():
         if all(target is not seen for seen in out):
             out.append(target)
     return out
