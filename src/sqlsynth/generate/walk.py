@@ -554,7 +554,14 @@ class WalkGenerator:
         for inst in _referenced(block):
             pk = inst.table.primary_key
             labels = [c for c in inst.roles.labels if c not in pk]
-            if len(pk) == 1 and pk[0] in inst.roles.filterable and labels:
+            # a declared key whose values repeat is no key (Spider's tables.json names only the
+            # first column of a composite key): grouping by it would show one arbitrary row's names
+            if (
+                len(pk) == 1
+                and pk[0] in inst.roles.filterable
+                and labels
+                and self._unique(inst.table.name, pk[0])
+            ):
                 options.append((inst, pk[0], labels))
         if not options:
             return None
