@@ -347,6 +347,29 @@ def test_in_subqueries_may_go_through_a_bridge_table(populated):
     assert bridged >= 8
 
 
+def test_a_bridge_to_one_table_twice_leads_back_to_that_table(populated):
+    # Spider's prereq refers to course twice: "the prerequisites of International Finance" is
+    # `course_id IN (SELECT T1.prereq_id FROM prereq AS T1 JOIN course AS T2 ON T1.course_id = ...)`
+    p = populated["demo"]
+    schema = Schema(
+        tables=[p.schema.table("customers"), p.schema.table("followers")],
+        foreign_keys=[fk for fk in p.schema.foreign_keys if fk.source_table == "followers"],
+    )
+    spec = ComplexitySpec(subqueries=1, subquery_kinds=["in", "not_in"], num_joins="0-1", set_ops=0, cte=0)
+    found = 0
+    for q in filter(None, map(WalkGenerator(schema, p.pool, spec, seed=3).generate, range(200))):
+        sub = q.expr.find(exp.Subquery)
+        if sub is None or not sub.this.args.get("joins"):
+            continue
+        assert [t.name for t in sub.this.find_all(exp.Table)] == ["followers", "customers"]
+        (shown,) = sub.this.expressions
+        joined = {c.name for c in sub.this.args["joins"][0].args["on"].find_all(exp.Column)}
+        assert joined & {"follower_id", "followed_id"} == {"follower_id", "followed_id"} - {shown.name}
+        _runs_everywhere(p, q)
+        found += 1
+    assert found >= 5
+
+
 def test_conditions_of_one_where_are_on_different_columns_none_but_names_pinning_a_row(populated):
     p = populated["demo"]
     spec = ComplexitySpec(num_conditions="2-3", subqueries=0, set_ops=0, cte=0)

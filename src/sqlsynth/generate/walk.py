@@ -997,13 +997,14 @@ class WalkGenerator:
         sub = exp.Exists(this=inner)
         return exp.Not(this=sub) if kind == "not_exists" else sub
 
-    def _other_parents(self, child: Table, besides: str) -> list[tuple[ForeignKey, Table]]:
-        """The tables `child` refers to, but itself and `besides`, each with its foreign key: the
-        other ends of a bridge table ("the courses a student took")."""
+    def _other_parents(self, child: Table, via: ForeignKey) -> list[tuple[ForeignKey, Table]]:
+        """The tables `child` refers to by a foreign key other than `via`, but itself, each with
+        that key: the other ends of a bridge table ("the courses a student took"), maybe the table
+        `via` leads to ("the prerequisites of a course": prereq refers to course twice)."""
         return [
             (fk, other)
             for fk, other in self.adjacent[child.name]
-            if fk.source_table == child.name and other.name not in (child.name, besides)
+            if fk.source_table == child.name and fk != via and other.name != child.name
         ]
 
     def _bridged_in(
@@ -1013,7 +1014,7 @@ class WalkGenerator:
         condition: "students who took no Biology course", `id NOT IN (SELECT T1.id FROM takes AS T1
         JOIN course AS T2 ON ... WHERE T2.dept_name = 'Biology')` (Spider's many-to-many nesting)."""
         child = self.schema.table(fk.source_table)
-        far = self._other_parents(child, inst.table.name)
+        far = self._other_parents(child, fk)
         if not far:
             raise Skip
         fk2, other = rng.choice(far)
@@ -1278,8 +1279,8 @@ class WalkGenerator:
     def _related_condition(self, rng: random.Random, block: Block) -> exp.Expression:
         """A condition on the child rows of a `_child_block`, or half the time on a row they
         refer to, joined as a third table: "employees certified for a Boeing 737"."""
-        table, child = block.insts[0], block.insts[1]
-        far = self._other_parents(child.table, table.table.name)
+        child = block.insts[1]
+        far = self._other_parents(child.table, block.joins[0][1])
         if far and rng.random() < 0.5:
             fk, other = rng.choice(far)
             block.insts.append(Inst(other, "T3", self.roles[other.name]))
