@@ -99,6 +99,51 @@ def test_same_seed_same_records_with_one_or_two_workers(dbs, tmp_path):
     assert [r["id"] for r in one] != [r["id"] for r in stable(tmp_path / "other" / "records.jsonl")]
 
 
+# A worker that has written part of a message when it is ended: the executor's thread in the parent
+# waits for the rest for ever, and the process cannot exit (it joins that thread at exit).
+_SLOW_SENDER = """
+import os, sys, time
+from multiprocessing import connection
+from sqlsynth.generate.runner import GenerateConfig, run_generate
+from sqlsynth.schema.loaders import load_schema
+
+parent, send = os.getpid(), connection.Connection._send
+
+
+def slow(self, buf, write=os.write):
+    if os.getpid() == parent or len(buf) <= 4:
+        return send(self, buf, write)
+    send(self, buf[:4], write)  # a worker writes the start of a message, then the rest later
+    time.sleep(0.2)
+    return send(self, bytes(buf[4:]), write)
+
+
+connection.Connection._send = slow
+schema_path, sqlite, duckdb, out = sys.argv[1:]
+config = GenerateConfig(db_id="tricky", dbs=[sqlite, duckdb], n=12, workers=2, chunk=2)
+run_generate(config, load_schema(schema_path), out, progress=False)
+print("written")
+"""
+
+
+def test_a_run_with_workers_ends_while_they_are_writing_outcomes(dbs, tmp_path):
+    args = [
+        sys.executable,
+        "-c",
+        _SLOW_SENDER,
+        dbs["schema"],
+        dbs["sqlite"],
+        dbs["duckdb"],
+        str(tmp_path / "o"),
+    ]
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the process did not exit after its run")
+    assert done.returncode == 0 and "written" in done.stdout, done.stderr[-2000:]
+    assert len(list(read_records(tmp_path / "o" / "records.jsonl"))) == 12
+
+
 def test_rerun_resumes_after_the_process_is_killed(dbs, tmp_path):
     n = 120
     cmd = [

@@ -24,7 +24,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -284,13 +284,15 @@ _WORKER: Worker | None = None
 _ENGINES: list[Any] = []
 _SETUP: tuple[GenerateConfig, Schema, Any] | None = None  # (config, schema, queue of value pools)
 _FAILED: SqlsynthError | None = None  # why this worker could not connect: raised by its first task
+_STOP: Any = None  # an Event the parent sets when it needs no more outcomes (see _stop)
 
 
-def _init_worker(config: GenerateConfig, schema: Schema, pools: Any) -> None:
+def _init_worker(config: GenerateConfig, schema: Schema, pools: Any, stop: Any) -> None:
     """Connect (the parent profiles the values meanwhile, or has the workers do parts of it). A
     database that cannot be opened fails the tasks (an initializer that raises breaks the whole
     pool, and the parent would only learn that a process died)."""
-    global _ENGINES, _SETUP, _FAILED
+    global _ENGINES, _SETUP, _FAILED, _STOP
+    _STOP = stop
     try:
         _ENGINES = open_engines(config)
     except SqlsynthError as err:
@@ -314,8 +316,16 @@ def _run_chunk(lo: int, hi: int) -> list[Outcome]:
     if _WORKER is None:  # the first chunk waits for the pool, which the parent sends once it has it
         assert _SETUP is not None
         config, schema, pools = _SETUP
-        _WORKER = Worker(config, schema, pools.get(), _ENGINES)
-    return [_WORKER.run(i) for i in range(lo, hi)]
+        pool = pools.get()
+        if pool is None:  # the parent stopped before it had one
+            return []
+        _WORKER = Worker(config, schema, pool, _ENGINES)
+    out = []
+    for i in range(lo, hi):
+        if _STOP.is_set():  # the parent is done: the rest of the chunk would be thrown away
+            break
+        out.append(_WORKER.run(i))
+    return out
 
 
 # -- the parent side --------------------------------------------------------------------------
@@ -380,9 +390,11 @@ def _outcomes(
     ctx = multiprocessing.get_context(method)
     pools = ctx.Queue()  # put() returns at once (a thread writes): no wait on a worker that failed
     pools.cancel_join_thread()  # nor at exit
+    stop = ctx.Event()
     executor = ProcessPoolExecutor(
-        config.workers, mp_context=ctx, initializer=_init_worker, initargs=(config, schema, pools)
+        config.workers, mp_context=ctx, initializer=_init_worker, initargs=(config, schema, pools, stop)
     )
+    parts: list[Future[ValuePool]] = []
     window: list[Future[list[Outcome]]] = []
     chunks = _chunks(start, config.chunk)
     # the objects made so far leave the collector's care while the workers run (they fork at the
@@ -392,7 +404,7 @@ def _outcomes(
         # the parts go first: a worker takes tasks in order, so none waits for the pool in its
         # first chunk while a part is left undone
         n = config.workers if pool is None else 0
-        parts = [executor.submit(_profile_part, (i, n)) for i in range(n)]
+        parts.extend(executor.submit(_profile_part, (i, n)) for i in range(n))
         while len(window) < 3 * config.workers:
             window.append(executor.submit(_run_chunk, *next(chunks)))
         if pool is None:
@@ -405,15 +417,28 @@ def _outcomes(
                 window.append(executor.submit(_run_chunk, *next(chunks)))
             yield from window.pop(0).result()
     finally:
-        _stop(executor)
+        _stop(executor, [*parts, *window], stop, pools, config.workers)
         gc.unfreeze()
 
 
-def _stop(executor: ProcessPoolExecutor) -> None:
+STOP_WAIT_S = 5.0  # how long _stop waits for the chunks under way to come back
+
+
+def _stop(executor: ProcessPoolExecutor, submitted: list[Future[Any]], stop: Any, pools: Any, n: int) -> None:
     """End the workers now: what they are still computing lies past the last index taken, and
-    waiting for it (and for their exit) costs a tenth of a second per run. They only read."""
+    waiting for whole chunks (and for the workers' exit) costs a tenth of a second per run. Each
+    worker ends its chunk after the candidate under way (`stop`), or at once if it still waits for
+    the value pool; once the tasks `submitted` under way are back, no worker is writing to the
+    result pipe, and they are ended. (A worker ended while it writes a chunk's outcomes leaves half
+    a message in the pipe: the executor's thread then waits for the rest for ever, and the process
+    never exits.)"""
     processes = list(getattr(executor, "_processes", {}).values())  # no public handle before 3.14
+    stop.set()
+    for _ in range(n):
+        pools.put(None)
+    under_way = [f for f in submitted if not f.cancel()]  # one cancelled never reaches a worker
     executor.shutdown(wait=False, cancel_futures=True)
+    wait(under_way, timeout=STOP_WAIT_S)
     for proc in processes:
         proc.terminate()
     for proc in processes:
