@@ -417,14 +417,14 @@ def _outcomes(
                 window.append(executor.submit(_run_chunk, *next(chunks)))
             yield from window.pop(0).result()
     finally:
-        _stop(executor, [*parts, *window], stop, pools, config.workers)
+        _stop(executor, [*parts, *window], stop, pools)
         gc.unfreeze()
 
 
 STOP_WAIT_S = 5.0  # how long _stop waits for the chunks under way to come back
 
 
-def _stop(executor: ProcessPoolExecutor, submitted: list[Future[Any]], stop: Any, pools: Any, n: int) -> None:
+def _stop(executor: ProcessPoolExecutor, submitted: list[Future[Any]], stop: Any, pools: Any) -> None:
     """End the workers now: what they are still computing lies past the last index taken, and
     waiting for whole chunks (and for the workers' exit) costs a tenth of a second per run. Each
     worker ends its chunk after the candidate under way (`stop`), or at once if it still waits for
@@ -434,7 +434,7 @@ def _stop(executor: ProcessPoolExecutor, submitted: list[Future[Any]], stop: Any
     never exits.)"""
     processes = list(getattr(executor, "_processes", {}).values())  # no public handle before 3.14
     stop.set()
-    for _ in range(n):
+    for _ in processes:
         pools.put(None)
     under_way = [f for f in submitted if not f.cancel()]  # one cancelled never reaches a worker
     executor.shutdown(wait=False, cancel_futures=True)
