@@ -1254,8 +1254,7 @@ class WalkGenerator:
             q2 = self._from(right, exp.select(right.col(right.insts[0], label)))
             if related is not None:
                 q2 = q2.where(related, copy=False)
-            cls = exp.Except if rng.choice(anti) == "except" else exp.Intersect
-            return cls(this=q1, expression=q2, distinct=True), left.used | right.used, False
+            return _set_op(rng.choice(anti), q1, q2), left.used | right.used, False
         if rng.random() < TWIN_SET_OPS:
             return self._twin_set_operation(rng, t, table, label)
         n_left = max(1, t.conditions // 2)
@@ -1273,8 +1272,7 @@ class WalkGenerator:
         if branches[0] == branches[1]:
             raise Skip  # `q UNION q` is q, `q EXCEPT q` nothing
         kind = rng.choice(self.spec.set_op_kinds)
-        expr = SET_OPS[kind](this=branches[0], expression=branches[1], distinct=kind != "union_all")
-        return expr, used, False
+        return _set_op(kind, branches[0], branches[1]), used, False
 
     def _related_condition(self, rng: random.Random, block: Block) -> exp.Expression:
         """A condition on the child rows of a `_child_block`, or half the time on a row they
@@ -1347,7 +1345,7 @@ class WalkGenerator:
         q2 = q1.copy().where(conds[1], copy=False)
         q1 = q1.where(conds[0], copy=False)
         kind = rng.choices(kinds, cum_weights=_cumulative(tuple(TWIN_KIND_WEIGHTS[k] for k in kinds)))[0]
-        return SET_OPS[kind](this=q1, expression=q2, distinct=kind != "union_all"), block.used, False
+        return _set_op(kind, q1, q2), block.used, False
 
     def _twin_values(
         self, rng: random.Random, block: Block, inst: Inst, columns: list[str], shown: list[str]
@@ -1412,8 +1410,7 @@ class WalkGenerator:
         key, ref = fk.target_columns[0], fk.source_columns[0]
         q1 = exp.select(exp.column(key, quoted=True)).from_(_table_named(table.name), copy=False)
         q2 = exp.select(exp.column(ref, quoted=True)).from_(_table_named(other.name), copy=False)
-        cls = exp.Except if kind == "except" else exp.Intersect
-        return cls(this=q1, expression=q2, distinct=True), {(table.name, key), (other.name, ref)}, False
+        return _set_op(kind, q1, q2), {(table.name, key), (other.name, ref)}, False
 
     def _cte_query(self, rng: random.Random, t: Targets) -> tuple[exp.Expression, set[tuple[str, str]], bool]:
         """WITH stats AS (child rows per parent key) SELECT parent label, stats measure ..."""
@@ -1630,6 +1627,11 @@ def _referenced(block: Block) -> list[Inst]:
         if all(target is not seen for seen in out):
             out.append(target)
     return out
+
+
+def _set_op(kind: str, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+    """`left` UNION / UNION ALL / INTERSECT / EXCEPT `right` (a spec's set_op_kinds name)."""
+    return SET_OPS[kind](this=left, expression=right, distinct=kind != "union_all")
 
 
 def _columns(node: exp.Expression) -> set[str]:
