@@ -86,16 +86,18 @@ def test_cli_writes_records_and_a_consistent_manifest(dbs, tmp_path):
     assert (out / "schema.json").exists()
 
 
-def test_same_seed_same_records_with_one_or_two_workers(dbs, tmp_path):
+def test_same_seed_same_records_with_one_two_or_three_workers(dbs, tmp_path):
+    # with several, this process builds candidates between the chunks of the worker processes
     from sqlsynth.schema.loaders import load_schema
 
     schema = load_schema(dbs["schema"])
     base = dict(db_id="tricky", dbs=[dbs["sqlite"], dbs["duckdb"]], n=30, seed=11)
     run_generate(GenerateConfig(**base, workers=1), schema, tmp_path / "one", progress=False)
     run_generate(GenerateConfig(**base, workers=2, chunk=3), schema, tmp_path / "two", progress=False)
+    run_generate(GenerateConfig(**base, workers=3, chunk=2), schema, tmp_path / "three", progress=False)
     run_generate(GenerateConfig(**{**base, "seed": 12}), schema, tmp_path / "other", progress=False)
     one = stable(tmp_path / "one" / "records.jsonl")
-    assert one == stable(tmp_path / "two" / "records.jsonl")
+    assert one == stable(tmp_path / "two" / "records.jsonl") == stable(tmp_path / "three" / "records.jsonl")
     assert [r["id"] for r in one] != [r["id"] for r in stable(tmp_path / "other" / "records.jsonl")]
 
 

@@ -14,7 +14,9 @@ def demo(
     out: Path = typer.Option(Path("demo-out"), "--out", "-o", help="Output folder."),
     n: int = typer.Option(1000, "-n", help="Records to generate (before question dedup)."),
     seed: int = typer.Option(0, "--seed"),
-    workers: int = typer.Option(1, "--workers", "-w", help="Worker processes for generation."),
+    workers: int = typer.Option(
+        1, "--workers", "-w", help="Workers for generation (this process and W - 1 more)."
+    ),
 ) -> None:
     """The whole factory on the built-in demo model: populate, generate, questions, dedup, report."""
     from sqlsynth.cli.generate import print_summary

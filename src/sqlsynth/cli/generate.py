@@ -62,7 +62,7 @@ def generate(
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (records.jsonl, manifest.json)."),
     n: int = typer.Option(100, "-n", help="How many validated records to write."),
     seed: int = typer.Option(0, "--seed"),
-    workers: int = typer.Option(1, "--workers", "-w", help="Worker processes."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Workers: this process and W - 1 more processes."),
     dialects: str = typer.Option(
         "sqlite,postgres,duckdb,mysql,bigquery,tsql,snowflake", "--dialects", help="Dialects to render."
     ),

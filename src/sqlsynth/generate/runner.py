@@ -1,10 +1,11 @@
 """`sqlsynth generate`: generate, render, validate and write records, resumable and parallel.
 
 Query i is a pure function of (seed, i): the walk generator seeds itself from both. Workers
-build and check candidates for chunks of indices (the stateless filters); the parent takes the
-results in index order and applies the filters that depend on what was kept before (dedup, the
-per-template cap). So the output is the same for any number of workers, and a resumed run picks
-up at the index after the last record written, with the kept set rebuilt from the file.
+build and check candidates for chunks of indices (the stateless filters): this process and,
+with `--workers W`, W - 1 worker processes. This process takes the results in index order and
+applies the filters that depend on what was kept before (dedup, the per-template cap). So the
+output is the same for any number of workers, and a resumed run picks up at the index after the
+last record written, with the kept set rebuilt from the file.
 
 Output folder: `records.jsonl` (appended, fsynced), `schema.json`, `state.json` (checkpoint:
 next index and counters) and, at the end, `manifest.json`.
@@ -23,7 +24,7 @@ import multiprocessing
 import platform
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -116,19 +117,24 @@ class Outcome:
 
 # -- the worker side --------------------------------------------------------------------------
 def open_engines(config: GenerateConfig) -> list[Any]:
-    """The run's engines, read-only; one DuckDB thread per worker: small queries run faster on
-    one, and workers scale instead."""
-    from sqlsynth.engines import open_engine
-
+    """The run's engines, read-only (see `open_run_engine`)."""
     engines: list[Any] = []
     try:
         for url in config.dbs:
-            engines.append(open_engine(url, threads=1))
+            engines.append(open_run_engine(url))
     except BaseException:
         for e in engines:
             e.close()
         raise
     return engines
+
+
+def open_run_engine(url: str) -> Any:
+    """One engine of a run, read-only; one DuckDB thread per worker: small queries run faster on
+    one, and workers scale instead."""
+    from sqlsynth.engines import open_engine
+
+    return open_engine(url, threads=1)
 
 
 class Worker:
@@ -282,45 +288,54 @@ def _json_value(v: Any) -> Any:
 
 
 _WORKER: Worker | None = None
-_ENGINES: list[Any] = []
+_ENGINES: list[Any] = []  # this worker process's engines, opened as its tasks need them
 _SETUP: tuple[GenerateConfig, Schema, Any] | None = None  # (config, schema, queue of value pools)
-_FAILED: SqlsynthError | None = None  # why this worker could not connect: raised by its first task
+_FAILED: SqlsynthError | None = None  # why this worker could not connect: raised by every task
 _STOP: Any = None  # an Event the parent sets when it needs no more outcomes (see _stop)
 
 
 def _init_worker(config: GenerateConfig, schema: Schema, pools: Any, stop: Any) -> None:
-    """Connect (the parent profiles the values meanwhile, or has the workers do parts of it). A
-    database that cannot be opened fails the tasks (an initializer that raises breaks the whole
-    pool, and the parent would only learn that a process died)."""
-    global _ENGINES, _SETUP, _FAILED, _STOP
-    _STOP = stop
+    """Remember the run. The engines open in the tasks: a profile part needs only the first, and
+    the others (DuckDB's import and connection take 60 ms) open before the first chunk, while the
+    parent merges the parts and sends the pool."""
+    global _SETUP, _STOP
+    _SETUP, _STOP = (config, schema, pools), stop
+
+
+def _worker_engines(count: int | None = None) -> list[Any]:
+    """This worker's first `count` engines (all with None), opening those not open yet. A database
+    that cannot be opened fails this task and every later one with its error (an initializer that
+    raises breaks the whole pool, and the parent would only learn that a process died)."""
+    global _FAILED
+    if _FAILED is not None:
+        raise _FAILED
+    assert _SETUP is not None
     try:
-        _ENGINES = open_engines(config)
+        for url in _SETUP[0].dbs[len(_ENGINES) : count]:
+            _ENGINES.append(open_run_engine(url))
     except SqlsynthError as err:
         _FAILED = err
-        return
-    _SETUP = (config, schema, pools)
+        raise
+    return _ENGINES
 
 
 def _profile_part(part: tuple[int, int]) -> ValuePool:
     """A part of the value pool (see ValuePool.from_engine), profiled on this worker's first engine."""
-    if _FAILED is not None:
-        raise _FAILED
+    engine = _worker_engines(1)[0]
     assert _SETUP is not None
-    return ValuePool.from_engine(_ENGINES[0], _SETUP[1], part=part)
+    return ValuePool.from_engine(engine, _SETUP[1], part=part)
 
 
 def _run_chunk(lo: int, hi: int) -> list[Outcome]:
     global _WORKER
-    if _FAILED is not None:
-        raise _FAILED
     if _WORKER is None:  # the first chunk waits for the pool, which the parent sends once it has it
+        engines = _worker_engines()
         assert _SETUP is not None
         config, schema, pools = _SETUP
         pool = pools.get()
         if pool is None:  # the parent stopped before it had one
             return []
-        _WORKER = Worker(config, schema, pool, _ENGINES)
+        _WORKER = Worker(config, schema, pool, engines)
     out = []
     for i in range(lo, hi):
         if _STOP.is_set():  # the parent is done: the rest of the chunk would be thrown away
@@ -362,24 +377,17 @@ def _chunks(start: int, size: int) -> Iterator[tuple[int, int]]:
 def _outcomes(
     config: GenerateConfig, schema: Schema, pool: ValuePool | None, start: int, state: RunState
 ) -> Iterator[Outcome]:
-    """Outcomes for indices start, start+1, ... in order, from one or several processes. Without a
-    `pool`, the values are profiled (the time added to `state.profile_s`) while the engines
-    connect: in a thread with one worker; with several, the worker processes connect first and
-    then each profile a part of the tables, which this process merges and sends them."""
+    """Outcomes for indices start, start+1, ... in order. This process is one of the workers; with
+    more, it starts `workers - 1` worker processes and builds chunks itself while the next chunk
+    in order is still under way in one of them. Without a `pool`, the values are profiled (the
+    time added to `state.profile_s`) while the engines connect: each worker profiles a part of the
+    tables, and this process merges the parts and sends the pool to the others."""
     began = time.perf_counter()
     if config.workers == 1:
-        with ThreadPoolExecutor(1) as opener:
-            opening = opener.submit(open_engines, config)
-            try:
-                if pool is None:
-                    pool = _profile(config, schema)
-                    state.profile_s += time.perf_counter() - began
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    for engine in opening.result():
-                        engine.close()
-                raise
-            engines = opening.result()
+        engines, own = _open_and_profile(config, schema, (0, 1) if pool is None else None)
+        if pool is None:
+            pool = own
+            state.profile_s += time.perf_counter() - began
         worker = Worker(config, schema, pool, engines)
         try:
             for lo, hi in _chunks(start, config.chunk):
@@ -392,12 +400,29 @@ def _outcomes(
     pools = ctx.Queue()  # put() returns at once (a thread writes): no wait on a worker that failed
     pools.cancel_join_thread()  # nor at exit
     stop = ctx.Event()
+    children = config.workers - 1
     executor = ProcessPoolExecutor(
-        config.workers, mp_context=ctx, initializer=_init_worker, initargs=(config, schema, pools, stop)
+        children, mp_context=ctx, initializer=_init_worker, initargs=(config, schema, pools, stop)
     )
     parts: list[Future[ValuePool]] = []
-    window: list[Future[list[Outcome]]] = []
-    chunks = _chunks(start, config.chunk)
+    # chunks in index order: a Future a worker process computes, or the outcomes this one made
+    pending: deque[Future[list[Outcome]] | list[Outcome]] = deque()
+    lo, in_flight = start, 0
+
+    def take(size: int) -> tuple[int, int]:
+        """The next `size` indices."""
+        nonlocal lo
+        lo += size
+        return lo - size, lo
+
+    def fill() -> None:
+        """Keep three chunks per worker process queued."""
+        nonlocal in_flight
+        while in_flight < 3 * children:
+            pending.append(executor.submit(_run_chunk, *take(config.chunk)))
+            in_flight += 1
+
+    worker: Worker | None = None
     # the objects made so far leave the collector's care while the workers run (they fork at the
     # first submit): the workers then neither collect nor copy on write this process's whole heap
     gc.freeze()
@@ -405,21 +430,52 @@ def _outcomes(
         # the parts go first: a worker takes tasks in order, so none waits for the pool in its
         # first chunk while a part is left undone
         n = config.workers if pool is None else 0
-        parts.extend(executor.submit(_profile_part, (i, n)) for i in range(n))
-        while len(window) < 3 * config.workers:
-            window.append(executor.submit(_run_chunk, *next(chunks)))
+        parts.extend(executor.submit(_profile_part, (i, n)) for i in range(1, n))
+        fill()
+        engines, own = _open_and_profile(config, schema, (0, n) if n else None)
         if pool is None:
-            pool = merged([p.result() for p in parts], schema)
+            assert own is not None
+            pool = merged([own, *(p.result() for p in parts)], schema)
             state.profile_s += time.perf_counter() - began
-        for _ in range(config.workers):
+        for _ in range(children):
             pools.put(pool)
+        worker = Worker(config, schema, pool, engines)
         while True:
-            while len(window) < 3 * config.workers:
-                window.append(executor.submit(_run_chunk, *next(chunks)))
-            yield from window.pop(0).result()
+            fill()
+            head = pending[0]
+            if isinstance(head, Future) and not head.done():
+                # build the next candidate meanwhile, one at a time: the head is taken as soon as
+                # it is back, and little is built past the end of the run
+                pending.append([worker.run(take(1)[0])])
+                continue
+            pending.popleft()
+            if isinstance(head, Future):
+                in_flight -= 1
+                head = head.result()
+            yield from head
     finally:
-        _stop(executor, [*parts, *window], stop, pools)
+        futures = [f for f in pending if isinstance(f, Future)]
+        _stop(executor, [*parts, *futures], stop, pools)
+        if worker is not None:
+            worker.close()
         gc.unfreeze()
+
+
+def _open_and_profile(
+    config: GenerateConfig, schema: Schema, part: tuple[int, int] | None
+) -> tuple[list[Any], ValuePool | None]:
+    """The run's engines, opened in a thread while `part` of the value pool is profiled on a
+    connection of its own (no profile with None)."""
+    with ThreadPoolExecutor(1) as opener:
+        opening = opener.submit(open_engines, config)
+        try:
+            values = _profile(config, schema, part) if part is not None else None
+        except BaseException:
+            with contextlib.suppress(Exception):
+                for engine in opening.result():
+                    engine.close()
+            raise
+        return opening.result(), values
 
 
 STOP_WAIT_S = 5.0  # how long _stop waits for the chunks under way to come back
@@ -533,12 +589,12 @@ def run_generate(
     return RunResult(out, manifest["records"], state.next_index, manifest)
 
 
-def _profile(config: GenerateConfig, schema: Schema) -> ValuePool:
-    """The value pool of the first database."""
+def _profile(config: GenerateConfig, schema: Schema, part: tuple[int, int] = (0, 1)) -> ValuePool:
+    """The value pool of the first database (`part` of it, see ValuePool.from_engine)."""
     from sqlsynth.engines import open_engine
 
     with open_engine(config.dbs[0]) as engine:
-        return ValuePool.from_engine(engine, schema)
+        return ValuePool.from_engine(engine, schema, part=part)
 
 
 def _tally(state: RunState, outcome: Outcome) -> None:
