@@ -45,3 +45,28 @@ def test_numbers_with_few_whole_values_are_categories(lt, values, distinct, cate
     roles = roles_of(lt, values, distinct)
     assert ("x" in roles.categories) is category
     assert ("x" in roles.measures) is measure
+
+
+@pytest.mark.parametrize(
+    ("names", "full_name"),
+    [
+        (["first_name", "last_name"], ("first_name", "last_name")),
+        (["LastName", "FirstName"], ("FirstName", "LastName")),
+        (["forename", "surname"], ("forename", "surname")),
+        (["customer_first_name", "customer_last_name"], ("customer_first_name", "customer_last_name")),
+        (["first_name", "city"], None),  # one name only
+        (["name", "username"], None),
+    ],
+)
+def test_a_persons_first_and_last_name_are_found(names, full_name):
+    table = Table(
+        name="t",
+        columns=[Column(name="id", logical_type=LogicalType.INTEGER)]
+        + [Column(name=n, logical_type=LogicalType.TEXT) for n in names],
+        primary_key=["id"],
+    )
+    pool = ValuePool(
+        columns={("t", n): ColumnValues(values=["Ann", "Bo", "Cy"], distinct=30) for n in ["id", *names]},
+        row_counts={"t": ROWS},
+    )
+    assert column_roles(Schema(tables=[table]), table, pool).full_name == full_name

@@ -621,6 +621,28 @@ def test_a_name_that_pins_a_row_goes_only_with_text_equalities(populated):
     assert pinned >= 3
 
 
+def test_a_person_is_named_by_the_first_and_last_name_of_one_row(populated):
+    # "the orders of Steve Johnson": both names of one real person (48 of Spider's 1,356 questions)
+    p = populated["demo"]
+    spec = ComplexitySpec(num_joins="0-1", num_conditions=2, subqueries=0, set_ops=0, cte=0)
+    named = 0
+    for q in filter(None, map(p.generator(spec, seed=14).generate, range(600))):
+        eqs = {
+            a.this.name: a
+            for a in _where_atoms(q)
+            if isinstance(a, exp.EQ) and isinstance(a.this, exp.Column)
+        }
+        if not {"first_name", "last_name"} <= set(eqs):
+            continue
+        first, last = eqs["first_name"].this, eqs["last_name"].this
+        assert first.table == last.table, render(q.expr, "sqlite")
+        table = next(t.name for t in q.expr.find_all(exp.Table) if t.alias_or_name == (first.table or t.name))
+        names = " AND ".join(f"{c} = {eqs[c].expression.sql()}" for c in ("first_name", "last_name"))
+        assert p.engines[0].execute(f'SELECT COUNT(*) FROM "{table}" WHERE {names}').rows[0][0] > 0
+        named += 1
+    assert named >= 5, named
+
+
 def test_in_lists_are_shorter_than_their_columns_values(populated):
     # `yes_no IN ('no', 'yes')` holds for every row: an idle condition
     p = populated["demo"]

@@ -77,6 +77,8 @@ SELECT product_name, unit_price FROM products;
 SELECT DISTINCT country FROM customers;
 SELECT * FROM suppliers;
 SELECT first_name, last_name, email FROM customers WHERE city = 'Lyon';
+SELECT COUNT(*) FROM orders AS T1 JOIN customers AS T2 ON T1.customer_id = T2.customer_id WHERE T2.first_name = 'Ann' AND T2.last_name = 'Lee';
+SELECT email FROM customers WHERE first_name = 'Ann' AND last_name = 'Lee' AND city = 'Lyon';
 SELECT DISTINCT city, country FROM locations WHERE is_headquarters = 1;
 -- comparison operators
 SELECT product_name FROM products WHERE unit_price > 20;

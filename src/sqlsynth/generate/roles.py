@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from sqlsynth.generate.values import ValuePool
+from sqlsynth.nl.lexicon import name_part
 from sqlsynth.schema.model import Schema, Table
 from sqlsynth.schema.types import LogicalType
 
@@ -35,6 +36,7 @@ class ColumnRoles:
     booleans: tuple[str, ...]
     texts: tuple[str, ...]
     filterable: tuple[str, ...]
+    full_name: tuple[str, str] | None = None  # (first name, last name) of a person
 
     @property
     def label(self) -> str | None:
@@ -86,6 +88,8 @@ def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) ->
         labels = [c for c in texts if c not in keys][:1] or [k for k in table.primary_key if k in filterable][
             :1
         ]
+    first = next((c for c in labels if name_part(c) == "first"), None)
+    last = next((c for c in labels if name_part(c) == "last"), None)
     return ColumnRoles(
         table=table.name,
         keys=keys,
@@ -96,4 +100,5 @@ def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) ->
         booleans=tuple(booleans),
         texts=tuple(texts),
         filterable=tuple(filterable),
+        full_name=(first, last) if first and last and {first, last} <= set(filterable) else None,
     )

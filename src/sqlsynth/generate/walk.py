@@ -41,6 +41,7 @@ COUNT_STAR = exp.Count(this=exp.Star())
 HAVING_COUNTS = (2, 2, 3, 5)  # 1 would keep every group: an idle HAVING
 HAVING_OPS = (exp.GT, exp.GTE, exp.LTE, exp.EQ, exp.LT)
 HAVING_OP_WEIGHTS = (40, 38, 6, 6, 4)  # Spider's HAVING COUNT(...): > and >=, seldom <=, = or <
+FULL_NAME = 0.5  # share of WHERE clauses of 2+ conditions on a person that name them by both names
 TWO_CONDITIONS = 0.25  # share of one-condition ungrouped queries given a second one
 # share of grouped, nested and two-condition queries shaped the way Spider's people ask them (see
 # _grouped, _plain_nested); the rest keep their drawn extras, for variety
@@ -737,6 +738,9 @@ class WalkGenerator:
         # mostly on one table: the anchor rows of two joined tables need not join ("the first and
         # last name of a customer", not a customer's name and some unrelated invoice's date)
         inst = rng.choice(block.insts) if plain > 1 and len(block.insts) > 1 and rng.random() < 0.7 else None
+        if plain > 1 and (named := self._full_name(rng, block, inst, anchors, several)):
+            preds += named
+            plain -= len(named)
         for _ in range(plain):
             preds.append(self._predicate(rng, block, inst, anchors=anchors, several=several))
         if not preds:
@@ -752,6 +756,38 @@ class WalkGenerator:
             # one condition only: beside others, NOT would exclude the row they are all drawn from
             preds[0] = exp.Not(this=exp.Paren(this=preds[0]))
         return exp.and_(*preds) if len(preds) > 1 else preds[0]
+
+    def _full_name(
+        self,
+        rng: random.Random,
+        block: Block,
+        inst: Inst | None,
+        anchors: dict[int, dict[str, Any]],
+        several: Several | None,
+    ) -> list[exp.Expression]:
+        """Two conditions that name a person of the anchor row by first and last name, "the
+        customers of Steve Johnson" (FULL_NAME of the time, on `inst` or any table of the block
+        with both names); else none."""
+        if "=" not in self.spec.operators:
+            return []
+        options = [
+            i
+            for i in ([inst] if inst else block.insts)
+            if i.roles.full_name and all(anchors.get(id(i), {}).get(c) is not None for c in i.roles.full_name)
+        ]
+        if not options or rng.random() >= FULL_NAME:
+            return []
+        i = rng.choice(options)
+        out = []
+        for c in i.roles.full_name or ():
+            value = literal(anchors[id(i)][c], LogicalType.TEXT)
+            if value is None:
+                return []
+            out.append(exp.EQ(this=block.col(i, c), expression=value))
+            if several is not None:
+                several.taken.add((i.ref, c))
+                several.note("=", LogicalType.TEXT, self._names_a_row(i, c))
+        return out
 
     def _predicate(
         self,

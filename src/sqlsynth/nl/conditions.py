@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from sqlsynth.nl.expressions import ExpressionPhraser
-from sqlsynth.nl.lexicon import join_words
+from sqlsynth.nl.lexicon import join_words, name_part
 from sqlsynth.nl.values import is_date_text, is_literal, literal_text, truth_of
 from sqlsynth.schema.types import LogicalType
 
@@ -73,7 +73,10 @@ class ConditionPhraser(ExpressionPhraser):
         if isinstance(cond, (exp.And, exp.Or)):
             is_and = isinstance(cond, exp.And) != neg
             children = _flatten(cond, type(cond))
-            parts = [self._rel(p, neg, plural, top=False) for p in children]
+            named: list[str] = []
+            if isinstance(cond, exp.And) and not neg:
+                named, children = self._full_names(children, plural)
+            parts = named + [self._rel(p, neg, plural, top=False) for p in children]
             if is_and:
                 parts.sort(key=lambda text: text.startswith("either "))  # alternatives last
                 return join_words(parts, "and")
@@ -83,6 +86,33 @@ class ConditionPhraser(ExpressionPhraser):
             text = join_words(parts, "or")
             return text if top else f"either {text}"
         return self._atom_clause(self.atom(cond, neg), plural)
+
+    def _full_names(
+        self, conds: list[exp.Expression], plural: bool
+    ) -> tuple[list[str], list[exp.Expression]]:
+        """Equalities on the first and on the last name of one person, ANDed, as one clause
+        ("named "Steve Johnson"", "whose support rep is named "Jane Peacock""); the other
+        conditions."""
+        parts: dict[tuple[str, str], exp.EQ] = {}  # (qualifier, "first" / "last") -> its equality
+        for c in conds:
+            if isinstance(c, exp.EQ) and isinstance(c.this, exp.Column) and is_literal(c.expression):
+                part = name_part(c.this.name)
+                if part is not None and c.expression.is_string:
+                    parts.setdefault((c.this.table, part), c)
+        clauses, used = [], set()
+        for (table, part), first in parts.items():
+            last = parts.get((table, "last"))
+            src = self.scope.source_of(first.this)
+            if part != "first" or last is None or (src is not None and not self.scope.is_local(src)):
+                continue
+            value = self.value(exp.Literal.string(f"{first.expression.this} {last.expression.this}"))
+            if src is None or self.is_focus(src):
+                atom = Atom("adj", "", f"named {value}")
+            else:
+                atom = Atom("column", self.path_phrase(src), f"is named {value}")
+            clauses.append(self._atom_clause(atom, plural))
+            used |= {id(first), id(last)}
+        return clauses, [c for c in conds if id(c) not in used]
 
     def _atom_clause(self, atom: Atom, plural: bool) -> str:
         if atom.kind == "column":

@@ -189,6 +189,18 @@ CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])") 
 _DIGITS = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 
 
+# a person's two names ("Steve" and "Johnson"): first_name / FirstName / forename, last_name / surname
+_NAME_PARTS = (
+    ("first", re.compile(r"(first|fore|given)_?name$|^f_?name$", re.IGNORECASE)),
+    ("last", re.compile(r"(last|sur|family)_?name$|^l_?name$", re.IGNORECASE)),
+)
+
+
+def name_part(column: str) -> str | None:
+    """ "first" or "last" for a column holding that part of a person's name, else None."""
+    return next((part for part, pattern in _NAME_PARTS if pattern.search(column)), None)
+
+
 def split_identifier(name: str) -> list[str]:
     """`orderDate`, `order_date`, `OrderDATE2` -> lower-case words."""
     text = CAMEL_BOUNDARY.sub(" ", name.strip())
