@@ -692,7 +692,12 @@ class WalkGenerator:
         if got is None:
             return []
         col = block.col(*got)
-        return [fn(this=col.copy()) for fn in rng.sample(views, k)]
+        orders = VIEW_ORDERS.get(k)
+        if orders and rng.random() < 0.7:  # in the order people list them: "the longest and the shortest"
+            fns = rng.choices(list(orders), weights=list(orders.values()))[0]
+        else:
+            fns = tuple(rng.sample(views, k))
+        return [fn(this=col.copy()) for fn in fns]
 
     def _case_item(self, rng: random.Random, block: Block) -> exp.Expression:
         got = self._pick(rng, block, "measures")
@@ -1583,6 +1588,12 @@ SET_OPS = {"union": exp.Union, "union_all": exp.Union, "intersect": exp.Intersec
 TWIN_SET_OPS = 0.7
 TWIN_KIND_WEIGHTS = {"intersect": 28.0, "except": 26.0, "union": 5.0, "union_all": 1.0}
 
+# Spider's aggregates of one measure, in the order of its select lists (MAX, MIN: 6 of 20)
+VIEW_ORDERS: dict[int, dict[tuple[type[exp.AggFunc], ...], float]] = {
+    2: {(exp.Max, exp.Min): 6, (exp.Avg, exp.Max): 4, (exp.Min, exp.Max): 2, (exp.Avg, exp.Min): 1},
+    3: {(exp.Min, exp.Avg, exp.Max): 4, (exp.Max, exp.Min, exp.Avg): 2, (exp.Avg, exp.Max, exp.Min): 2},
+    4: {(exp.Avg, exp.Min, exp.Max, exp.Sum): 1},
+}
 DEFAULT_HARDNESS_WEIGHTS = (0.25, 0.4, 0.2, 0.15)  # easy, medium, hard, extra
 
 
