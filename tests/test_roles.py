@@ -6,7 +6,7 @@ import pytest
 
 from sqlsynth.generate.roles import column_roles
 from sqlsynth.generate.values import ColumnValues, ValuePool
-from sqlsynth.schema.model import Column, Schema, Table
+from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
 
 ROWS = 60
@@ -70,3 +70,26 @@ def test_a_persons_first_and_last_name_are_found(names, full_name):
         row_counts={"t": ROWS},
     )
     assert column_roles(Schema(tables=[table]), table, pool).full_name == full_name
+
+
+def test_a_column_other_rows_refer_to_is_a_key_not_a_measure():
+    # teachers' classroom is no primary key, but students refer to it: nothing to average
+    teachers = Table(
+        name="teachers",
+        columns=[
+            Column(name="name", logical_type=LogicalType.TEXT),
+            Column(name="classroom", logical_type=LogicalType.INTEGER),
+        ],
+        primary_key=["name"],
+    )
+    students = Table(name="students", columns=[Column(name="classroom", logical_type=LogicalType.INTEGER)])
+    fk = ForeignKey(
+        source_table="students",
+        source_columns=["classroom"],
+        target_table="teachers",
+        target_columns=["classroom"],
+    )
+    for keys, measure in (([], True), ([fk], False)):
+        roles = column_roles(Schema(tables=[teachers, students], foreign_keys=keys), teachers)
+        assert ("classroom" in roles.measures) is measure
+        assert ("classroom" in roles.keys) is not measure

@@ -111,6 +111,11 @@ def generate(
         None, "--samples", help="ASASQL data_sample.json: few-shot examples."
     ),
     candidates: int = typer.Option(3, "--candidates", help="SQL candidates per question (--strategy llm)."),
+    infer_joins: str = typer.Option(
+        "auto",
+        "--infer-joins",
+        help="Join keys found in the data: auto (when the schema declares no foreign key), always, never.",
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start afresh instead of resuming."),
 ) -> None:
     """Generate validated SQL queries (with questions) for a schema and database; re-running resumes."""
@@ -182,6 +187,7 @@ def generate(
             strategy=strategy,
             templates=templates,
             template_dialect=template_dialect,
+            infer_joins=infer_joins,
             source=source,
         )
     except ValidationError as err:
@@ -249,6 +255,8 @@ def print_summary(manifest: dict[str, Any]) -> None:
         f"candidates ({manifest['generate_failed']} draws gave no query); {manifest['templates']} templates; "
         f"hardness: {hardness}; {t['seconds']} s, {t['records_per_s']} records/s"
     )
+    if manifest.get("inferred_join_keys"):
+        console.print(f"join keys found in the data: {', '.join(manifest['inferred_join_keys'])}")
     if made < manifest["wanted"]:
         console.print("[yellow]fewer records than wanted: the generator gave up; see the reject reasons[/]")
 

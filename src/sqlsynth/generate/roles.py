@@ -45,7 +45,10 @@ class ColumnRoles:
 
 def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) -> ColumnRoles:
     fk_cols = {c for fk in schema.foreign_keys_of(table.name) for c in fk.source_columns}
-    keys = frozenset(set(table.primary_key) | fk_cols)
+    # a column other rows refer to is a key too, declared the primary one or not (the classroom
+    # of teachers that students refer to: no measure to average)
+    referred = {c for fk in schema.foreign_keys if fk.target_table == table.name for c in fk.target_columns}
+    keys = frozenset(set(table.primary_key) | fk_cols | referred)
     labels, measures, categories, temporals, booleans, texts, filterable = [], [], [], [], [], [], []
     rows = pool.row_counts.get(table.name, 0) if pool else 0
     for col in table.columns:

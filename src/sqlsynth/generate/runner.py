@@ -85,6 +85,10 @@ class GenerateConfig(BaseModel):
     template_dialect: str | None = Field(
         None, description="Dialect of template expansions (default: the first engine's)."
     )
+    infer_joins: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Join keys found in the data (generate.keys): auto = when the schema declares none.",
+    )
     source: str = ""
 
     @field_validator("dialects", "template_dialect")
@@ -551,6 +555,7 @@ def run_generate(
     state, kept, summary = _load_state(out, config)
     have = summary.count
     _save_state(out, state)  # before the first record, so a killed run can always be resumed
+    schema = with_join_keys(config, schema)
     write_text_atomic(out / "schema.json", schema.to_json())
     started = time.perf_counter()
     limit = config.n * GIVE_UP_FACTOR
@@ -585,8 +590,28 @@ def run_generate(
         state.seconds += time.perf_counter() - started
         _save_state(out, state)
     manifest = build_manifest(config, state, summary)
+    manifest["inferred_join_keys"] = [
+        f"{fk.source_table}.{fk.source_columns[0]} -> {fk.target_table}.{fk.target_columns[0]}"
+        for fk in schema.foreign_keys
+        if fk.inferred
+    ]
     write_json_atomic(out / "manifest.json", manifest)
     return RunResult(out, manifest["records"], state.next_index, manifest)
+
+
+def with_join_keys(config: GenerateConfig, schema: Schema) -> Schema:
+    """`schema` with the join keys the first database's data implies (see generate.keys), added
+    when it declares no foreign key (`infer_joins` "auto") or always; else `schema` itself."""
+    if config.strategy != "walk" or config.infer_joins == "never" or len(schema.tables) < 2:
+        return schema
+    if config.infer_joins == "auto" and schema.foreign_keys:
+        return schema
+    from sqlsynth.engines import open_engine
+    from sqlsynth.generate.keys import infer_join_keys
+
+    with open_engine(config.dbs[0]) as engine:
+        found = infer_join_keys(schema, engine, timeout_s=config.validate_.timeout_s)
+    return schema.model_copy(update={"foreign_keys": [*schema.foreign_keys, *found]}) if found else schema
 
 
 def _profile(config: GenerateConfig, schema: Schema, part: tuple[int, int] = (0, 1)) -> ValuePool:

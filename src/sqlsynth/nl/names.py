@@ -217,4 +217,11 @@ class Namer:
         stem = _KEY_SUFFIX.sub("", label).strip()
         if len(stem) <= 2 or _PREPOSITION_END.search(stem) or stem in ("parent", "reference", "ref"):
             return parent_noun.singular
+        if stem == label and self._shared_name(child_table, child_column):
+            return parent_noun.singular  # students.classroom -> teachers.classroom: their "teacher"
         return stem
+
+    def _shared_name(self, table: str | None, column: str) -> bool:
+        """The foreign key from `table`.`column` refers to a column of the same name."""
+        fk = self.foreign_key_from(table, column) if table else None
+        return fk is not None and fk.target_columns[0].lower() == column.lower()
