@@ -601,7 +601,8 @@ def run_generate(
 
 def with_join_keys(config: GenerateConfig, schema: Schema) -> Schema:
     """`schema` with the join keys the first database's data implies (see generate.keys), added
-    when it declares no foreign key (`infer_joins` "auto") or always; else `schema` itself."""
+    when it declares no foreign key (`infer_joins` "auto") or always; else `schema` itself. For
+    the walk only: templates and LLM questions come with their own joins."""
     if config.strategy != "walk" or config.infer_joins == "never" or len(schema.tables) < 2:
         return schema
     if config.infer_joins == "auto" and schema.foreign_keys:
