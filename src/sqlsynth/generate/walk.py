@@ -783,16 +783,12 @@ class WalkGenerator:
         if not options or rng.random() >= FULL_NAME:
             return []
         i = rng.choice(options)
-        out = []
-        for c in i.roles.full_name or ():
-            value = literal(anchors[id(i)][c], LogicalType.TEXT)
-            if value is None:
-                return []
-            out.append(exp.EQ(this=block.col(i, c), expression=value))
-            if several is not None:
+        names, row = i.roles.full_name or (), anchors[id(i)]
+        if several is not None:
+            for c in names:
                 several.taken.add((i.ref, c))
                 several.note("=", LogicalType.TEXT, self._names_a_row(i, c))
-        return out
+        return [exp.EQ(this=block.col(i, c), expression=exp.Literal.string(str(row[c]))) for c in names]
 
     def _predicate(
         self,
