@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from sqlsynth.render import generate
-from sqlsynth.schema.infer import GENERIC_KEY_NAMES, infer_foreign_keys
+from sqlsynth.schema.infer import GENERIC_KEY_NAMES, compatible, infer_foreign_keys
 from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
 
@@ -76,13 +76,9 @@ def _candidates(
             continue
         for c in other.columns:
             same = c.name.lower() == col.name.lower() and col.name.lower() not in GENERIC_KEY_NAMES
-            if (same or (other.name, c.name) == pointed_at) and _compatible(col, c):
+            if (same or (other.name, c.name) == pointed_at) and compatible(col, c):
                 out.append((other, c))
     return out
-
-
-def _compatible(a: Column, b: Column) -> bool:
-    return a.logical_type == b.logical_type or (a.logical_type.is_numeric and b.logical_type.is_numeric)
 
 
 class _Checker:

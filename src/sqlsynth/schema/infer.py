@@ -40,7 +40,7 @@ def infer_foreign_keys(schema: Schema) -> list[ForeignKey]:
             if target is None:
                 continue
             dst, dst_col = target
-            if not _compatible(column, dst.column(dst_col)):
+            if not compatible(column, dst.column(dst_col)):
                 continue
             found.append(
                 ForeignKey(
@@ -107,6 +107,7 @@ def _by_shared_name(table: Table, column: Column, schema: Schema) -> tuple[Table
     return owners[0], owners[0].column(owners[0].primary_key[0]).name
 
 
-def _compatible(src: Column, dst: Column) -> bool:
+def compatible(src: Column, dst: Column) -> bool:
+    """Can `src` hold values of `dst` (both numbers, or the same logical type)?"""
     a, b = src.logical_type, dst.logical_type
     return a == b or (a.is_numeric and b.is_numeric)
