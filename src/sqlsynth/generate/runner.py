@@ -19,6 +19,7 @@ import decimal
 import gc
 import hashlib
 import importlib.metadata
+import itertools
 import json
 import multiprocessing
 import platform
@@ -371,13 +372,6 @@ class RunResult:
     manifest: dict[str, Any]
 
 
-def _chunks(start: int, size: int) -> Iterator[tuple[int, int]]:
-    lo = start
-    while True:
-        yield lo, lo + size
-        lo += size
-
-
 def _outcomes(
     config: GenerateConfig, schema: Schema, pool: ValuePool | None, start: int, state: RunState
 ) -> Iterator[Outcome]:
@@ -394,8 +388,7 @@ def _outcomes(
             state.profile_s += time.perf_counter() - began
         worker = Worker(config, schema, pool, engines)
         try:
-            for lo, hi in _chunks(start, config.chunk):
-                yield from (worker.run(i) for i in range(lo, hi))
+            yield from map(worker.run, itertools.count(start))
         finally:
             worker.close()
         return
@@ -589,12 +582,7 @@ def run_generate(
                     break
         state.seconds += time.perf_counter() - started
         _save_state(out, state)
-    manifest = build_manifest(config, state, summary)
-    manifest["inferred_join_keys"] = [
-        f"{fk.source_table}.{fk.source_columns[0]} -> {fk.target_table}.{fk.target_columns[0]}"
-        for fk in schema.foreign_keys
-        if fk.inferred
-    ]
+    manifest = build_manifest(config, state, summary, schema)
     write_json_atomic(out / "manifest.json", manifest)
     return RunResult(out, manifest["records"], state.next_index, manifest)
 
@@ -693,8 +681,11 @@ def describe(records: Iterable[Record]) -> dict[str, Any]:
     return RecordSummary.of(records).describe()
 
 
-def build_manifest(config: GenerateConfig, state: RunState, summary: RecordSummary) -> dict[str, Any]:
-    """Counts per filter and reason, distributions, templates, timings, seed and versions."""
+def build_manifest(
+    config: GenerateConfig, state: RunState, summary: RecordSummary, schema: Schema
+) -> dict[str, Any]:
+    """Counts per filter and reason, distributions, templates, timings, the join keys found in the
+    data, seed and versions."""
     import sqlglot
 
     exec_ms = {name: round(ms, 1) for name, ms in (summary.execution_ms or {}).items()}
@@ -720,6 +711,11 @@ def build_manifest(config: GenerateConfig, state: RunState, summary: RecordSumma
             "filter_s": {k: round(v, 3) for k, v in state.filter_s.items()},
             "kept_execution_ms": exec_ms,
         },
+        "inferred_join_keys": [
+            f"{fk.source_table}.{fk.source_columns[0]} -> {fk.target_table}.{fk.target_columns[0]}"
+            for fk in schema.foreign_keys
+            if fk.inferred
+        ],
         "config": config.model_dump(mode="json", by_alias=True),
         "versions": {
             "sqlsynth": __version__,
