@@ -93,3 +93,60 @@ def test_a_column_other_rows_refer_to_is_a_key_not_a_measure():
         roles = column_roles(Schema(tables=[teachers, students], foreign_keys=keys), teachers)
         assert ("classroom" in roles.measures) is measure
         assert ("classroom" in roles.keys) is not measure
+
+
+def _label_schema() -> Schema:
+    departments = Table(
+        name="departments",
+        columns=[
+            Column(name="dept_name", logical_type=LogicalType.TEXT),
+            Column(name="building", logical_type=LogicalType.TEXT),
+        ],
+        primary_key=["dept_name"],
+    )
+    people = Table(
+        name="people",
+        columns=[
+            Column(name="LastName", logical_type=LogicalType.TEXT),
+            Column(name="FirstName", logical_type=LogicalType.TEXT),
+            Column(name="dept_name", logical_type=LogicalType.TEXT),
+            Column(name="code_id", logical_type=LogicalType.TEXT),
+        ],
+        primary_key=["LastName", "code_id"],
+    )
+    methods = Table(
+        name="payment_methods",
+        columns=[
+            Column(name="payment_method_code", logical_type=LogicalType.TEXT),
+            Column(name="method_name", logical_type=LogicalType.TEXT),
+        ],
+        primary_key=["payment_method_code"],
+    )
+    fk = ForeignKey(
+        source_table="people",
+        source_columns=["dept_name"],
+        target_table="departments",
+        target_columns=["dept_name"],
+    )
+    return Schema(tables=[departments, people, methods], foreign_keys=[fk])
+
+
+# (table, column, names its rows): a table's own name key still names its rows; a name that refers to
+# another table's rows, and an id, do not
+LABELS = [
+    ("departments", "dept_name", True),  # primary key, referred to by people
+    ("people", "LastName", True),  # part of the primary key (Spider's student_1)
+    ("people", "FirstName", True),
+    ("people", "dept_name", False),  # refers to departments
+    ("people", "code_id", False),
+    ("payment_methods", "payment_method_code", False),  # a code: the method's name names it
+    ("payment_methods", "method_name", True),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "label"), LABELS)
+def test_a_name_that_is_the_tables_own_key_names_its_rows(table, column, label):
+    schema = _label_schema()
+    roles = column_roles(schema, schema.table(table))
+    assert (column in roles.labels) is label
+    assert roles.full_name == (("FirstName", "LastName") if table == "people" else None)

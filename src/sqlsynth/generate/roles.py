@@ -19,6 +19,7 @@ NAME_LIKE = re.compile(
     r"(^|_)(name|title|label|first_?name|last_?name|full_?name|username|email|city|country|code|sku)$|Name$",
     re.IGNORECASE,
 )
+CODE_LIKE = re.compile(r"(code|sku)$", re.IGNORECASE)  # a reference table's key: its description names it
 ID_LIKE = re.compile(r"(^|_)(id|uuid|guid)$|Id$|ID$", re.IGNORECASE)
 FREE_TEXT = re.compile(
     r"(description|comment|body|content|message|text|note|address|url|bio|summary)", re.IGNORECASE
@@ -56,6 +57,9 @@ def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) ->
             continue
         lt, name = col.logical_type, col.name
         is_key = name in keys or bool(ID_LIKE.search(name))
+        # a name that is the table's own key still names its rows ("the Biology department", a
+        # student whose last name is the key); a name that refers to another table's rows does not
+        natural = name not in fk_cols and not ID_LIKE.search(name) and not CODE_LIKE.search(name)
         info = pool.get(table.name, name) if pool else None
         if pool and info is not None and not info.values:
             continue  # all NULL (or not sampled): nothing to ask about
@@ -69,7 +73,7 @@ def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) ->
         )
         if lt is LogicalType.TEXT:
             texts.append(name)
-            if NAME_LIKE.search(name) and not is_key:
+            if NAME_LIKE.search(name) and (natural or not is_key):
                 labels.append(name)
             if few_distinct and not FREE_TEXT.search(name):
                 categories.append(name)
