@@ -46,6 +46,11 @@ TWO_CONDITIONS = 0.25  # share of one-condition ungrouped queries given a second
 # share of grouped, nested and two-condition queries shaped the way Spider's people ask them (see
 # _grouped, _plain_nested); the rest keep their drawn extras, for variety
 SPIDER_SHAPED = 0.85
+# the ways to ask a grouping, weighted so that the records come out as Spider's questions are
+# (groups alone 35%, top groups 39%, past a HAVING 25%; top-k with a tie at the cut is rejected)
+GROUPED_MODES = (35, 77, 100)  # cumulative: groups, top, having
+HAVING_UNSEEN = 0.85  # share of HAVING queries that do not show the aggregate (Spider: 88%)
+KEYED_GROUPS = 0.7  # share of joined groupings by a referenced row's key, showing its names
 
 
 class Skip(Exception):
@@ -298,13 +303,13 @@ class WalkGenerator:
 
     def _grouped(self, rng: random.Random, s: ComplexitySpec, t: Targets) -> None:
         """A grouping the way people ask one. Spider's 340 grouped questions are one of: the
-        groups alone (42%, "how many tracks per genre"), the top groups (36%, "which genre has
-        the most tracks": mostly LIMIT 1, mostly by size) or those passing a HAVING (22%); nearly
+        groups alone (35%, "how many tracks per genre"), the top groups (39%, "which genre has
+        the most tracks": mostly LIMIT 1, mostly by size) or those passing a HAVING (25%); nearly
         never two of these (1%) and seldom under a WHERE (9%). Only what the spec lets be 0 is
         dropped; the rest is left as drawn, for variety."""
         if rng.random() >= SPIDER_SHAPED:
             return
-        mode = rng.choices(("groups", "top", "having"), cum_weights=(42, 78, 100))[0]
+        mode = rng.choices(("groups", "top", "having"), cum_weights=GROUPED_MODES)[0]
         top = mode == "top" and s.order_by.max > 0 and s.limit.max > 0
         having = mode == "having" and s.having.max > 0
         self._drop(t, ["order_by", "limit"] if not top else [], ["having"] if not having else [])
@@ -480,7 +485,7 @@ class WalkGenerator:
                     sizes = self._group_sizes(block, group_cols)
                 having = self._having(rng, block, size, filtered=where is not None, sizes=sizes)
                 query = query.having(having, copy=False)
-                if rng.random() < (0.5 if keyed else 0.35):
+                if rng.random() < HAVING_UNSEEN:
                     # "instructors who advise more than one student": the count filters, unseen
                     query.set("expressions", [e for e in query.expressions if e not in aggs])
         order_matters = False
@@ -553,7 +558,7 @@ class WalkGenerator:
         table refers to, showing that row's names: "each album's title and its number of tracks",
         as people write it (GROUP BY the key only, valid in SQLite and PostgreSQL; other dialects
         get the shown columns added to their GROUP BY, see render.KEYED_GROUP). None otherwise."""
-        if t.group_by != 1 or len(block.insts) < 2 or rng.random() >= 0.5:
+        if t.group_by != 1 or len(block.insts) < 2 or rng.random() >= KEYED_GROUPS:
             return None
         options = []
         for inst in _referenced(block):
