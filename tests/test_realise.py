@@ -716,6 +716,16 @@ EXPECTED = [
         'whose customer is named "Ann Lee" and whose status is "paid"',
     ),
     ("SELECT email FROM customers WHERE first_name = 'Ann' OR last_name = 'Lee'", 'first name is "Ann" or'),
+    # two values of one column: one clause, "whose country is "France" or "Belgium""
+    (
+        "SELECT email FROM customers WHERE country = 'France' OR country = 'Belgium'",
+        'is "France" or "Belgium"',
+    ),
+    (
+        "SELECT COUNT(*) FROM orders AS T1 JOIN customers AS T2 ON T1.customer_id = T2.customer_id "
+        "WHERE (T2.country = 'France' OR T2.country = 'Spain') AND T1.status = 'paid'",
+        'is either "France" or "Spain"',
+    ),
 ]
 
 

@@ -589,6 +589,20 @@ def test_a_join_under_one_aggregate_serves_a_condition(populated):
     assert sum(bool(q.expr.args.get("where")) for q in queries) >= 0.75 * len(queries)
 
 
+def test_an_or_asks_for_two_values_of_one_column(populated):
+    # all of Spider's 22 ORs of two equalities are on one column: "Rock or Jazz tracks"
+    p = populated["demo"]
+    spec = ComplexitySpec(num_conditions=2, subqueries=0, set_ops=0, cte=0)
+    made = [q for q in map(p.generator(spec, seed=2).generate, range(200)) if q]
+    ors = [o for q in made if q.expr.args.get("where") for o in q.expr.args["where"].find_all(exp.Or)]
+    assert len(ors) >= 5
+    for o in ors:
+        assert isinstance(o.left, exp.EQ) and isinstance(o.right, exp.EQ), o.sql()
+        assert o.left.this == o.right.this and o.left.expression != o.right.expression, o.sql()
+    for q in [q for q in made if q.expr.find(exp.Or)][:4]:
+        _runs_everywhere(p, q)
+
+
 def _where_atoms(q) -> list[exp.Expression]:
     return [atom for atom, _ in atoms(q.expr.args["where"].this)]
 

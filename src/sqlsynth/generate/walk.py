@@ -760,16 +760,30 @@ class WalkGenerator:
         if not preds:
             return None
         if len(preds) >= 2 and self.spec.allow_or and rng.random() < 0.2:
-            # Spider's ORs are mostly of two equalities (22 of 32): "rock or jazz tracks"; a range
-            # OR-ed with anything usually holds for nearly every row
+            # Spider's ORs are mostly two values of one column (22 of 34): "Rock or Jazz tracks";
+            # a range OR-ed with anything usually holds for nearly every row
             i = rng.randrange(len(preds) - 1)
             pair = preds[i : i + 2]
-            if all(isinstance(p, exp.EQ) for p in pair) and _columns(pair[0]) != _columns(pair[1]):
-                preds[i : i + 2] = [exp.Paren(this=exp.or_(*pair))]
+            if all(isinstance(p, exp.EQ) for p in pair) and (either := self._either(rng, block, pair[0])):
+                preds[i : i + 2] = [either]
         if self.spec.allow_not and len(preds) == 1 and rng.random() < 0.05:
             # one condition only: beside others, NOT would exclude the row they are all drawn from
             preds[0] = exp.Not(this=exp.Paren(this=preds[0]))
         return exp.and_(*preds) if len(preds) > 1 else preds[0]
+
+    def _either(self, rng: random.Random, block: Block, eq: exp.EQ) -> exp.Expression | None:
+        """`eq` (column = value) OR the column = another of its sampled values; None if it has none."""
+        col, lit = eq.this, eq.expression
+        if not isinstance(col, exp.Column) or not isinstance(lit, exp.Literal):
+            return None
+        inst = next((i for i in block.insts if i.ref == col.table), block.insts[0])
+        lt = inst.table.column(col.name).logical_type
+        others = [
+            x for v in self.pool.values(inst.table.name, col.name)[:8] if (x := literal(v, lt)) and x != lit
+        ]
+        if not others:
+            return None
+        return exp.Paren(this=exp.or_(eq, exp.EQ(this=col.copy(), expression=rng.choice(others))))
 
     def _full_name(
         self,
@@ -1684,10 +1698,6 @@ def _referenced(block: Block) -> list[Inst]:
 def _set_op(kind: str, left: exp.Expression, right: exp.Expression) -> exp.Expression:
     """`left` UNION / UNION ALL / INTERSECT / EXCEPT `right` (a spec's set_op_kinds name)."""
     return SET_OPS[kind](this=left, expression=right, distinct=kind != "union_all")
-
-
-def _columns(node: exp.Expression) -> set[str]:
-    return {generate(c, copy=False) for c in node.find_all(exp.Column)}  # generic SQL: nothing to change
 
 
 def _dedupe(items: list[exp.Expression]) -> list[exp.Expression]:

@@ -57,6 +57,8 @@ class ConditionPhraser(ExpressionPhraser):
             cond = cond.this
         if isinstance(cond, exp.Not):
             return self.sentence(cond.this, not neg)
+        if (values := _one_column_values(cond)) is not None:
+            return self.sentence(values, neg)
         if isinstance(cond, (exp.And, exp.Or)):
             is_and = isinstance(cond, exp.And) != neg
             parts = [self.sentence(p, neg) for p in _flatten(cond, type(cond))]
@@ -70,6 +72,8 @@ class ConditionPhraser(ExpressionPhraser):
             cond = cond.this
         if isinstance(cond, exp.Not):
             return self._rel(cond.this, not neg, plural, top)
+        if (values := _one_column_values(cond)) is not None:
+            return self._rel(values, neg, plural, top)
         if isinstance(cond, (exp.And, exp.Or)):
             is_and = isinstance(cond, exp.And) != neg
             children = _flatten(cond, type(cond))
@@ -326,6 +330,18 @@ def _is_compound(cond: exp.Expression, neg: bool) -> bool:
     if isinstance(cond, exp.Not):
         return _is_compound(cond.this, not neg)
     return isinstance(cond, exp.Or) if neg else isinstance(cond, exp.And)
+
+
+def _one_column_values(cond: exp.Expression) -> exp.In | None:
+    """`c = x OR c = y` as `c IN (x, y)`, read "whose genre is Rock or Jazz"; None for other conditions."""
+    if not isinstance(cond, exp.Or):
+        return None
+    parts = _flatten(cond, exp.Or)
+    if not all(isinstance(p, exp.EQ) and is_literal(p.expression) for p in parts):
+        return None
+    if len({p.this.sql() for p in parts}) != 1:
+        return None
+    return exp.In(this=parts[0].this, expressions=[p.expression for p in parts])
 
 
 def _flatten(cond: exp.Expression, kind: type[exp.Expression]) -> list[exp.Expression]:
