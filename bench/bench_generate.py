@@ -14,10 +14,11 @@
    (all fields but the measured execution times). Then `--steady-repeat` times each on `--steady-n`
    records, where start-up (value profile, connections) weighs less.
 3. Runs sqlsmith (Debian package `sqlsmith`, installed if missing) on a copy of the same SQLite file for
-   `--smith-seconds`, with the LD_PRELOAD shim bench/sqlsmith_shim.c built with gcc into the temp folder
-   (SQLite version check, see /work/shared/notes/sqlsmith.md; and SQLite >= 3.39's "query aborted" message,
-   without which every query that returns a row counts as an error), and counts its valid statements (the
-   '.' marks of its --verbose output) per second of its active time.
+   `--smith-seconds` in all, in slices between the pairs of runs of step 2 (so that a shared machine's
+   drifting speed weighs on both alike), with the LD_PRELOAD shim bench/sqlsmith_shim.c built with gcc
+   into the temp folder (SQLite version check, see /work/shared/notes/sqlsmith.md; and SQLite >= 3.39's
+   "query aborted" message, without which every query that returns a row counts as an error), and counts
+   its valid statements (the '.' marks of its --verbose output) per second of its active time.
 With `--baseline COMMIT`, also runs the 1-worker workload alternately with that commit's code (a git
 worktree in the temp folder) and with this checkout's, each in a fresh process, `--repeat` times: the
 speed ratio of the two on the same machine in the same minutes, which drifting machine speed does not
@@ -280,21 +281,28 @@ def _smith_once(db: Path, shim: Path, seed: int, seconds: float, workdir: Path) 
     }
 
 
-def run_sqlsmith(db: Path, budget_s: float, workdir: Path) -> dict[str, Any]:
+def smith_tools(workdir: Path) -> tuple[Path | None, str]:
+    """(the LD_PRELOAD shim, its description), or (None, why sqlsmith cannot run)."""
     problem = ensure_tool("sqlsmith", "sqlsmith") or ensure_tool("gcc", "gcc")
     if problem:
-        return {"error": problem}
-    shim, info = build_shim(workdir)
-    if shim is None:
-        return {"error": info}
-    runs = []
+        return None, problem
+    return build_shim(workdir)
+
+
+def run_sqlsmith(db: Path, budget_s: float, workdir: Path, shim: Path, seed: int = 1) -> list[dict[str, Any]]:
+    """sqlsmith processes (seeds `seed`, `seed` + 1, ...) one after another for `budget_s` seconds."""
+    runs: list[dict[str, Any]] = []
     deadline = time.monotonic() + budget_s
-    seed = 1
     while (left := deadline - time.monotonic()) > 1.0:
         runs.append(_smith_once(db, shim, seed, left, workdir))
         seed += 1
         if runs[-1]["statements"] == 0 and not runs[-1]["died_sigalrm"]:
             break  # it does not run at all; do not spin
+    return runs
+
+
+def smith_summary(runs: list[dict[str, Any]], info: str) -> dict[str, Any]:
+    """sqlsmith's figures over all its processes."""
     valid = sum(r["valid"] for r in runs)
     statements = sum(r["statements"] for r in runs)
     wall = sum(r["wall_s"] for r in runs)
@@ -536,10 +544,13 @@ def report(
     if "error" in smith:
         lines += [f"sqlsmith could not be run: {smith['error']}", ""]
     else:
+        slices = args.repeat + (args.steady_repeat if args.steady_n else 0)
         lines += [
             "sqlsmith 1.4 (Debian), `LD_PRELOAD=<shim> sqlsmith --sqlite=file:<copy> --seed=S --verbose` "
             f"on a fresh copy of the same SQLite file per process, seeds 1..{smith['processes']}, "
-            f"{args.smith_seconds:.0f} s in all: {smith['statements']} statements, {smith['valid']} valid "
+            f"{args.smith_seconds:.0f} s in all, in {slices} slices between the pairs of sqlsynth runs (so "
+            "that both are timed in the same minutes of a machine whose speed drifts): "
+            f"{smith['statements']} statements, {smith['valid']} valid "
             f"({100 * smith['valid'] / max(1, smith['statements']):.0f}%; errors by kind "
             f"{json.dumps(smith['errors'])}: S = syntax, e = other error, t = timeout). "
             f"{smith['sigalrm_deaths']} of its {smith['processes']} processes killed themselves with SIGALRM "
@@ -690,6 +701,17 @@ def main() -> None:
         populate_s = time.perf_counter() - t0
         print(f"populated {args.rows} rows/table in {populate_s:.1f} s", file=sys.stderr)
         urls = [f"sqlite:///{sqlite_path}", f"duckdb:///{duck_path}"]
+        # sqlsmith runs in slices between the pairs of sqlsynth runs, so that both are measured in
+        # the same minutes: a shared machine's speed drifts by tens of percent within minutes
+        shim, smith_info = smith_tools(work)
+        slices = args.repeat + (args.steady_repeat if args.steady_n else 0)
+        smith_runs: list[dict[str, Any]] = []
+
+        def smith_slice() -> None:
+            if shim is not None:
+                seed = 1 + len(smith_runs)
+                smith_runs.extend(run_sqlsmith(sqlite_path, args.smith_seconds / slices, work, shim, seed))
+
         runs = []
         for rep in range(args.repeat):
             for workers in (1, 2):
@@ -700,6 +722,7 @@ def main() -> None:
                     f"({r['records'] / r['wall_s']:.1f}/s)",
                     file=sys.stderr,
                 )
+            smith_slice()
         base = runs[0]["stable"]
         identical, diff = True, ""
         for r in runs[1:]:
@@ -723,8 +746,8 @@ def main() -> None:
                     f"steady workers={workers} run {rep + 1}: {r['records']} records in {r['wall_s']:.2f} s",
                     file=sys.stderr,
                 )
-        print(f"running sqlsmith for {args.smith_seconds:.0f} s ...", file=sys.stderr)
-        smith = run_sqlsmith(sqlite_path, args.smith_seconds, work)
+            smith_slice()
+        smith = smith_summary(smith_runs, smith_info) if shim is not None else {"error": smith_info}
         info["loadavg_end"] = os.getloadavg()
         ab = None
         if args.baseline:
