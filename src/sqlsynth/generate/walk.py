@@ -776,7 +776,9 @@ class WalkGenerator:
         col, lit = eq.this, eq.expression
         if not isinstance(col, exp.Column) or not isinstance(lit, exp.Literal):
             return None
-        inst = next((i for i in block.insts if i.ref == col.table), block.insts[0])
+        inst = next((i for i in block.insts if i.ref == col.table), block.insts[0] if not col.table else None)
+        if inst is None:
+            return None
         lt = inst.table.column(col.name).logical_type
         others = [
             x for v in self.pool.values(inst.table.name, col.name)[:8] if (x := literal(v, lt)) and x != lit
