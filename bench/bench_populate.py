@@ -64,7 +64,7 @@ def naive_faker_sqlite(
     Returns (rows, wall seconds, CPU seconds)."""
     from faker import Faker
 
-    from sqlsynth.populate.targets import quote
+    from sqlsynth.render import quote
     from sqlsynth.schema.ddl_render import render_ddl
 
     fake = Faker()
@@ -152,7 +152,7 @@ def _faker_value(fake, c):  # a deliberately plain baseline
 def fk_violations(schema: Schema, url: str) -> int:
     """Child rows whose foreign key has no parent, summed over every foreign key (anti-joins)."""
     from sqlsynth.engines import open_engine
-    from sqlsynth.populate.targets import quote
+    from sqlsynth.render import quote
 
     bad = 0
     with open_engine(url) as engine:

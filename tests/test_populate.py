@@ -17,7 +17,7 @@ import pytest
 
 from sqlsynth.errors import SqlsynthError
 from sqlsynth.populate import generate, populate
-from sqlsynth.populate.targets import quote
+from sqlsynth.render import quote
 from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
 from sqlsynth.testing.schemas import tricky as tricky_schema

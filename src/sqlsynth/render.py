@@ -138,6 +138,11 @@ def generate(
         raise
 
 
+def quote(name: str, dialect: str | None) -> str:
+    """`name` as a quoted identifier of `dialect` (reserved words, unicode and spaces are safe)."""
+    return generate(exp.to_identifier(name, quoted=True), dialect)
+
+
 def render_all(expr: exp.Expression | str, dialects: Iterable[str] = DIALECTS) -> dict[str, str]:
     """{dialect: rendering} for each dialect, in the order given."""
     tree = _as_expr(expr, "sqlite")

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlglot import exp
-
-from sqlsynth.render import generate
+from sqlsynth.render import quote
 from sqlsynth.schema.infer import GENERIC_KEY_NAMES, compatible, infer_foreign_keys
 from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
@@ -90,7 +88,7 @@ class _Checker:
         self._unique: dict[tuple[str, str], bool] = {}
 
     def _q(self, name: str) -> str:
-        return generate(exp.to_identifier(name, quoted=True), self.engine.dialect)
+        return quote(name, self.engine.dialect)
 
     def _one_row(self, sql: str) -> tuple[int, ...] | None:
         res = self.engine.execute(sql, self.timeout_s, 1)

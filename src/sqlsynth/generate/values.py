@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from sqlsynth.render import generate
+from sqlsynth.render import quote
 from sqlsynth.schema.types import LogicalType
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class ValuePool:
         of every table and of the rows each one-column foreign key refers to (read-only queries).
         part=(i, n): only every n-th table and foreign key from the i-th, for `merged`."""
         pool = cls()
-        q = lambda name: generate(exp.to_identifier(name, quoted=True), engine.dialect)  # noqa: E731
+        q = functools.partial(quote, dialect=engine.dialect)
         i, n = part
         for table in schema.tables[i::n]:
             t = q(table.name)

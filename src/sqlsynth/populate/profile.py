@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from sqlsynth.engines.url import mask_url
 from sqlsynth.errors import SqlsynthError
 from sqlsynth.populate.semantics import rng_for
-from sqlsynth.populate.targets import quote
+from sqlsynth.render import quote
 from sqlsynth.schema.model import Schema, Table
 from sqlsynth.schema.types import LogicalType
 

@@ -21,11 +21,11 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
-from sqlglot import exp
 
 from sqlsynth.engines.url import mask_url, parse_url, short_error
 from sqlsynth.errors import EngineError, SqlsynthError
 from sqlsynth.populate.generate import Dataset, TableData
+from sqlsynth.render import quote
 from sqlsynth.schema.ddl_render import (
     add_foreign_key,
     creation_order,
@@ -37,11 +37,6 @@ from sqlsynth.schema.model import Schema
 
 CHUNK_ROWS = 50_000
 Advance = Callable[[str, int], None]
-
-
-def quote(name: str, dialect: str) -> str:
-    """A quoted identifier for `dialect` (reserved words, unicode and spaces are safe)."""
-    return exp.to_identifier(name, quoted=True).sql(dialect=dialect)
 
 
 @dataclass
