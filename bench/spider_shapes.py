@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import re
 import shlex
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlglot import exp, parse_one
@@ -63,6 +65,7 @@ FEATURES = {
 }
 
 
+@functools.cache  # records repeat templates: each is parsed once, for shape() and grouped_way()
 def _select(template: str) -> exp.Expression | None:
     try:
         return parse_one(template)
@@ -136,23 +139,32 @@ def main() -> None:
     gold = [(q["db_id"], safe_template(gold_sql(q["query"]))) for q in questions if q["db_id"] in made]
     gold = [(db, t) for db, t in gold if t]
     have = {db: set(ts) for db, ts in made.items()}
-    records = [t for ts in made.values() for t in ts]
+    records = Counter(t for ts in made.values() for t in ts)  # template -> records with it
+    n_records = records.total()
+
+    def weighed(of: Callable[[str], str | None]) -> Counter[str]:
+        """Records per value of `of`(template), each distinct template worked out once."""
+        out: Counter[str] = Counter()
+        for t, n in records.items():
+            if (key := of(t)) is not None:
+                out[key] += n
+        return out
 
     features = {}
     for name, pattern in FEATURES.items():
         rx = re.compile(pattern)
         using = [(db, t) for db, t in gold if rx.search(t)]
         covered = sum(t in have[db] for db, t in using)
-        share = sum(1 for t in records if rx.search(t)) / len(records)
+        share = sum(n for t, n in records.items() if rx.search(t)) / n_records
         features[name] = {"gold": len(using), "covered": covered, "records_share": share}
     gold_shapes = Counter(shape(t) for _, t in gold)
-    made_shapes = Counter(map(shape, records))
+    made_shapes = weighed(shape)
     gaps = sorted(
         set(gold_shapes) | set(made_shapes),
-        key=lambda k: -abs(gold_shapes[k] / len(gold) - made_shapes[k] / len(records)),
+        key=lambda k: -abs(gold_shapes[k] / len(gold) - made_shapes[k] / n_records),
     )
     gold_ways = Counter(w for _, t in gold if (w := grouped_way(t)))
-    made_ways = Counter(w for t in records if (w := grouped_way(t)))
+    made_ways = weighed(grouped_way)
 
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     covered_all = sum(t in have[db] for db, t in gold)
@@ -160,7 +172,7 @@ def main() -> None:
         SECTION,
         "",
         f"Measured {when} with `.venv/bin/python bench/spider_shapes.py {shlex.join(sys.argv[1:])}` "
-        f"(bench/spider_shapes.py): {len(records)} records of {len(args.runs)} run(s) over {len(made)} "
+        f"(bench/spider_shapes.py): {n_records} records of {len(args.runs)} run(s) over {len(made)} "
         f"databases against their {len(gold)} gold queries that sqlglot reads ({covered_all} of them, "
         f"{100 * covered_all / len(gold):.1f}%, have a record's template).",
         "",
