@@ -72,23 +72,23 @@ def test_a_persons_first_and_last_name_are_found(names, full_name):
     assert column_roles(Schema(tables=[table]), table, pool).full_name == full_name
 
 
+def _table(name: str, columns: dict[str, LogicalType], primary_key: list[str] | None = None) -> Table:
+    cols = [Column(name=c, logical_type=lt) for c, lt in columns.items()]
+    return Table(name=name, columns=cols, primary_key=primary_key or [])
+
+
+def _fk(source: str, column: str, target: str) -> ForeignKey:
+    """`source`.`column` refers to the same-named column of `target`."""
+    return ForeignKey(
+        source_table=source, source_columns=[column], target_table=target, target_columns=[column]
+    )
+
+
 def test_a_column_other_rows_refer_to_is_a_key_not_a_measure():
     # teachers' classroom is no primary key, but students refer to it: nothing to average
-    teachers = Table(
-        name="teachers",
-        columns=[
-            Column(name="name", logical_type=LogicalType.TEXT),
-            Column(name="classroom", logical_type=LogicalType.INTEGER),
-        ],
-        primary_key=["name"],
-    )
-    students = Table(name="students", columns=[Column(name="classroom", logical_type=LogicalType.INTEGER)])
-    fk = ForeignKey(
-        source_table="students",
-        source_columns=["classroom"],
-        target_table="teachers",
-        target_columns=["classroom"],
-    )
+    teachers = _table("teachers", {"name": LogicalType.TEXT, "classroom": LogicalType.INTEGER}, ["name"])
+    students = _table("students", {"classroom": LogicalType.INTEGER})
+    fk = _fk("students", "classroom", "teachers")
     for keys, measure in (([], True), ([fk], False)):
         roles = column_roles(Schema(tables=[teachers, students], foreign_keys=keys), teachers)
         assert ("classroom" in roles.measures) is measure
@@ -96,39 +96,19 @@ def test_a_column_other_rows_refer_to_is_a_key_not_a_measure():
 
 
 def _label_schema() -> Schema:
-    departments = Table(
-        name="departments",
-        columns=[
-            Column(name="dept_name", logical_type=LogicalType.TEXT),
-            Column(name="building", logical_type=LogicalType.TEXT),
-        ],
-        primary_key=["dept_name"],
+    text = LogicalType.TEXT
+    departments = _table("departments", {"dept_name": text, "building": text}, ["dept_name"])
+    people = _table(
+        "people",
+        {"LastName": text, "FirstName": text, "dept_name": text, "code_id": text},
+        ["LastName", "code_id"],
     )
-    people = Table(
-        name="people",
-        columns=[
-            Column(name="LastName", logical_type=LogicalType.TEXT),
-            Column(name="FirstName", logical_type=LogicalType.TEXT),
-            Column(name="dept_name", logical_type=LogicalType.TEXT),
-            Column(name="code_id", logical_type=LogicalType.TEXT),
-        ],
-        primary_key=["LastName", "code_id"],
+    methods = _table(
+        "payment_methods", {"payment_method_code": text, "method_name": text}, ["payment_method_code"]
     )
-    methods = Table(
-        name="payment_methods",
-        columns=[
-            Column(name="payment_method_code", logical_type=LogicalType.TEXT),
-            Column(name="method_name", logical_type=LogicalType.TEXT),
-        ],
-        primary_key=["payment_method_code"],
+    return Schema(
+        tables=[departments, people, methods], foreign_keys=[_fk("people", "dept_name", "departments")]
     )
-    fk = ForeignKey(
-        source_table="people",
-        source_columns=["dept_name"],
-        target_table="departments",
-        target_columns=["dept_name"],
-    )
-    return Schema(tables=[departments, people, methods], foreign_keys=[fk])
 
 
 # (table, column, names its rows): a table's own name key still names its rows; a name that refers to
