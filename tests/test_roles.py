@@ -47,6 +47,31 @@ def test_numbers_with_few_whole_values_are_categories(lt, values, distinct, cate
     assert ("x" in roles.measures) is measure
 
 
+# (column name, a measure, a temporal): numbers that identify or date a row are no amounts
+NUMBER_NAMES = [
+    ("price", True, False),
+    ("year", False, True),  # "the earliest year", never "the total year"
+    ("birth_year", False, True),
+    ("modelYear", False, True),
+    ("salary_per_year", True, False),  # an amount per year
+    ("SSN", False, False),  # "the average SSN": no
+    ("RoomNumber", False, False),
+    ("phone_number", False, False),
+    ("zip_code", False, False),
+    ("number", False, False),  # a car's number
+    ("total_number", True, False),  # a count
+    ("num_students", True, False),
+]
+
+
+@pytest.mark.parametrize(("name", "measure", "temporal"), NUMBER_NAMES)
+def test_numbers_that_identify_or_date_a_row_are_not_measures(name, measure, temporal):
+    roles = roles_of(LogicalType.INTEGER, list(range(40)), 40, name=name)
+    assert (name in roles.measures) is measure
+    assert (name in roles.temporals) is temporal
+    assert name in roles.filterable  # still asked about: "the physician whose SSN is 111"
+
+
 @pytest.mark.parametrize(
     ("names", "full_name"),
     [

