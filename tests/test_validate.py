@@ -89,6 +89,22 @@ CASES = [
     ("SELECT COUNT(*) FROM items WHERE price > 10", {}, None),  # 1: a real count
     ("SELECT kind, COUNT(*) FROM items WHERE price > 10 GROUP BY kind", {}, None),
     ("SELECT * FROM items", {}, ("non_trivial", "whole-table")),
+    # the answer repeats the question: "the names of items whose name is 'pen'"
+    ("SELECT name FROM items WHERE name = 'pen'", {}, ("non_trivial", "echo")),
+    ("SELECT DISTINCT name FROM items WHERE (name = 'pen') AND price < 100", {}, ("non_trivial", "echo")),
+    ("SELECT name, price FROM items WHERE name = 'pen'", {}, None),  # the price is an answer
+    ("SELECT name FROM items WHERE name = 'pen' OR name = 'cap'", {}, None),  # which of them exist
+    ("SELECT COUNT(DISTINCT kind) FROM items WHERE kind = 'a'", {}, ("non_trivial", "one-value")),  # 1
+    ("SELECT COUNT(DISTINCT kind) FROM items WHERE price < 5", {}, None),
+    ("SELECT kind, COUNT(*) FROM items WHERE kind = 'a' GROUP BY kind", {}, ("non_trivial", "one-group")),
+    ("SELECT kind, COUNT(*) FROM items WHERE price > 3 GROUP BY kind", {}, None),
+    # "items whose id is one of the ids of items whose id is 2": the id is 2
+    (
+        "SELECT name FROM items WHERE id IN (SELECT id FROM items WHERE id = 2)",
+        {},
+        ("non_trivial", "pinned-subquery"),
+    ),
+    ("SELECT name FROM items WHERE id IN (SELECT id FROM items WHERE kind = 'a')", {}, None),
     ("SELECT * FROM items", {"allow_whole_table": True}, None),
     ("SELECT name, price FROM items", {}, None),  # every row, but not the whole table
     ("SELECT name FROM items WHERE price > 0", {}, ("discriminative", "idle-predicate")),
@@ -129,7 +145,8 @@ CASES = [
     # kinds sorted: NULL, a, a, b; LIMIT 2 cuts inside the tie of the two 'a' rows
     ("SELECT kind FROM items ORDER BY kind LIMIT 2", {}, None),  # the tied rows show the same value
     ("SELECT name FROM items WHERE kind IS NOT NULL ORDER BY kind LIMIT 1", {}, ("unambiguous_order", "tie")),
-    ("SELECT kind FROM items WHERE kind = 'a' ORDER BY kind LIMIT 1", {}, None),  # ties, same shown row
+    ("SELECT kind FROM items WHERE kind <> 'b' ORDER BY kind DESC LIMIT 1", {}, None),  # ties, same shown row
+    ("SELECT kind FROM items WHERE kind = 'a' ORDER BY kind LIMIT 1", {}, ("non_trivial", "echo")),
     ("SELECT kind, COUNT(*) AS n FROM items GROUP BY kind ORDER BY n DESC LIMIT 1", {}, None),  # alias key
     ("SELECT name, price FROM items", {"max_rows": 4}, ("executes", "too-many-rows")),
 ]

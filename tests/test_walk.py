@@ -576,6 +576,20 @@ def test_nested_conditions_are_asked_as_people_ask_them(populated):
         _runs_everywhere(p, q)
 
 
+def test_not_never_negates_a_negation(populated):
+    # "NOT (NOT x IN (...))" and "NOT (x <> 1)": nobody asks it that way
+    p = populated["demo"]
+    spec = ComplexitySpec(num_conditions=1, set_ops=0, cte=0, window=0)
+    nots = [
+        n.this.unnest()
+        for q in map(p.generator(spec, seed=8).generate, range(800))
+        if q is not None
+        for n in q.expr.find_all(exp.Not)
+    ]
+    assert len(nots) >= 20
+    assert not [n for n in nots if isinstance(n, (exp.Not, exp.NEQ))]
+
+
 def test_a_join_under_one_aggregate_serves_a_condition(populated):
     # 54 of Spider's 56 joined one-aggregate questions have a condition ("the average price of Rock
     # tracks"): over all the joined rows, the join adds nothing a person would ask about

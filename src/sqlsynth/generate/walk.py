@@ -766,7 +766,12 @@ class WalkGenerator:
             pair = preds[i : i + 2]
             if all(isinstance(p, exp.EQ) for p in pair) and (either := self._either(rng, block, pair[0])):
                 preds[i : i + 2] = [either]
-        if self.spec.allow_not and len(preds) == 1 and rng.random() < 0.05:
+        if (
+            self.spec.allow_not
+            and len(preds) == 1
+            and rng.random() < 0.05
+            and not isinstance(preds[0], (exp.Not, exp.NEQ))  # no "NOT (NOT x IN ...)", "NOT (x <> 1)"
+        ):
             # one condition only: beside others, NOT would exclude the row they are all drawn from
             preds[0] = exp.Not(this=exp.Paren(this=preds[0]))
         return exp.and_(*preds) if len(preds) > 1 else preds[0]
