@@ -95,6 +95,20 @@ def test_spider_tables_load_keys_types_and_display_names(tables_json):
     }
 
 
+def test_natural_names_out_of_line_with_their_table_are_not_used(tmp_path):
+    # store_1's tables.json calls the table `artists` "sqlite sequence" (and its column `name`
+    # "seq"): a natural table name sharing no word with the table's is not the table's, nor are
+    # its columns'
+    entry = {**ENTRY, "table_names": ["course", "student", "enrolment", "grade"]}
+    path = tmp_path / "tables.json"
+    path.write_text(json.dumps([entry]))
+    s = load_schema(path)
+    assert (s.table("Student").description, s.table("Course").description) == ("", "")
+    assert s.table("Student").column("LName").display_name is None
+    assert s.table("Course").column("CrsCode").display_name is None
+    assert s.table("Enrolment").column("StuID").display_name == "student id"  # in line: kept
+
+
 def test_several_databases_need_a_db_id(tables_json):
     with pytest.raises(SchemaError, match="holds 2 databases; choose one with --db-id") as err:
         load_schema(tables_json)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlsynth.errors import SchemaError
+from sqlsynth.nl.lexicon import split_identifier
 from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
 from sqlsynth.schema.validation import check_schema
 
@@ -74,9 +75,13 @@ def _build(entry: dict[str, Any]) -> Schema:
         pk_cols.update(pk if isinstance(pk, list) else [pk])
 
     fk_cols = {c for pair in entry.get("foreign_keys", []) for c in pair}
+    # a table whose natural name shares no word with its own is out of line with the names, and so
+    # are its columns' (store_1's tables.json names the table `artists` "sqlite sequence" and its
+    # column `name` "seq"): both keep their own names
+    trusted = [_same_words(n, p) for n, p in zip(names, pretty_tables, strict=True)]
     tables = [
-        Table(name=n, description=p if p.lower() != n.lower().replace("_", " ") else "")
-        for n, p in zip(names, pretty_tables, strict=True)
+        Table(name=n, description=p if ok and p.lower() != n.lower().replace("_", " ") else "")
+        for n, p, ok in zip(names, pretty_tables, trusted, strict=True)
     ]
     for idx, ((t_idx, cname), (_, pretty), ctype) in enumerate(
         zip(cols_orig, cols_pretty, types, strict=True)
@@ -87,7 +92,7 @@ def _build(entry: dict[str, Any]) -> Schema:
         native = SPIDER_TYPES.get(ctype, "")
         if ctype == "number" and (idx in pk_cols or idx in fk_cols or _ID_NAME.search(cname)):
             native = "INTEGER"
-        display = pretty if pretty.lower() != cname.lower().replace("_", " ") else None
+        display = pretty if trusted[t_idx] and pretty.lower() != cname.lower().replace("_", " ") else None
         table.columns.append(
             Column(
                 name=cname,
@@ -119,3 +124,9 @@ def _build(entry: dict[str, Any]) -> Schema:
                 )
             )
     return Schema(name=entry["db_id"], tables=tables, foreign_keys=fks)
+
+
+def _same_words(name: str, natural: str) -> bool:
+    """Some word of one is the start of a word of the other (`enr` and "enrollment")."""
+    ours, theirs = split_identifier(name), split_identifier(natural)
+    return any(a.startswith(b) or b.startswith(a) for a in ours for b in theirs)
