@@ -102,9 +102,26 @@ CASES = [
     (
         "SELECT name FROM items WHERE id IN (SELECT id FROM items WHERE id = 2)",
         {},
-        ("non_trivial", "pinned-subquery"),
+        ("non_trivial", "roundabout-subquery"),
     ),
     ("SELECT name FROM items WHERE id IN (SELECT id FROM items WHERE kind = 'a')", {}, None),
+    (
+        "SELECT name FROM items WHERE id IN (SELECT id FROM items WHERE id > 2)",
+        {},
+        ("non_trivial", "roundabout-subquery"),
+    ),
+    (
+        "SELECT name FROM items WHERE price > (SELECT MAX(price) FROM items WHERE price = 4)",
+        {},
+        ("non_trivial", "one-value"),
+    ),
+    ("SELECT name FROM items WHERE price > (SELECT MAX(price) FROM items WHERE kind = 'b')", {}, None),
+    # a branch of a set operation repeats the question too
+    (
+        "SELECT name FROM items WHERE name = 'pen' UNION SELECT name FROM items WHERE price > 10",
+        {},
+        ("non_trivial", "echo"),
+    ),
     ("SELECT * FROM items", {"allow_whole_table": True}, None),
     ("SELECT name, price FROM items", {}, None),  # every row, but not the whole table
     ("SELECT name FROM items WHERE price > 0", {}, ("discriminative", "idle-predicate")),

@@ -259,54 +259,63 @@ def non_trivial(cand: Candidate, checks: Checks) -> str | None:
     return None
 
 
-def _pinned(select: exp.Select) -> set[tuple[str, str]]:
-    """The columns that a conjunct `column = literal` of `select`'s own WHERE sets to one value."""
+def _conjuncts(select: exp.Select) -> list[exp.Expression]:
+    """The parts of `select`'s own WHERE that all hold (its AND-ed conditions), unparenthesised."""
     where = select.args.get("where")
     if where is None:
-        return set()
+        return []
     cond = where.this.unnest()
-    parts = cond.flatten() if isinstance(cond, exp.And) else [cond]
-    return {
-        (eq.this.table, eq.this.name)
-        for eq in (part.unnest() for part in parts)
-        if isinstance(eq, exp.EQ)
-        and isinstance(eq.this, exp.Column)
-        and isinstance(eq.expression, exp.Literal)
-    }
+    return [part.unnest() for part in (cond.flatten() if isinstance(cond, exp.And) else [cond])]
+
+
+def _key(column: exp.Column) -> tuple[str, str]:
+    return column.table, column.name
 
 
 def pinned_answer(expr: exp.Expression) -> str | None:
-    """Why the answer is set by the question's own values, or None. A SELECT whose WHERE says
-    `name = 'x'` and that shows only such columns ("echo": "the names of media types whose name is
-    'x'"), counts their distinct values (always 1: "one-value"), groups by them (one group:
-    "one-group"), or, nested in IN, lists them ("pinned-subquery": "genres whose id is 2" for
-    "genre id 2"). None of Spider's 1,356 gold queries does any of these."""
+    """Why the question's own values give the answer, or None. A SELECT (or a branch of a set
+    operation) whose WHERE says `name = 'x'` and that shows only such columns ("echo": "the names
+    of media types whose name is 'x'"); an aggregate of such a column (the value itself, or 1 for
+    COUNT(DISTINCT): "one-value": "the highest capacity of classrooms whose capacity is 11");
+    a GROUP BY of such columns (one group: "one-group"); an IN subquery whose conditions are all on
+    the column it lists ("roundabout-subquery": "genres whose genre id is 2" for "genre id 2").
+    None of Spider's 1,356 gold queries does any of these."""
     for select in expr.find_all(exp.Select):
-        pinned = _pinned(select)
-        if not pinned:
+        parts = _conjuncts(select)
+        if not parts:
             continue
+        pinned = {
+            _key(eq.this)
+            for eq in parts
+            if isinstance(eq, exp.EQ)
+            and isinstance(eq.this, exp.Column)
+            and isinstance(eq.expression, exp.Literal)
+        }
         shown = [item.unalias() for item in select.selects]
         group = select.args.get("group")
-        if select is expr and group is None and _all_pinned(shown, pinned):
+        branch = select is expr or isinstance(select.parent, exp.SetOperation)
+        if branch and group is None and _all_pinned(shown, pinned):
             return "echo"
-        nested = isinstance(select.parent, exp.Subquery) and isinstance(select.parent.parent, exp.In)
-        if nested and _all_pinned(shown, pinned):
-            return "pinned-subquery"
+        listed = _key(shown[0]) if len(shown) == 1 and isinstance(shown[0], exp.Column) else None
+        if (
+            listed is not None
+            and isinstance(select.parent, exp.Subquery)
+            and isinstance(select.parent.parent, exp.In)
+            and all({_key(c) for c in part.find_all(exp.Column)} == {listed} for part in parts)
+        ):
+            return "roundabout-subquery"
         if group is not None and _all_pinned(group.expressions, pinned):
             return "one-group"
-        for count in select.find_all(exp.Count):
-            distinct = count.this
-            if (
-                isinstance(distinct, exp.Distinct)
-                and count.parent_select is select
-                and _all_pinned(distinct.expressions, pinned)
-            ):
+        for agg in select.find_all(exp.Min, exp.Max, exp.Avg, exp.Sum, exp.Count):
+            arg = agg.this.expressions if isinstance(agg.this, exp.Distinct) else [agg.this]
+            counts_rows = isinstance(agg, exp.Count) and not isinstance(agg.this, exp.Distinct)
+            if not counts_rows and agg.parent_select is select and _all_pinned(arg, pinned):
                 return "one-value"
     return None
 
 
 def _all_pinned(items: list[exp.Expression], pinned: set[tuple[str, str]]) -> bool:
-    return bool(items) and all(isinstance(c, exp.Column) and (c.table, c.name) in pinned for c in items)
+    return bool(items) and all(isinstance(c, exp.Column) and _key(c) in pinned for c in items)
 
 
 def _atoms(tree: exp.Expression) -> list[tuple[exp.Expression, bool]]:
