@@ -1,0 +1,219 @@
+"""What nobody asks: patterns of generated queries that Spider's human gold queries never (or seldom) have.
+
+    .venv/bin/python bench/spider_oddities.py RUN [RUN ...] [--docs docs/benchmarks.md] [--json out.json]
+
+Each RUN is a folder that bench/spider_quality.py wrote with `--keep` (or one of coverage_ab.py's
+`--keep` folders); its `out_<db>/records.jsonl` files are read. Each pattern below (ODDITIES, one small
+function of a parsed query each) is counted in the records of all the RUNs and in the gold queries of
+the same databases (questions.json), with an example question of the records. A pattern the people
+who wrote Spider never used and the generator uses often is a question nobody would ask: "the average
+SSN of physicians", "the names of media types whose name is 'AAC audio file'". The checks the
+generator and the validator make (generate/roles.py, validate/filters.py) are reused where they exist,
+so a pattern they rule out reads 0 here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shlex
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlglot import exp, parse_one
+
+from _common import SPIDER, gold_sql, write_section
+from sqlsynth.generate.roles import ID_LIKE, number_kind
+from sqlsynth.validate.filters import pinned_answer
+
+SECTION = "## Oddities against Spider's"
+
+
+def _where_columns(select: exp.Select) -> list[exp.Column]:
+    """The columns of `select`'s own WHERE (not of its subqueries)."""
+    where = select.args.get("where")
+    if where is None:
+        return []
+    return [c for c in where.find_all(exp.Column) if c.find_ancestor(exp.Select) is select]
+
+
+def _pinned(select: exp.Select) -> set[tuple[str, str]]:
+    where = select.args.get("where")
+    if where is None:
+        return set()
+    cond = where.this.unnest()
+    parts = [p.unnest() for p in (cond.flatten() if isinstance(cond, exp.And) else [cond])]
+    return {
+        (p.this.table, p.this.name.lower())
+        for p in parts
+        if isinstance(p, exp.EQ) and isinstance(p.this, exp.Column) and isinstance(p.expression, exp.Literal)
+    }
+
+
+def range_on_id(tree: exp.Expression) -> bool:
+    """`track_id > 18`: an id compared as an amount (or matched with LIKE)."""
+    kinds = (exp.GT, exp.LT, exp.GTE, exp.LTE, exp.Between, exp.Like)
+    return any(
+        isinstance(c.this, exp.Column) and ID_LIKE.search(c.this.name) and not c.find(exp.Subquery)
+        for w in tree.find_all(exp.Where)
+        for c in w.find_all(*kinds)
+    )
+
+
+def condition_on_joined_id(tree: exp.Expression) -> bool:
+    """`... JOIN media_types ON t.media_type_id = m.id WHERE t.media_type_id = 1`."""
+    for select in tree.find_all(exp.Select):
+        on = [
+            c
+            for j in select.args.get("joins") or []
+            for c in (j.args.get("on") or exp.Tuple()).find_all(exp.Column)
+        ]
+        keys = {(c.table, c.name.lower()) for c in on if ID_LIKE.search(c.name)}
+        if keys & {(c.table, c.name.lower()) for c in _where_columns(select)}:
+            return True
+    return False
+
+
+def answer_in_question(tree: exp.Expression) -> bool:
+    """The WHERE's own values give the answer (validate.filters.pinned_answer)."""
+    return pinned_answer(tree) is not None
+
+
+def amount_of_identifier(tree: exp.Expression) -> bool:
+    """AVG / SUM of an SSN, a phone or car number, a year (generate.roles.number_kind)."""
+    return any(
+        isinstance(a.this, exp.Column) and number_kind(a.this.name) for a in tree.find_all(exp.Avg, exp.Sum)
+    )
+
+
+def not_of_negation(tree: exp.Expression) -> bool:
+    """`NOT (NOT x IN (...))`, `NOT (x <> 1)`."""
+    return any(isinstance(n.this.unnest(), (exp.Not, exp.NEQ)) for n in tree.find_all(exp.Not))
+
+
+def order_by_pinned(tree: exp.Expression) -> bool:
+    """Ordered by a column the WHERE sets to one value: the order says nothing."""
+    for select in tree.find_all(exp.Select):
+        order = select.args.get("order")
+        pinned = _pinned(select)
+        if order is not None and pinned:
+            keys = [o.this for o in order.expressions]
+            if any(isinstance(k, exp.Column) and (k.table, k.name.lower()) in pinned for k in keys):
+                return True
+    return False
+
+
+def order_by_id(tree: exp.Expression) -> bool:
+    """Ordered by an id ("the 3 invoice lines with the smallest invoice line id")."""
+    return any(
+        isinstance(o.this, exp.Column) and ID_LIKE.search(o.this.name)
+        for order in tree.find_all(exp.Order)
+        for o in order.expressions
+    )
+
+
+def distinct_ids(tree: exp.Expression) -> bool:
+    """SELECT DISTINCT of one id column."""
+    return any(
+        s.args.get("distinct")
+        and len(s.selects) == 1
+        and isinstance(s.selects[0], exp.Column)
+        and ID_LIKE.search(s.selects[0].name)
+        for s in tree.find_all(exp.Select)
+    )
+
+
+ODDITIES: dict[str, Callable[[exp.Expression], bool]] = {
+    "range on an id": range_on_id,
+    "condition on an id a join uses": condition_on_joined_id,
+    "answer given by the question": answer_in_question,
+    "AVG / SUM of an identifying number or a year": amount_of_identifier,
+    "NOT of a negation": not_of_negation,
+    "ORDER BY a pinned column": order_by_pinned,
+    "ORDER BY an id": order_by_id,
+    "DISTINCT of one id": distinct_ids,
+}
+
+
+def _parse(sql: str) -> exp.Expression | None:
+    try:
+        return parse_one(sql, read="sqlite")
+    except Exception:  # noqa: BLE001 - SQL sqlglot cannot read counts for no pattern
+        return None
+
+
+def count(queries: list[tuple[str, str]]) -> tuple[int, Counter[str], dict[str, str]]:
+    """(queries read, queries per pattern, an example question per pattern) of (sql, question) pairs."""
+    found: Counter[str] = Counter()
+    example: dict[str, str] = {}
+    read = 0
+    for sql, question in queries:
+        tree = _parse(sql)
+        if tree is None:
+            continue
+        read += 1
+        for name, test in ODDITIES.items():
+            if test(tree):
+                found[name] += 1
+                example.setdefault(name, question)
+    return read, found, example
+
+
+def report(
+    gold: tuple[int, Counter[str], dict[str, str]],
+    made: tuple[int, Counter[str], dict[str, str]],
+    dbs: int,
+    argv: list[str],
+) -> str:
+    cmd = shlex.join([".venv/bin/python", "bench/spider_oddities.py", *argv])
+    date = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    (g_n, g, _), (m_n, m, ex) = gold, made
+    lines = [
+        SECTION,
+        "",
+        f"Measured {date} with `{cmd}` (bench/spider_oddities.py): {m_n} records over {dbs} databases "
+        f"against their {g_n} gold queries. A pattern the gold queries never use is a question nobody asks.",
+        "",
+        "| pattern | gold queries | records | example (records) |",
+        "|---|---:|---:|---|",
+    ]
+    for name in ODDITIES:
+        example = ex.get(name, "").replace("|", "\\|")
+        shares = f"{g[name]} ({100 * g[name] / g_n:.2f}%) | {m[name]} ({100 * m[name] / m_n:.2f}%)"
+        lines.append(f"| {name} | {shares} | {example} |")
+    return "\n".join([*lines, ""])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("runs", nargs="+", type=Path, help="folders of spider_quality.py --keep runs")
+    ap.add_argument("--docs", default="", help="markdown file whose section to replace ('' = none)")
+    ap.add_argument("--json", type=Path, help="also write the figures as JSON")
+    args = ap.parse_args()
+    records: list[tuple[str, str]] = []
+    dbs: set[str] = set()
+    for run in args.runs:
+        for path in sorted(run.glob("out_*/records.jsonl")):
+            dbs.add(path.parent.name[4:])
+            for line in path.read_text(encoding="utf-8").splitlines():
+                rec = json.loads(line)
+                records.append((rec["sql"], rec["question"]))
+    if not records:
+        sys.exit(f"no out_<db>/records.jsonl under {', '.join(map(str, args.runs))}")
+    questions = json.loads((SPIDER / "questions.json").read_text(encoding="utf-8"))
+    gold = count([(gold_sql(q["query"]), q["question"]) for q in questions if q["db_id"] in dbs])
+    made = count(records)
+    md = report(gold, made, len(dbs), sys.argv[1:])
+    print(md)
+    if args.json:
+        figures = {"gold": [gold[0], dict(gold[1])], "records": [made[0], dict(made[1])]}
+        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    if args.docs:
+        write_section(Path(args.docs), md, SECTION)
+
+
+if __name__ == "__main__":
+    main()
