@@ -27,7 +27,7 @@ from sqlglot import exp, parse_one
 
 from _common import SPIDER, gold_sql, write_section
 from sqlsynth.generate.roles import ID_LIKE, number_kind
-from sqlsynth.validate.filters import pinned_answer
+from sqlsynth.validate.filters import pinned_answer, pinned_columns
 
 SECTION = "## Oddities against Spider's"
 
@@ -38,19 +38,6 @@ def _where_columns(select: exp.Select) -> list[exp.Column]:
     if where is None:
         return []
     return [c for c in where.find_all(exp.Column) if c.find_ancestor(exp.Select) is select]
-
-
-def _pinned(select: exp.Select) -> set[tuple[str, str]]:
-    where = select.args.get("where")
-    if where is None:
-        return set()
-    cond = where.this.unnest()
-    parts = [p.unnest() for p in (cond.flatten() if isinstance(cond, exp.And) else [cond])]
-    return {
-        (p.this.table, p.this.name.lower())
-        for p in parts
-        if isinstance(p, exp.EQ) and isinstance(p.this, exp.Column) and isinstance(p.expression, exp.Literal)
-    }
 
 
 def range_on_id(tree: exp.Expression) -> bool:
@@ -98,10 +85,10 @@ def order_by_pinned(tree: exp.Expression) -> bool:
     """Ordered by a column the WHERE sets to one value: the order says nothing."""
     for select in tree.find_all(exp.Select):
         order = select.args.get("order")
-        pinned = _pinned(select)
+        pinned = pinned_columns(select)
         if order is not None and pinned:
             keys = [o.this for o in order.expressions]
-            if any(isinstance(k, exp.Column) and (k.table, k.name.lower()) in pinned for k in keys):
+            if any(isinstance(k, exp.Column) and (k.table, k.name) in pinned for k in keys):
                 return True
     return False
 

@@ -272,6 +272,17 @@ def _key(column: exp.Column) -> tuple[str, str]:
     return column.table, column.name
 
 
+def pinned_columns(select: exp.Select) -> set[tuple[str, str]]:
+    """(table, column) of each column that `select`'s WHERE sets to one value (`column = literal`)."""
+    return {
+        _key(eq.this)
+        for eq in _conjuncts(select)
+        if isinstance(eq, exp.EQ)
+        and isinstance(eq.this, exp.Column)
+        and isinstance(eq.expression, exp.Literal)
+    }
+
+
 def pinned_answer(expr: exp.Expression) -> str | None:
     """Why the question's own values give the answer, or None. A SELECT (or a branch of a set
     operation) whose WHERE says `name = 'x'` and that shows only such columns ("echo": "the names
@@ -284,13 +295,7 @@ def pinned_answer(expr: exp.Expression) -> str | None:
         parts = _conjuncts(select)
         if not parts:
             continue
-        pinned = {
-            _key(eq.this)
-            for eq in parts
-            if isinstance(eq, exp.EQ)
-            and isinstance(eq.this, exp.Column)
-            and isinstance(eq.expression, exp.Literal)
-        }
+        pinned = pinned_columns(select)
         shown = [item.unalias() for item in select.selects]
         group = select.args.get("group")
         branch = select is expr or isinstance(select.parent, exp.SetOperation)
