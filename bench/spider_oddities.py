@@ -27,7 +27,7 @@ from sqlglot import exp, parse_one
 
 from _common import SPIDER, gold_sql, write_section
 from sqlsynth.generate.roles import ID_LIKE, number_kind
-from sqlsynth.validate.filters import pinned_answer, pinned_columns
+from sqlsynth.validate.filters import orders_by_pinned, pinned_answer
 
 SECTION = "## Oddities against Spider's"
 
@@ -81,18 +81,6 @@ def not_of_negation(tree: exp.Expression) -> bool:
     return any(isinstance(n.this.unnest(), (exp.Not, exp.NEQ)) for n in tree.find_all(exp.Not))
 
 
-def order_by_pinned(tree: exp.Expression) -> bool:
-    """Ordered by a column the WHERE sets to one value: the order says nothing."""
-    for select in tree.find_all(exp.Select):
-        order = select.args.get("order")
-        pinned = pinned_columns(select)
-        if order is not None and pinned:
-            keys = [o.this for o in order.expressions]
-            if any(isinstance(k, exp.Column) and (k.table, k.name) in pinned for k in keys):
-                return True
-    return False
-
-
 def order_by_id(tree: exp.Expression) -> bool:
     """Ordered by an id ("the 3 invoice lines with the smallest invoice line id")."""
     return any(
@@ -119,7 +107,7 @@ ODDITIES: dict[str, Callable[[exp.Expression], bool]] = {
     "answer given by the question": answer_in_question,
     "AVG / SUM of an identifying number or a year": amount_of_identifier,
     "NOT of a negation": not_of_negation,
-    "ORDER BY a pinned column": order_by_pinned,
+    "ORDER BY a pinned column": orders_by_pinned,
     "ORDER BY an id": order_by_id,
     "DISTINCT of one id": distinct_ids,
 }

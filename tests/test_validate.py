@@ -125,6 +125,9 @@ CASES = [
     ("SELECT * FROM items", {"allow_whole_table": True}, None),
     ("SELECT name, price FROM items", {}, None),  # every row, but not the whole table
     ("SELECT name FROM items WHERE price > 0", {}, ("discriminative", "idle-predicate")),
+    # ordered by what the WHERE pins: the order says nothing
+    ("SELECT name FROM items WHERE kind = 'a' ORDER BY kind, name", {}, ("discriminative", "idle-order")),
+    ("SELECT name FROM items WHERE kind = 'a' ORDER BY price, name", {}, None),
     ("SELECT name FROM items WHERE price > 0", {"discriminative": False}, None),
     ("SELECT name FROM items WHERE price > 3 AND id > 0", {}, ("discriminative", "idle-predicate")),
     ("SELECT name FROM items WHERE price > 3 AND kind = 'a'", {}, None),

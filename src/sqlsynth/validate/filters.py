@@ -319,6 +319,18 @@ def pinned_answer(expr: exp.Expression) -> str | None:
     return None
 
 
+def orders_by_pinned(expr: exp.Expression) -> bool:
+    """Some ORDER BY key is a column its SELECT's WHERE sets to one value ("employees hired on
+    2003-10-17, from the earliest hire date"): it orders nothing (none of Spider's gold queries)."""
+    for select in expr.find_all(exp.Select):
+        order = select.args.get("order")
+        keys = [o.this for o in order.expressions] if order is not None else []
+        pinned = pinned_columns(select) if keys else set()
+        if any(isinstance(k, exp.Column) and _key(k) in pinned for k in keys):
+            return True
+    return False
+
+
 def _all_pinned(items: list[exp.Expression], pinned: set[tuple[str, str]]) -> bool:
     return bool(items) and all(isinstance(c, exp.Column) and _key(c) in pinned for c in items)
 
@@ -393,11 +405,14 @@ def _table_of(col: exp.Column) -> str | None:
 
 def discriminative(cand: Candidate, checks: Checks) -> str | None:
     """Every predicate matters: dropping any one of them changes the result, so no part of the
-    question is idle. One that says what a row is called, `last_name = 'Johnson'` beside
-    `first_name = 'Steve'`, matters when asking for another known value there changes the result
-    (people name a person by both names, though one pins the row)."""
+    question is idle; nor is an ORDER BY key that the WHERE sets to one value (`orders_by_pinned`).
+    One that says what a row is called, `last_name = 'Johnson'` beside `first_name = 'Steve'`,
+    matters when asking for another known value there changes the result (people name a person by
+    both names, though one pins the row)."""
     if not checks.config.discriminative:
         return None
+    if orders_by_pinned(cand.expr):
+        return "idle-order"
     # variants run on the first engine, whatever is fastest: engines can disagree on a variant
     # (LIKE and case), and the verdict must not depend on timing
     engine = checks.engines[0]
