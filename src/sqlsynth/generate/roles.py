@@ -63,6 +63,7 @@ class ColumnRoles:
     texts: tuple[str, ...]
     filterable: tuple[str, ...]
     full_name: tuple[str, str] | None = None  # (first name, last name) of a person
+    ids: frozenset[str] = frozenset()  # columns named as ids (ID_LIKE): = or IN only, seldom asked
 
     @property
     def label(self) -> str | None:
@@ -75,16 +76,17 @@ def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) ->
     # of teachers that students refer to: no measure to average)
     referred = {c for fk in schema.foreign_keys if fk.target_table == table.name for c in fk.target_columns}
     keys = frozenset(set(table.primary_key) | fk_cols | referred)
+    ids = frozenset(c.name for c in table.columns if ID_LIKE.search(c.name))
     labels, measures, categories, temporals, booleans, texts, filterable = [], [], [], [], [], [], []
     rows = pool.row_counts.get(table.name, 0) if pool else 0
     for col in table.columns:
         if not col.include:
             continue
         lt, name = col.logical_type, col.name
-        is_key = name in keys or bool(ID_LIKE.search(name))
+        is_key = name in keys or name in ids
         # a name that is the table's own key still names its rows ("the Biology department", a
         # student whose last name is the key); a name that refers to another table's rows does not
-        natural = name not in fk_cols and not ID_LIKE.search(name) and not CODE_LIKE.search(name)
+        natural = name not in fk_cols and name not in ids and not CODE_LIKE.search(name)
         info = pool.get(table.name, name) if pool else None
         if pool and info is not None and not info.values:
             continue  # all NULL (or not sampled): nothing to ask about
@@ -137,4 +139,5 @@ def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) ->
         texts=tuple(texts),
         filterable=tuple(filterable),
         full_name=(first, last) if first and last and {first, last} <= set(filterable) else None,
+        ids=ids,
     )

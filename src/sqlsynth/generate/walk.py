@@ -28,7 +28,7 @@ from typing import Any
 from sqlglot import exp
 
 from sqlsynth.generate.measure import measure, spider_hardness
-from sqlsynth.generate.roles import ID_LIKE, ColumnRoles, column_roles
+from sqlsynth.generate.roles import ColumnRoles, column_roles
 from sqlsynth.generate.spec import HARDNESS_LEVELS, HARDNESS_PRESETS, ComplexitySpec, IntRange
 from sqlsynth.generate.values import ValuePool, like_pattern, literal, number, sort_key
 from sqlsynth.render import KEYED_GROUP, generate
@@ -834,14 +834,14 @@ class WalkGenerator:
         # not on an id the block joins on: "media types of tracks whose media type id is 1" (none of
         # Spider's 578 joined gold queries does it; a joined table is asked about by its names). A
         # natural key stays: "students of the teachers in classroom 103"
-        joined = {(ref, c) for ref, c in _join_columns(block) if ID_LIKE.search(c)}
+        joined = {(i.ref, c) for i, c in _join_columns(block) if c in i.roles.ids}
         options = [
             (i, c)
             for i in ([inst] if inst else block.insts)
             for c in i.roles.filterable
             if (i.ref, c) not in joined
             and (c not in i.table.primary_key or rng.random() < 0.1)
-            and (c in i.table.primary_key or not ID_LIKE.search(c) or rng.random() < ID_CONDITIONS)
+            and (c in i.table.primary_key or c not in i.roles.ids or rng.random() < ID_CONDITIONS)
             and (several is None or (several.admits(i, c) and not self._pins(i, c, 1)))
         ]
         if not options:
@@ -852,9 +852,7 @@ class WalkGenerator:
         column = i.table.column(c)
         info = self.pool.get(i.table.name, c)
         col = block.col(i, c)
-        ops = self._operators(
-            column.logical_type, info.null_fraction > 0, len(info.values), bool(ID_LIKE.search(c))
-        )
+        ops = self._operators(column.logical_type, info.null_fraction > 0, len(info.values), c in i.roles.ids)
         if column.logical_type is LogicalType.TEXT and info.long_text:
             ops = [o for o in ops if o in ("like", "is_null")]  # nobody types a paragraph to match
         names_a_row = several is not None and self._names_a_row(i, c)
@@ -1709,13 +1707,14 @@ def _fk_ends(parent: Inst, fk: ForeignKey, new: Inst) -> tuple[Inst, Inst]:
     return (parent, new) if forward and parent is not new else (new, parent)
 
 
-def _join_columns(block: Block) -> set[tuple[str, str]]:
+def _join_columns(block: Block) -> list[tuple[Inst, str]]:
     """(table occurrence, column) of both ends of every join of the block."""
-    out: set[tuple[str, str]] = set()
-    for source, target, fk, _ in block.links():
-        out.update((source.ref, c) for c in fk.source_columns)
-        out.update((target.ref, c) for c in fk.target_columns)
-    return out
+    return [
+        (inst, c)
+        for source, target, fk, _ in block.links()
+        for inst, columns in ((source, fk.source_columns), (target, fk.target_columns))
+        for c in columns
+    ]
 
 
 def _referenced(block: Block) -> list[Inst]:

@@ -274,9 +274,13 @@ def _key(column: exp.Column) -> tuple[str, str]:
 
 def pinned_columns(select: exp.Select) -> set[tuple[str, str]]:
     """(table, column) of each column that `select`'s WHERE sets to one value (`column = literal`)."""
+    return _pinned(_conjuncts(select))
+
+
+def _pinned(parts: list[exp.Expression]) -> set[tuple[str, str]]:
     return {
         _key(eq.this)
-        for eq in _conjuncts(select)
+        for eq in parts
         if isinstance(eq, exp.EQ)
         and isinstance(eq.this, exp.Column)
         and isinstance(eq.expression, exp.Literal)
@@ -295,7 +299,7 @@ def pinned_answer(expr: exp.Expression) -> str | None:
         parts = _conjuncts(select)
         if not parts:
             continue
-        pinned = pinned_columns(select)
+        pinned = _pinned(parts)
         shown = [item.unalias() for item in select.selects]
         group = select.args.get("group")
         branch = select is expr or isinstance(select.parent, exp.SetOperation)
