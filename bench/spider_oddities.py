@@ -82,11 +82,12 @@ def not_of_negation(tree: exp.Expression) -> bool:
 
 
 def order_by_id(tree: exp.Expression) -> bool:
-    """Ordered by an id ("the 3 invoice lines with the smallest invoice line id")."""
+    """Ordered by an id first ("the 3 invoice lines with the smallest invoice line id"); an id
+    that breaks ties after another key ("ties broken by employee id") does not count."""
     return any(
-        isinstance(o.this, exp.Column) and ID_LIKE.search(o.this.name)
+        isinstance(first.this, exp.Column) and ID_LIKE.search(first.this.name)
         for order in tree.find_all(exp.Order)
-        for o in order.expressions
+        for first in order.expressions[:1]
     )
 
 

@@ -918,3 +918,40 @@ def test_a_star_select_is_never_a_tiebreaker(populated):
         with pytest.raises(Skip):
             ordered, _ = gen._order(random.Random(seed), block, query, t, [], [])
             pytest.fail(render(ordered, "sqlite"))
+
+
+def _ids_of(p: Populated, select: exp.Select, gen: WalkGenerator) -> set[str]:
+    """The names in the select's FROM and JOINs that are ids of their tables (ColumnRoles.ids)."""
+    tables = [select.args["from_"].this, *(j.this for j in select.args.get("joins") or [])]
+    return {c for t in tables if isinstance(t, exp.Table) for c in gen.roles[t.name].ids}
+
+
+def test_rows_are_not_ordered_by_an_id(populated):
+    # "the distinct course ids, from the highest course id": an id names a row, it is no order
+    # (4 of Spider's 1,356 gold queries order by an id, none by a table's own); ties may be broken
+    # by one, so only the first key counts
+    p = populated["demo"]
+    gen = p.generator(ComplexitySpec(order_by=(1, 2), set_ops=0, cte=0, subqueries=0), seed=3)
+    first_keys = []
+    for q in map(gen.generate, range(400)):
+        for select in q.expr.find_all(exp.Select) if q else ():
+            order = select.args.get("order")
+            if order and isinstance(order.expressions[0].this, exp.Column):
+                first_keys.append((order.expressions[0].this.name, _ids_of(p, select, gen), select.sql()))
+    assert len(first_keys) >= 100
+    assert not [sql for name, ids, sql in first_keys if name in ids]
+
+
+def test_distinct_never_shows_a_tables_own_key(populated):
+    # "the distinct order item ids of order items": every row holds its own key, nothing to remove
+    p = populated["demo"]
+    gen = p.generator(ComplexitySpec(distinct=1, aggregates=0, set_ops=0, cte=0, subqueries=0), seed=4)
+    distinct = []
+    for q in map(gen.generate, range(300)):
+        if q is None or not q.expr.args.get("distinct") or q.expr.args.get("joins"):
+            continue
+        table = p.schema.table(q.expr.args["from_"].this.name)
+        shown = {c.name for c in q.expr.selects if isinstance(c, exp.Column)}
+        distinct.append((shown, table.primary_key, q.expr.sql()))
+    assert len(distinct) >= 60
+    assert not [sql for shown, pk, sql in distinct if len(pk) == 1 and pk[0] in shown]

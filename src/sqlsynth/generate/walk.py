@@ -471,6 +471,8 @@ class WalkGenerator:
         # at each step; the GROUP BY gets copies of the select items it shares
         query = query.select(*_dedupe(items))
         if t.distinct and not t.aggregates:
+            if self._shows_own_key(block, items):
+                raise Skip  # "the distinct invoice line ids of invoice lines": one row per key already
             query = query.distinct(copy=False)
         query = self._from(block, query)
         where = self._where(rng, block, t.conditions, t.subqueries)
@@ -665,6 +667,20 @@ class WalkGenerator:
     def _names_a_row(self, inst: Inst, column: str) -> bool:
         """A name whose values (nearly) never repeat: `=` on it pins a row or two."""
         return column in inst.roles.labels and self._unique(inst.table.name, column, 2)
+
+    def _shows_own_key(self, block: Block, items: list[exp.Expression]) -> bool:
+        """A single table's SELECT shows a key of it (declared primary or unique, one column, and
+        unique in the data: Spider declares only the first column of a composite key): every row
+        is distinct already."""
+        if len(block.insts) != 1:
+            return False
+        table = block.insts[0].table
+        return any(
+            isinstance(i, exp.Column)
+            and (table.primary_key == [i.name] or table.column(i.name).unique)
+            and self._unique(table.name, i.name)
+            for i in items
+        )
 
     def _unique(self, table: str, column: str, per_value: float = 1) -> bool:
         """At most `per_value` rows share a value, on average (1: every row holds its own value, a
@@ -1237,17 +1253,20 @@ class WalkGenerator:
         if aggs:
             keys.append(rng.choice(aggs).copy())
         elif query.args.get("distinct"):
-            if not plain:
+            # not by an id: "the distinct course ids, from the highest course id" (Spider: 4 of
+            # 1,356 gold queries order by an id, none by a table's own)
+            named = [c for c in plain if not _is_id(block, c)]
+            if not named:
                 raise Skip
-            keys.append(rng.choice(plain).copy())
+            keys.append(rng.choice(named).copy())
         else:
             got = (
                 self._pick(rng, block, "measures")
                 or self._pick(rng, block, "temporals")
                 or self._pick(rng, block, "labels")
             )
-            if got is None:
-                raise Skip
+            if got is None or got[1] in got[0].roles.ids:
+                raise Skip  # a table without names is labelled by its key: no order to ask for
             keys.append(block.col(*got))
         desc = rng.random() < 0.6
         ordered = [exp.Ordered(this=keys[0], desc=desc, nulls_first=not desc)]
@@ -1682,6 +1701,18 @@ def _clean_cuts(sizes: tuple[list[tuple[int, bool]], bool] | None, desc: bool) -
 def _nested_kind(rng: random.Random, kinds: list[str]) -> str:
     """One of `kinds` of nested condition, as often as Spider has it (SUBQUERY_WEIGHTS)."""
     return rng.choices(kinds, cum_weights=_cumulative(tuple(SUBQUERY_WEIGHTS[k] for k in kinds)))[0]
+
+
+def _inst_of(block: Block, column: exp.Column) -> Inst | None:
+    """The table instance of the block a column of its SELECT belongs to."""
+    if not column.table:
+        return block.insts[0] if len(block.insts) == 1 else None
+    return next((i for i in block.insts if i.ref == column.table), None)
+
+
+def _is_id(block: Block, column: exp.Column) -> bool:
+    inst = _inst_of(block, column)
+    return inst is not None and column.name in inst.roles.ids
 
 
 def _top_k(rng: random.Random) -> int:
