@@ -242,12 +242,20 @@ def _counts_nothing(expr: exp.Expression, row: tuple[Any, ...]) -> bool:
     return has_count and all(v is None or (type(v) is not bool and v == 0) for v in row)
 
 
-def non_trivial(cand: Candidate, checks: Checks) -> str | None:
-    """Not an answer the question's own values give (`pinned_answer`: "the names of media types
-    whose name is 'AAC audio file'"), not only NULLs, and not a whole table copied out (unless
-    asked)."""
+def well_posed(cand: Candidate, checks: Checks) -> str | None:
+    """A question worth asking, as written, before any engine runs it: its answer is not given by
+    its own values (`pinned_answer`: "the names of media types whose name is 'AAC audio file'"),
+    and, with `discriminative` on, no ORDER BY key is one its WHERE sets to one value
+    (`orders_by_pinned`: "employees hired on 2003-10-17, from the earliest hire date")."""
     if (pinned := pinned_answer(cand.expr)) is not None:
         return pinned
+    if checks.config.discriminative and orders_by_pinned(cand.expr):
+        return "idle-order"
+    return None
+
+
+def non_trivial(cand: Candidate, checks: Checks) -> str | None:
+    """Not only NULLs, and not a whole table copied out (unless asked)."""
     res = reference(cand)
     if res.rows and all(v is None for row in res.rows for v in row):
         return "all-null"
@@ -409,14 +417,11 @@ def _table_of(col: exp.Column) -> str | None:
 
 def discriminative(cand: Candidate, checks: Checks) -> str | None:
     """Every predicate matters: dropping any one of them changes the result, so no part of the
-    question is idle; nor is an ORDER BY key that the WHERE sets to one value (`orders_by_pinned`).
-    One that says what a row is called, `last_name = 'Johnson'` beside `first_name = 'Steve'`,
-    matters when asking for another known value there changes the result (people name a person by
-    both names, though one pins the row)."""
+    question is idle. One that says what a row is called, `last_name = 'Johnson'` beside
+    `first_name = 'Steve'`, matters when asking for another known value there changes the result
+    (people name a person by both names, though one pins the row)."""
     if not checks.config.discriminative:
         return None
-    if orders_by_pinned(cand.expr):
-        return "idle-order"
     # variants run on the first engine, whatever is fastest: engines can disagree on a variant
     # (LIKE and case), and the verdict must not depend on timing
     engine = checks.engines[0]
@@ -439,9 +444,11 @@ def discriminative(cand: Candidate, checks: Checks) -> str | None:
     return None
 
 
-# Cheapest verdict first: the reference engine (usually SQLite, the fastest) runs the query and
-# its result is checked before the other engines run it; sqlglot parses back only what no engine ran.
+# Cheapest verdict first: what the SQL alone tells comes before any engine runs it; the reference
+# engine (usually SQLite, the fastest) runs the query and its result is checked before the other
+# engines run it; sqlglot parses back only what no engine ran.
 STATELESS: tuple[Filter, ...] = (
+    well_posed,
     executes,
     non_empty,
     non_trivial,
