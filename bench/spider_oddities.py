@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlglot import exp, parse_one
 
 from _common import SPIDER, gold_sql, write_section
-from sqlsynth.generate.roles import ID_LIKE, number_kind
+from sqlsynth.generate.roles import is_id_name, number_kind
 from sqlsynth.validate.filters import orders_by_pinned, pinned_answer
 
 SECTION = "## Oddities against Spider's"
@@ -44,7 +44,7 @@ def range_on_id(tree: exp.Expression) -> bool:
     """`track_id > 18`: an id compared as an amount (or matched with LIKE)."""
     kinds = (exp.GT, exp.LT, exp.GTE, exp.LTE, exp.Between, exp.Like)
     return any(
-        isinstance(c.this, exp.Column) and ID_LIKE.search(c.this.name) and not c.find(exp.Subquery)
+        isinstance(c.this, exp.Column) and is_id_name(c.this.name) and not c.find(exp.Subquery)
         for w in tree.find_all(exp.Where)
         for c in w.find_all(*kinds)
     )
@@ -58,7 +58,7 @@ def condition_on_joined_id(tree: exp.Expression) -> bool:
             for j in select.args.get("joins") or []
             for c in (j.args.get("on") or exp.Tuple()).find_all(exp.Column)
         ]
-        keys = {(c.table, c.name.lower()) for c in on if ID_LIKE.search(c.name)}
+        keys = {(c.table, c.name.lower()) for c in on if is_id_name(c.name)}
         if keys & {(c.table, c.name.lower()) for c in _where_columns(select)}:
             return True
     return False
@@ -85,7 +85,7 @@ def order_by_id(tree: exp.Expression) -> bool:
     """Ordered by an id first ("the 3 invoice lines with the smallest invoice line id"); an id
     that breaks ties after another key ("ties broken by employee id") does not count."""
     return any(
-        isinstance(first.this, exp.Column) and ID_LIKE.search(first.this.name)
+        isinstance(first.this, exp.Column) and is_id_name(first.this.name)
         for order in tree.find_all(exp.Order)
         for first in order.expressions[:1]
     )
@@ -97,7 +97,7 @@ def distinct_ids(tree: exp.Expression) -> bool:
         s.args.get("distinct")
         and len(s.selects) == 1
         and isinstance(s.selects[0], exp.Column)
-        and ID_LIKE.search(s.selects[0].name)
+        and is_id_name(s.selects[0].name)
         for s in tree.find_all(exp.Select)
     )
 

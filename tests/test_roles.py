@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sqlsynth.generate.roles import column_roles
+from sqlsynth.generate.roles import column_roles, is_id_name
 from sqlsynth.generate.values import ColumnValues, ValuePool
 from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
@@ -61,6 +61,8 @@ NUMBER_NAMES = [
     ("number", False, False),  # a car's number
     ("total_number", True, False),  # a count
     ("num_students", True, False),
+    ("amount_paid", True, False),  # ends in "id", names no id
+    ("AmountPaid", True, False),
 ]
 
 
@@ -155,3 +157,26 @@ def test_a_name_that_is_the_tables_own_key_names_its_rows(table, column, label):
     roles = column_roles(schema, schema.table(table))
     assert (column in roles.labels) is label
     assert roles.full_name == (("FirstName", "LastName") if table == "people" else None)
+
+
+@pytest.mark.parametrize(
+    ("name", "is_id"),
+    [
+        ("id", True),
+        ("customer_id", True),
+        ("PlaylistId", True),
+        ("StayID", True),
+        ("s_ID", True),
+        ("aid", True),  # Spider's aircraft id
+        ("userid", True),
+        ("order_uuid", True),
+        ("amount_paid", False),
+        ("is_valid", False),
+        ("isValid", False),
+        ("grid", False),  # a car's starting position
+        ("invalid", False),
+        ("width", False),
+    ],
+)
+def test_ids_are_told_by_their_name(name, is_id):
+    assert is_id_name(name) is is_id

@@ -18,7 +18,7 @@ from sqlsynth.cli import app
 from sqlsynth.engines import open_engine
 from sqlsynth.errors import SqlsynthError
 from sqlsynth.generate.expand import expand_library, expand_template, llm_expand, load_tutorial
-from sqlsynth.generate.fill import TemplateGenerator, harden, plan_execution, transpile_check
+from sqlsynth.generate.fill import Binder, TemplateGenerator, harden, plan_execution, transpile_check
 from sqlsynth.generate.templates import (
     Template,
     TemplateLibrary,
@@ -29,11 +29,12 @@ from sqlsynth.generate.templates import (
     show_template,
     slots_of,
 )
-from sqlsynth.generate.values import ValuePool
+from sqlsynth.generate.values import ColumnValues, ValuePool
 from sqlsynth.llm import Completion
 from sqlsynth.populate import populate
 from sqlsynth.schema.demo import demo_schema
-from sqlsynth.schema.model import Schema
+from sqlsynth.schema.model import Column, Schema, Table
+from sqlsynth.schema.types import LogicalType
 from sqlsynth.testing.schemas import SCHEMAS as TEST_SCHEMAS
 from sqlsynth.testing.schemas import tricky
 from sqlsynth.validate.filters import Candidate, Checks, ValidateConfig, run_stateless
@@ -326,6 +327,26 @@ def test_join_keys_keep_their_direction(dbs):
         inner = pred.args["query"].this
         key = (outer, pred.this.name, inner.args["from_"].this.name, inner.expressions[0].name)
         assert key in targets, q.expr.sql()
+
+
+def test_sums_and_averages_are_of_amounts_not_years_or_phone_numbers():
+    # "the total year of races", "the average SSN": numbers that date or name a row add up to nothing
+    names = ["race_id", "year", "ssn", "phone_number", "laps", "prize"]
+    table = Table(
+        name="race",
+        columns=[Column(name=n, logical_type=LogicalType.INTEGER) for n in names],
+        primary_key=["race_id"],
+    )
+    rows = 50
+    pool = ValuePool(
+        columns={("race", n): ColumnValues(values=list(range(rows)), distinct=rows) for n in names},
+        row_counts={"race": rows},
+    )
+    binder = Binder(Schema(tables=[table]), pool)
+    options, _ = binder._column_options(table, "number", {"sumavg"}, set())
+    assert options == ["laps", "prize"]
+    options, _ = binder._column_options(table, "number", {"minmax"}, set())
+    assert "year" in options  # "the earliest year" is a question
 
 
 def test_harden_completes_orders_and_groups():

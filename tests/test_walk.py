@@ -19,7 +19,7 @@ from sqlsynth.engines import open_engine
 from sqlsynth.engines.base import Engine
 from sqlsynth.engines.compare import CompareRules, compare_results
 from sqlsynth.generate.measure import atoms, measure
-from sqlsynth.generate.roles import ID_LIKE
+from sqlsynth.generate.roles import is_id_name
 from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.generate.values import ValuePool
 from sqlsynth.generate.walk import WalkGenerator, _clean_cuts
@@ -601,7 +601,7 @@ def test_conditions_are_not_on_the_ids_a_join_uses(populated):
         if q is None or not q.expr.args.get("where"):
             continue
         on = [c for j in q.expr.args["joins"] for c in j.args["on"].find_all(exp.Column)]
-        keys = {(c.table, c.name) for c in on if ID_LIKE.search(c.name)}
+        keys = {(c.table, c.name) for c in on if is_id_name(c.name)}
         used = {(c.table, c.name) for c in q.expr.args["where"].find_all(exp.Column)}
         assert not keys & used, q.expr.sql()
         checked += 1
@@ -617,7 +617,7 @@ def test_ids_are_compared_only_for_equality(populated):
         for where in q.expr.find_all(exp.Where) if q else ():
             for cmp in where.find_all(exp.GT, exp.LT, exp.GTE, exp.LTE, exp.Between, exp.Like):
                 checked += 1
-                if isinstance(cmp.this, exp.Column) and ID_LIKE.search(cmp.this.name):
+                if isinstance(cmp.this, exp.Column) and is_id_name(cmp.this.name):
                     ranged.append(cmp.sql())
     assert checked >= 80
     assert not ranged
@@ -632,7 +632,7 @@ def test_few_conditions_are_on_ids(populated):
         for where in q.expr.find_all(exp.Where) if q else ():
             for cmp in where.find_all(exp.EQ, exp.NEQ, exp.GT, exp.LT, exp.GTE, exp.LTE, exp.Between, exp.In):
                 if isinstance(cmp.this, exp.Column) and not isinstance(cmp.expression, exp.Column):
-                    on_ids[bool(ID_LIKE.search(cmp.this.name))] += 1
+                    on_ids[bool(is_id_name(cmp.this.name))] += 1
     assert on_ids.total() >= 200
     assert on_ids[True] <= 0.15 * on_ids.total(), on_ids
 

@@ -21,6 +21,15 @@ NAME_LIKE = re.compile(
 )
 CODE_LIKE = re.compile(r"(code|sku)$", re.IGNORECASE)  # a reference table's key: its description names it
 ID_LIKE = re.compile(r"(^|_)(id|uuid|guid)$|Id$|ID$", re.IGNORECASE)
+# words that end in "id" and name no id: "amount_paid" is an amount, "is_valid" a flag, a car's
+# starting "grid" a position (aid, eid, pID, userid stay ids)
+WORDS_ENDING_IN_ID = frozenset(
+    {
+        "paid", "prepaid", "unpaid", "overpaid", "underpaid", "valid", "invalid", "grid", "void",
+        "avoid", "fluid", "liquid", "solid", "rapid", "hybrid", "acid", "humid", "vivid", "bid",
+        "kid", "lid", "maid", "raid", "said", "laid", "druid", "squid", "android", "pyramid",
+    }
+)  # fmt: skip
 FREE_TEXT = re.compile(
     r"(description|comment|body|content|message|text|note|address|url|bio|summary)", re.IGNORECASE
 )
@@ -51,6 +60,15 @@ def number_kind(name: str) -> str | None:
     return None
 
 
+def is_id_name(name: str) -> bool:
+    """The column's name says it holds ids (`id`, `customer_id`, `PlaylistId`, `StayID`, `aid`),
+    not a word that merely ends in "id" (`amount_paid`, `is_valid`, `grid`)."""
+    if not ID_LIKE.search(name):
+        return False
+    words = split_identifier(name)
+    return not words or words[-1] not in WORDS_ENDING_IN_ID
+
+
 @dataclass(frozen=True)
 class ColumnRoles:
     table: str
@@ -63,7 +81,7 @@ class ColumnRoles:
     texts: tuple[str, ...]
     filterable: tuple[str, ...]
     full_name: tuple[str, str] | None = None  # (first name, last name) of a person
-    ids: frozenset[str] = frozenset()  # columns named as ids (ID_LIKE): = or IN only, seldom asked
+    ids: frozenset[str] = frozenset()  # columns named as ids (is_id_name): = or IN only, seldom asked
 
     @property
     def label(self) -> str | None:
@@ -76,7 +94,7 @@ def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) ->
     # of teachers that students refer to: no measure to average)
     referred = {c for fk in schema.foreign_keys if fk.target_table == table.name for c in fk.target_columns}
     keys = frozenset(set(table.primary_key) | fk_cols | referred)
-    ids = frozenset(c.name for c in table.columns if ID_LIKE.search(c.name))
+    ids = frozenset(c.name for c in table.columns if is_id_name(c.name))
     labels, measures, categories, temporals, booleans, texts, filterable = [], [], [], [], [], [], []
     rows = pool.row_counts.get(table.name, 0) if pool else 0
     for col in table.columns:
