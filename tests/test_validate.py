@@ -75,6 +75,8 @@ def run(c: Candidate, ch: Checks) -> tuple[str, str] | None:
     return run_stateless(c, ch)
 
 
+IDLE_BRANCH = ("discriminative", "idle-branch")
+
 # (sql, config, expected (filter, reason) or None)
 CASES = [
     ("SELECT name FROM items WHERE price > 5", {}, None),
@@ -152,6 +154,23 @@ CASES = [
     ("SELECT kind, COUNT(*) FROM items GROUP BY kind HAVING COUNT(*) > 1", {}, None),
     ("SELECT nosuch FROM items", {}, ("executes", "error:sqlite")),
     ("SELECT name FROM items ORDER BY price DESC LIMIT 2", {}, None),
+    # an EXCEPT that takes nothing away: "items of kind a, except those of kind b"
+    (
+        "SELECT name FROM items WHERE kind = 'a' EXCEPT SELECT name FROM items WHERE kind = 'b'",
+        {},
+        IDLE_BRANCH,
+    ),
+    ("SELECT name FROM items WHERE price > 3 EXCEPT SELECT name FROM items WHERE kind = 'b'", {}, None),
+    # a UNION may give one branch's answer (the pricey cap is of kind a)
+    ("SELECT name FROM items WHERE price > 9 UNION SELECT name FROM items WHERE kind = 'a'", {}, None),
+    # "the 3 items of kind a with the highest price": there are two, the LIMIT cuts nothing
+    (
+        "SELECT name FROM items WHERE kind = 'a' ORDER BY price DESC LIMIT 3",
+        {},
+        ("discriminative", "idle-limit"),
+    ),
+    ("SELECT name FROM items WHERE kind = 'a' ORDER BY price DESC LIMIT 3", {"discriminative": False}, None),
+    ("SELECT name FROM items WHERE kind = 'a' ORDER BY price DESC LIMIT 2", {}, None),
     ("SELECT name FROM items ORDER BY kind LIMIT 1", {}, None),  # NULL first, then one 'a' row
     ("SELECT name FROM items ORDER BY kind LIMIT 2", {}, ("unambiguous_order", "tie")),  # pen and cap tie
     ("SELECT name FROM items ORDER BY kind, name LIMIT 2", {}, None),
