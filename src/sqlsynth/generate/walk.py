@@ -669,12 +669,14 @@ class WalkGenerator:
         return column in inst.roles.labels and self._unique(inst.table.name, column, 2)
 
     def _shows_own_key(self, block: Block, items: list[exp.Expression]) -> bool:
-        """A single table's SELECT shows a key of it (declared primary or unique, one column, and
-        unique in the data: Spider declares only the first column of a composite key): every row
-        is distinct already."""
+        """A single table's SELECT shows a key of it (all its columns, or one declared primary or
+        unique and unique in the data: Spider declares only the first column of a composite key):
+        every row is distinct already."""
         if len(block.insts) != 1:
             return False
         table = block.insts[0].table
+        if table.primary_key and any(isinstance(i, exp.Star) for i in items):
+            return True  # "all details of products"
         return any(
             isinstance(i, exp.Column)
             and (table.primary_key == [i.name] or table.column(i.name).unique)
@@ -1417,6 +1419,7 @@ class WalkGenerator:
             columns.append(rng.choice(more))
         kinds = self.spec.set_op_kinds
         pair = self._twin_values(rng, block, inst, columns, shown)
+        shared = pair is not None
         if pair is None:
             # no two sampled rows show one thing: INTERSECT would be empty as often as not
             kinds = [k for k in kinds if k != "intersect"]
@@ -1441,6 +1444,8 @@ class WalkGenerator:
         q2 = q1.copy().where(conds[1], copy=False)
         q1 = q1.where(conds[0], copy=False)
         kind = rng.choices(kinds, cum_weights=_cumulative(tuple(TWIN_KIND_WEIGHTS[k] for k in kinds)))[0]
+        if kind == "except" and not shared:
+            raise Skip  # and EXCEPT would take nothing away ("payments by Nancy, except by Lisa")
         return _set_op(kind, q1, q2), block.used, False
 
     def _twin_values(
