@@ -5,7 +5,9 @@
 Each RUN is a folder that bench/spider_quality.py wrote with `--keep` (or one of coverage_ab.py's
 `--keep` folders); its `out_<db>/records.jsonl` files are read. Each pattern below (ODDITIES, one small
 function of a parsed query each) is counted in the records of all the RUNs and in the gold queries of
-the same databases (questions.json), with an example question of the records. A pattern the people
+the same databases (questions.json), with an example question of the records; the IDLE_PARTS patterns
+(an EXCEPT that takes nothing away, a LIMIT above the row count, ...) run the query and its parts on the
+database's SQLite file of the Spider folder, read only. A pattern the people
 who wrote Spider never used and the generator uses often is a question nobody would ask: "the average
 SSN of physicians", "the names of media types whose name is 'AAC audio file'". The checks the
 generator and the validator make (generate/roles.py, validate/filters.py) are reused where they exist,
@@ -18,6 +20,7 @@ import argparse
 import datetime as dt
 import json
 import shlex
+import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -27,7 +30,7 @@ from sqlglot import exp, parse_one
 
 from _common import SPIDER, gold_sql, write_section
 from sqlsynth.generate.roles import is_id_name, number_kind
-from sqlsynth.validate.filters import orders_by_pinned, pinned_answer
+from sqlsynth.validate.filters import limit_of, orders_by_pinned, pinned_answer
 
 SECTION = "## Oddities against Spider's"
 
@@ -114,6 +117,62 @@ ODDITIES: dict[str, Callable[[exp.Expression], bool]] = {
 }
 
 
+# What a query's parts do on Spider's own rows (its SQLite file, read only): `rows(expr)` runs a
+# query or a part of one and gives its rows, or None when it fails.
+Rows = Callable[[exp.Expression], "list[tuple] | None"]
+
+
+def except_takes_nothing(tree: exp.Expression, rows: Rows) -> bool:
+    """An EXCEPT whose left branch alone gives the answer ("payments by Nancy, except by Lisa")."""
+    if not isinstance(tree, exp.Except) or tree.args.get("limit"):
+        return False
+    whole, left = rows(tree), rows(tree.left)
+    return whole is not None and left is not None and set(whole) == set(left)
+
+
+def one_branch_answers(tree: exp.Expression, rows: Rows) -> bool:
+    """An INTERSECT or UNION whose answer one branch gives alone (not counted by the validator:
+    "the ids of players INTERSECT those with a tryout" is how people ask it)."""
+    if not isinstance(tree, (exp.Intersect, exp.Union)) or tree.args.get("limit"):
+        return False
+    if isinstance(tree, exp.Union) and not tree.args.get("distinct"):
+        return False
+    whole = rows(tree)
+    sides = [rows(tree.left), rows(tree.right)]
+    return whole is not None and any(side is not None and set(side) == set(whole) for side in sides)
+
+
+def limit_cuts_nothing(tree: exp.Expression, rows: Rows) -> bool:
+    """LIMIT k over fewer than k rows ("the 10 teachers in classroom 102": there is one)."""
+    k = limit_of(tree)
+    if k is None:
+        return False
+    whole = rows(tree)
+    return whole is not None and 0 < len(whole) < k
+
+
+IDLE_PARTS: dict[str, Callable[[exp.Expression, Rows], bool]] = {
+    "EXCEPT that takes nothing away": except_takes_nothing,
+    "INTERSECT or UNION that one branch answers": one_branch_answers,
+    "LIMIT above the row count": limit_cuts_nothing,
+}
+
+
+def _runner(db_id: str, connections: dict[str, sqlite3.Connection]) -> Rows:
+    if db_id not in connections:
+        path = SPIDER / "database" / db_id / f"{db_id}.sqlite"
+        connections[db_id] = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = connections[db_id]
+
+    def rows(expr: exp.Expression) -> list[tuple] | None:
+        try:
+            return conn.execute(expr.sql("sqlite")).fetchall()
+        except sqlite3.Error:
+            return None
+
+    return rows
+
+
 def _parse(sql: str) -> exp.Expression | None:
     try:
         return parse_one(sql, read="sqlite")
@@ -121,20 +180,26 @@ def _parse(sql: str) -> exp.Expression | None:
         return None
 
 
-def count(queries: list[tuple[str, str]]) -> tuple[int, Counter[str], dict[str, str]]:
-    """(queries read, queries per pattern, an example question per pattern) of (sql, question) pairs."""
+def count(queries: list[tuple[str, str, str]]) -> tuple[int, Counter[str], dict[str, str]]:
+    """(queries read, queries per pattern, an example question per pattern) of (sql, question,
+    database) triples; the IDLE_PARTS patterns run parts of the query on the database."""
     found: Counter[str] = Counter()
     example: dict[str, str] = {}
     read = 0
-    for sql, question in queries:
+    connections: dict[str, sqlite3.Connection] = {}
+    for sql, question, db_id in queries:
         tree = _parse(sql)
         if tree is None:
             continue
         read += 1
-        for name, test in ODDITIES.items():
-            if test(tree):
-                found[name] += 1
-                example.setdefault(name, question)
+        rows = _runner(db_id, connections)
+        hits = [name for name, test in ODDITIES.items() if test(tree)]
+        hits += [name for name, idle in IDLE_PARTS.items() if idle(tree, rows)]
+        for name in hits:
+            found[name] += 1
+            example.setdefault(name, question)
+    for conn in connections.values():
+        conn.close()
     return read, found, example
 
 
@@ -156,7 +221,7 @@ def report(
         "| pattern | gold queries | records | example (records) |",
         "|---|---:|---:|---|",
     ]
-    for name in ODDITIES:
+    for name in [*ODDITIES, *IDLE_PARTS]:
         example = ex.get(name, "").replace("|", "\\|")
         shares = f"{g[name]} ({100 * g[name] / g_n:.2f}%) | {m[name]} ({100 * m[name] / m_n:.2f}%)"
         lines.append(f"| {name} | {shares} | {example} |")
@@ -176,11 +241,11 @@ def main() -> None:
             dbs.add(path.parent.name[4:])
             for line in path.read_text(encoding="utf-8").splitlines():
                 rec = json.loads(line)
-                records.append((rec["sql"], rec["question"]))
+                records.append((rec["sql"], rec["question"], rec["db_id"]))
     if not records:
         sys.exit(f"no out_<db>/records.jsonl under {', '.join(map(str, args.runs))}")
     questions = json.loads((SPIDER / "questions.json").read_text(encoding="utf-8"))
-    gold = count([(gold_sql(q["query"]), q["question"]) for q in questions if q["db_id"] in dbs])
+    gold = count([(gold_sql(q["query"]), q["question"], q["db_id"]) for q in questions if q["db_id"] in dbs])
     made = count(records)
     md = report(gold, made, len(dbs), sys.argv[1:])
     print(md)

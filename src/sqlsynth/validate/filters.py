@@ -415,7 +415,7 @@ def _table_of(col: exp.Column) -> str | None:
     return sources[0].name if len(sources) == 1 else None
 
 
-def _limit_of(expr: exp.Expression) -> int | None:
+def limit_of(expr: exp.Expression) -> int | None:
     """The row count the outermost LIMIT asks for, when it is a number."""
     limit = expr.args.get("limit")
     value = limit.expression if isinstance(limit, exp.Limit) else None
@@ -447,7 +447,7 @@ def discriminative(cand: Candidate, checks: Checks) -> str | None:
     # (LIKE and case), and the verdict must not depend on timing
     engine = checks.engines[0]
     ref = cand.results[engine.name]
-    k = _limit_of(cand.expr)
+    k = limit_of(cand.expr)
     if k is not None and len(ref.rows) < k:
         return "idle-limit"  # "the 10 teachers ... whose classroom is 102": there is one
     rules = CompareRules(order_matters=cand.order_matters, float_tol=checks.config.float_tol)
