@@ -151,7 +151,33 @@ def limit_cuts_nothing(tree: exp.Expression, rows: Rows) -> bool:
     return whole is not None and 0 < len(whole) < k
 
 
+def join_changes_nothing(tree: exp.Expression, rows: Rows) -> bool:
+    """A JOIN of a table that nothing but the join uses, at the end of a chain, whose dropping
+    gives the same rows ("the average rank of results whose time is X" over results JOIN drivers)."""
+    joins = tree.args.get("joins") if isinstance(tree, exp.Select) else None
+    if not joins:
+        return False
+    on = [eq for j in joins if j.args.get("on") is not None for eq in j.args["on"].find_all(exp.EQ)]
+    in_on = {id(c) for eq in on for c in eq.find_all(exp.Column)}
+    used = {c.table.lower() for c in tree.find_all(exp.Column) if id(c) not in in_on}
+    whole = None
+    for i, join in enumerate(joins):
+        ref = join.this.alias_or_name.lower()
+        edges = [eq for eq in on if any(c.table.lower() == ref for c in eq.find_all(exp.Column))]
+        partners = {c.table.lower() for eq in edges for c in eq.find_all(exp.Column)} - {ref}
+        if ref in used or "" in used or len(partners) != 1:
+            continue
+        variant = tree.copy()
+        variant.set("joins", [j for k, j in enumerate(variant.args["joins"]) if k != i] or None)
+        whole = rows(tree) if whole is None else whole
+        fewer = rows(variant)
+        if whole is not None and fewer is not None and Counter(whole) == Counter(fewer):
+            return True
+    return False
+
+
 IDLE_PARTS: dict[str, Callable[[exp.Expression, Rows], bool]] = {
+    "JOIN that changes nothing (a table nothing else uses)": join_changes_nothing,
     "EXCEPT that takes nothing away": except_takes_nothing,
     "INTERSECT or UNION that one branch answers": one_branch_answers,
     "LIMIT above the row count": limit_cuts_nothing,
