@@ -171,6 +171,7 @@ CASES = [
     ),
     ("SELECT name FROM items WHERE kind = 'a' ORDER BY price DESC LIMIT 3", {"discriminative": False}, None),
     ("SELECT name FROM items WHERE kind = 'a' ORDER BY price DESC LIMIT 2", {}, None),
+    ("SELECT name FROM items WHERE price > 100 ORDER BY price LIMIT 3", {"allow_empty": True}, None),
     ("SELECT name FROM items ORDER BY kind LIMIT 1", {}, None),  # NULL first, then one 'a' row
     ("SELECT name FROM items ORDER BY kind LIMIT 2", {}, ("unambiguous_order", "tie")),  # pen and cap tie
     ("SELECT name FROM items ORDER BY kind, name LIMIT 2", {}, None),

@@ -804,7 +804,7 @@ class WalkGenerator:
     # -- WHERE -------------------------------------------------------------------------------
     def _idle_ends(self, block: Block, shown: set[str]) -> list[Inst]:
         """The tables at an end of the block's chain that it joins by their key and the SELECT does
-        not show: unless a condition asks about one, the join is dropped (`_unused_parent`)."""
+        not show: unless a condition asks about one, the query is drawn again (`_unused_parent`)."""
         links = block.links()
         return [
             inst

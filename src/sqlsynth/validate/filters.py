@@ -437,10 +437,11 @@ def _checked_branches(expr: exp.Expression) -> list[exp.Expression]:
 def discriminative(cand: Candidate, checks: Checks) -> str | None:
     """Every part of the question matters: its LIMIT cuts rows (else `idle-limit`: "the 10
     teachers in classroom 102" when there is one), an EXCEPT takes something away (`idle-branch`,
-    see `_checked_branches`), and dropping any one predicate changes the
-    result. One that says what a row is called, `last_name = 'Johnson'` beside
-    `first_name = 'Steve'`, matters when asking for another known value there changes the result
-    (people name a person by both names, though one pins the row)."""
+    see `_checked_branches`), and dropping any one predicate changes the result. One that says
+    what a row is called, `last_name = 'Johnson'` beside `first_name = 'Steve'`, matters when
+    asking for another known value there changes the result (people name a person by both names,
+    though one pins the row). An empty result (kept with `allow_empty`) has no LIMIT or EXCEPT
+    to judge."""
     if not checks.config.discriminative:
         return None
     # variants run on the first engine, whatever is fastest: engines can disagree on a variant
@@ -448,7 +449,7 @@ def discriminative(cand: Candidate, checks: Checks) -> str | None:
     engine = checks.engines[0]
     ref = cand.results[engine.name]
     k = limit_of(cand.expr)
-    if k is not None and len(ref.rows) < k:
+    if k is not None and 0 < len(ref.rows) < k:
         return "idle-limit"  # "the 10 teachers ... whose classroom is 102": there is one
     rules = CompareRules(order_matters=cand.order_matters, float_tol=checks.config.float_tol)
     # one row more than the reference is enough to see a difference: stop fetching there
@@ -458,12 +459,10 @@ def discriminative(cand: Candidate, checks: Checks) -> str | None:
         res = engine.execute(render(variant, engine.dialect, copy=False), checks.config.timeout_s, limit)
         return res.ok and len(res.rows) == len(ref.rows) and bool(compare_results(ref, res, rules))
 
-    answer = None
-    for branch in _checked_branches(cand.expr):
+    for branch in _checked_branches(cand.expr) if ref.rows else ():
         # as sets: a set operation removes the duplicates its branches may hold
         res = engine.execute(render(branch, engine.dialect), checks.config.timeout_s, checks.config.max_rows)
-        answer = answer or {normalize_row(r) for r in ref.rows}
-        if res.ok and {normalize_row(r) for r in res.rows} == answer:
+        if res.ok and {normalize_row(r) for r in res.rows} == {normalize_row(r) for r in ref.rows}:
             return "idle-branch"
 
     for i in range(min(predicate_count(cand.expr), checks.config.max_checked_predicates)):
