@@ -30,6 +30,7 @@ from sqlglot import exp, parse_one
 
 from _common import SPIDER, gold_sql, write_section
 from sqlsynth.generate.roles import is_id_name, number_kind
+from sqlsynth.generate.walk import unused_leaves
 from sqlsynth.validate.filters import limit_of, orders_by_pinned, pinned_answer
 
 SECTION = "## Oddities against Spider's"
@@ -152,20 +153,16 @@ def limit_cuts_nothing(tree: exp.Expression, rows: Rows) -> bool:
 
 
 def join_changes_nothing(tree: exp.Expression, rows: Rows) -> bool:
-    """A JOIN of a table that nothing but the join uses, at the end of a chain, whose dropping
-    gives the same rows ("the average rank of results whose time is X" over results JOIN drivers)."""
-    joins = tree.args.get("joins") if isinstance(tree, exp.Select) else None
-    if not joins:
+    """A JOIN of a table that nothing but the join uses, at the end of a chain (walk.unused_leaves),
+    whose dropping gives the same rows ("the average rank of results whose time is X" over results
+    JOIN drivers). A FROM's table is not dropped (the query would need another FROM)."""
+    if not isinstance(tree, exp.Select):
         return False
-    on = [eq for j in joins if j.args.get("on") is not None for eq in j.args["on"].find_all(exp.EQ)]
-    in_on = {id(c) for eq in on for c in eq.find_all(exp.Column)}
-    used = {c.table.lower() for c in tree.find_all(exp.Column) if id(c) not in in_on}
+    joins = tree.args.get("joins") or []
     whole = None
-    for i, join in enumerate(joins):
-        ref = join.this.alias_or_name.lower()
-        edges = [eq for eq in on if any(c.table.lower() == ref for c in eq.find_all(exp.Column))]
-        partners = {c.table.lower() for eq in edges for c in eq.find_all(exp.Column)} - {ref}
-        if ref in used or "" in used or len(partners) != 1:
+    for source, _ in unused_leaves(tree):
+        i = next((k for k, j in enumerate(joins) if j.this is source), None)
+        if i is None:
             continue
         variant = tree.copy()
         variant.set("joins", [j for k, j in enumerate(variant.args["joins"]) if k != i] or None)

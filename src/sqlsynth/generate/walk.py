@@ -678,55 +678,33 @@ class WalkGenerator:
         (Spider: 24 of its 578 joined queries, ours were 1 in 4). A table joined as the many side
         (tracks of an album, counted or averaged over) or between two others is used by its join."""
         for select in expr.find_all(exp.Select):
-            joins = select.args.get("joins") or []
-            sources = [select.args["from_"].this, *(j.this for j in joins)] if joins else []
-            if not sources or not all(isinstance(x, exp.Table) for x in sources):
-                continue
-            on = [eq for j in joins if j.args.get("on") is not None for eq in j.args["on"].find_all(exp.EQ)]
-            in_on = {id(c) for eq in on for c in eq.find_all(exp.Column)}
-            elsewhere = [c for c in select.find_all(exp.Column) if id(c) not in in_on]
-            if any(not c.table for c in elsewhere):
-                continue  # unqualified: which table a column reads is not said
-            used = {c.table for c in elsewhere}
-            for source in sources:
-                ref = source.alias_or_name
-                if ref in used or not self.schema.has_table(source.name):
-                    continue
-                edges = [eq for eq in on if any(c.table == ref for c in eq.find_all(exp.Column))]
-                partners = {c.table for eq in edges for c in eq.find_all(exp.Column)} - {ref}
-                keys = {c.name for eq in edges for c in eq.find_all(exp.Column) if c.table == ref}
-                if len(partners) == 1 and self._is_key(self.schema.table(source.name), keys):
+            for source, keys in unused_leaves(select):
+                if self.schema.has_table(source.name) and self._is_key(self.schema.table(source.name), keys):
                     return select, source
         return None
 
     def _is_key(self, table: Table, columns: set[str]) -> bool:
-        """`columns` are a key of `table`: its whole declared primary key (one column: unique in
-        the data too, as Spider declares the first column of a composite key only), or a column
-        declared unique."""
-        pk = table.primary_key
-        if len(pk) > 1:
-            return columns == set(pk)
-        if len(columns) != 1:
-            return False
-        (name,) = columns
-        declared = pk == [name] or (table.has_column(name) and table.column(name).unique)
+        """`columns` are a key of `table`: its whole declared primary key, or one column that
+        `_one_column_key` finds a key."""
+        if len(table.primary_key) > 1:
+            return columns == set(table.primary_key)
+        return len(columns) == 1 and self._one_column_key(table, next(iter(columns)))
+
+    def _one_column_key(self, table: Table, name: str) -> bool:
+        """The column is declared the primary key or unique, and is unique in the data too (Spider
+        declares only the first column of a composite key)."""
+        declared = table.primary_key == [name] or (table.has_column(name) and table.column(name).unique)
         return declared and self._unique(table.name, name)
 
     def _shows_own_key(self, block: Block, items: list[exp.Expression]) -> bool:
-        """A single table's SELECT shows a key of it (all its columns, or one declared primary or
-        unique and unique in the data: Spider declares only the first column of a composite key):
+        """A single table's SELECT shows a key of it (all its columns, or a `_one_column_key`):
         every row is distinct already."""
         if len(block.insts) != 1:
             return False
         table = block.insts[0].table
         if table.primary_key and any(isinstance(i, exp.Star) for i in items):
             return True  # "all details of products"
-        return any(
-            isinstance(i, exp.Column)
-            and (table.primary_key == [i.name] or table.column(i.name).unique)
-            and self._unique(table.name, i.name)
-            for i in items
-        )
+        return any(isinstance(i, exp.Column) and self._one_column_key(table, i.name) for i in items)
 
     def _unique(self, table: str, column: str, per_value: float = 1) -> bool:
         """At most `per_value` rows share a value, on average (1: every row holds its own value, a
@@ -1767,6 +1745,34 @@ def _clean_cuts(sizes: tuple[list[tuple[int, bool]], bool] | None, desc: bool) -
 def _nested_kind(rng: random.Random, kinds: list[str]) -> str:
     """One of `kinds` of nested condition, as often as Spider has it (SUBQUERY_WEIGHTS)."""
     return rng.choices(kinds, cum_weights=_cumulative(tuple(SUBQUERY_WEIGHTS[k] for k in kinds)))[0]
+
+
+def unused_leaves(select: exp.Select) -> list[tuple[exp.Table, set[str]]]:
+    """The tables a SELECT's FROM and JOINs name that nothing but one join uses (no column of
+    theirs outside the ON conditions, which tie them to one other table), each with its columns in
+    those conditions. Empty when a column outside the ONs is unqualified (which table it reads is
+    not said) or a source is no table. Aliases are compared without case."""
+    joins = select.args.get("joins") or []
+    sources = [select.args["from_"].this, *(j.this for j in joins)] if joins else []
+    if not sources or not all(isinstance(x, exp.Table) for x in sources):
+        return []
+    on = [eq for j in joins if j.args.get("on") is not None for eq in j.args["on"].find_all(exp.EQ)]
+    in_on = {id(c) for eq in on for c in eq.find_all(exp.Column)}
+    elsewhere = [c for c in select.find_all(exp.Column) if id(c) not in in_on]
+    if any(not c.table for c in elsewhere):
+        return []
+    used = {c.table.lower() for c in elsewhere}
+    leaves = []
+    for source in sources:
+        ref = source.alias_or_name.lower()
+        if ref in used:
+            continue
+        edges = [eq for eq in on if any(c.table.lower() == ref for c in eq.find_all(exp.Column))]
+        sides = [c for eq in edges for c in eq.find_all(exp.Column)]
+        partners = {c.table.lower() for c in sides} - {ref}
+        if len(partners) == 1:
+            leaves.append((source, {c.name for c in sides if c.table.lower() == ref}))
+    return leaves
 
 
 def _inst_of(block: Block, column: exp.Column) -> Inst | None:
