@@ -185,6 +185,15 @@ def _error_text(err: SqlglotError) -> str:
 
 
 # -- canonical form ---------------------------------------------------------------------------
+def conjuncts(cond: exp.Expression) -> list[exp.Expression]:
+    """The AND-ed parts of a condition (parentheses looked through, at every depth)."""
+    while isinstance(cond, exp.Paren):
+        cond = cond.this
+    if isinstance(cond, exp.And):
+        return conjuncts(cond.this) + conjuncts(cond.expression)
+    return [cond]
+
+
 def select_sources(select: exp.Select) -> list[exp.Expression]:
     """What a SELECT reads from: its FROM item, then each joined item."""
     out = []

@@ -36,7 +36,7 @@ from sqlglot.errors import SqlglotError, UnsupportedError
 
 from sqlsynth.errors import SqlsynthError
 from sqlsynth.generate.measure import measure, spider_hardness
-from sqlsynth.generate.roles import FREE_TEXT, ColumnRoles, column_roles, is_id_name
+from sqlsynth.generate.roles import FREE_TEXT, ColumnRoles, column_roles
 from sqlsynth.generate.templates import (
     COLUMN_SLOT,
     KEY_TYPES,
@@ -366,9 +366,9 @@ class Binder:
                 continue
             info = self.pool.get(table.name, name)
             values, long = info.values, info.long_text
-            key = name in roles.keys or is_id_name(name)
-            if "sumavg" in uses and (col.logical_type not in _NUMERIC or key or name not in roles.measures):
-                continue  # no "the total year", "the average SSN"
+            key = name in roles.keys or name in roles.ids
+            if "sumavg" in uses and name not in roles.measures:
+                continue  # numbers that are no key, id, year or SSN: no "the total year"
             if "null" in uses and self.pool.get(table.name, name).null_fraction <= 0:
                 continue
             if "like" in uses and not any(isinstance(v, str) and len(v) >= 3 for v in values):

@@ -783,13 +783,12 @@ class WalkGenerator:
     def _idle_ends(self, block: Block, shown: set[str]) -> list[Inst]:
         """The tables at an end of the block's chain that it joins by their key and the SELECT does
         not show: unless a condition asks about one, the query is drawn again (`_unused_parent`)."""
-        links = block.links()
-        return [
-            inst
-            for inst in block.insts[1:]
-            if inst.ref not in shown
-            and [target is inst for source, target, _, _ in links if inst in (source, target)] == [True]
-        ]
+        ends, links = [], block.links()
+        for inst in block.insts[1:]:
+            own = [(source, target) for source, target, _, _ in links if inst in (source, target)]
+            if inst.ref not in shown and len(own) == 1 and own[0][1] is inst:
+                ends.append(inst)  # joined once, as the table referred to
+        return ends
 
     def _where(
         self, rng: random.Random, block: Block, n: int, subqueries: int, prefer: list[Inst] | None = None
@@ -838,7 +837,7 @@ class WalkGenerator:
         col, lit = eq.this, eq.expression
         if not isinstance(col, exp.Column) or not isinstance(lit, exp.Literal):
             return None
-        inst = next((i for i in block.insts if i.ref == col.table), block.insts[0] if not col.table else None)
+        inst = _inst_of(block, col)
         if inst is None:
             return None
         lt = inst.table.column(col.name).logical_type

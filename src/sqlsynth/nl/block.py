@@ -17,8 +17,9 @@ from sqlsynth.nl.conditions import ConditionPhraser
 from sqlsynth.nl.expressions import _is_anonymous_agg
 from sqlsynth.nl.lexicon import join_words, pluralise, with_article
 from sqlsynth.nl.names import Noun
-from sqlsynth.nl.scope import Scope, Source, conjuncts
+from sqlsynth.nl.scope import Scope, Source
 from sqlsynth.nl.values import number_of
+from sqlsynth.render import conjuncts
 from sqlsynth.schema.types import LogicalType
 
 if TYPE_CHECKING:

@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from sqlsynth.nl.lexicon import humanise
 from sqlsynth.nl.names import Namer, Noun, noun_from_name
+from sqlsynth.render import conjuncts
 
 
 @dataclass(eq=False)
@@ -115,14 +116,14 @@ class Scope:
             if using:
                 self._link_using(src, [u.name for u in using])
             elif on is not None:
-                for cond in _conjuncts(on):
+                for cond in conjuncts(on):
                     if not self._try_link(cond):
                         self.extra_conditions.append(cond)
             else:
                 self.cross_sources.append(src)
         where = self.select.args.get("where")
         if where is not None and len(self.sources) > 1:
-            for cond in _conjuncts(where.this):
+            for cond in conjuncts(where.this):
                 if self._try_link(cond, only_unlinked=True):
                     self.join_conditions.add(id(cond))
 
@@ -348,19 +349,6 @@ class Scope:
 
 
 # -- helpers -----------------------------------------------------------------------------------
-def _conjuncts(cond: exp.Expression) -> list[exp.Expression]:
-    while isinstance(cond, exp.Paren):
-        cond = cond.this
-    if isinstance(cond, exp.And):
-        return _conjuncts(cond.this) + _conjuncts(cond.expression)
-    return [cond]
-
-
-def conjuncts(cond: exp.Expression) -> list[exp.Expression]:
-    """The AND-ed parts of a condition (parentheses looked through)."""
-    return _conjuncts(cond)
-
-
 def _plain_columns(item: exp.Expression) -> list[exp.Column]:
     if item.find(exp.AggFunc) is not None:
         return []

@@ -11,7 +11,8 @@ from sqlglot import exp
 from sqlsynth.nl.block import Block
 from sqlsynth.nl.conditions import Atom, ConditionPhraser
 from sqlsynth.nl.lexicon import article, join_words, with_article
-from sqlsynth.nl.scope import Scope, conjuncts
+from sqlsynth.nl.scope import Scope
+from sqlsynth.render import conjuncts
 
 if TYPE_CHECKING:
     from sqlsynth.nl.query import QueryRealiser  # noqa: F401 - the class these methods belong to

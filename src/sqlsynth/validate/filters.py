@@ -24,7 +24,7 @@ from sqlsynth.dataset import Record
 from sqlsynth.engines.base import Engine, Result
 from sqlsynth.engines.compare import CompareRules, compare_results, normalize_row
 from sqlsynth.generate.measure import atoms
-from sqlsynth.render import parses_back, render, select_sources
+from sqlsynth.render import conjuncts, parses_back, render, select_sources
 
 
 class ValidateConfig(BaseModel):
@@ -270,10 +270,7 @@ def non_trivial(cand: Candidate, checks: Checks) -> str | None:
 def _conjuncts(select: exp.Select) -> list[exp.Expression]:
     """The parts of `select`'s own WHERE that all hold (its AND-ed conditions), unparenthesised."""
     where = select.args.get("where")
-    if where is None:
-        return []
-    cond = where.this.unnest()
-    return [part.unnest() for part in (cond.flatten() if isinstance(cond, exp.And) else [cond])]
+    return conjuncts(where.this) if where is not None else []
 
 
 def _key(column: exp.Column) -> tuple[str, str]:
@@ -422,22 +419,20 @@ def limit_of(expr: exp.Expression) -> int | None:
     return int(value.name) if isinstance(value, exp.Literal) and value.is_int else None
 
 
-def _checked_branches(expr: exp.Expression) -> list[exp.Expression]:
+def _except_left(expr: exp.Expression) -> exp.Expression | None:
     """The branch of a set operation that alone must not give its answer: EXCEPT's left one (else
     nothing was taken away: "payments by Nancy, except those by Lisa"). INTERSECT and UNION are
     not checked: "the ids of players INTERSECT the ids of players with a tryout" is how people
     ask for players with a tryout (Spider: 18 of its 48 INTERSECTs and UNIONs give one branch's
     answer, 10 of its 48 EXCEPTs take nothing away: ours were 6 in 10). A LIMIT cuts what the
     branches give: not checked either."""
-    if isinstance(expr, exp.Except) and not expr.args.get("limit"):
-        return [expr.left]
-    return []
+    return expr.left if isinstance(expr, exp.Except) and not expr.args.get("limit") else None
 
 
 def discriminative(cand: Candidate, checks: Checks) -> str | None:
     """Every part of the question matters: its LIMIT cuts rows (else `idle-limit`: "the 10
     teachers in classroom 102" when there is one), an EXCEPT takes something away (`idle-branch`,
-    see `_checked_branches`), and dropping any one predicate changes the result. One that says
+    see `_except_left`), and dropping any one predicate changes the result. One that says
     what a row is called, `last_name = 'Johnson'` beside `first_name = 'Steve'`, matters when
     asking for another known value there changes the result (people name a person by both names,
     though one pins the row). An empty result (kept with `allow_empty`) has no LIMIT or EXCEPT
@@ -459,9 +454,10 @@ def discriminative(cand: Candidate, checks: Checks) -> str | None:
         res = engine.execute(render(variant, engine.dialect, copy=False), checks.config.timeout_s, limit)
         return res.ok and len(res.rows) == len(ref.rows) and bool(compare_results(ref, res, rules))
 
-    for branch in _checked_branches(cand.expr) if ref.rows else ():
+    left = _except_left(cand.expr) if ref.rows else None
+    if left is not None:
         # as sets: a set operation removes the duplicates its branches may hold
-        res = engine.execute(render(branch, engine.dialect), checks.config.timeout_s, checks.config.max_rows)
+        res = engine.execute(render(left, engine.dialect), checks.config.timeout_s, checks.config.max_rows)
         if res.ok and {normalize_row(r) for r in res.rows} == {normalize_row(r) for r in ref.rows}:
             return "idle-branch"
 
