@@ -106,6 +106,21 @@ def distinct_ids(tree: exp.Expression) -> bool:
     )
 
 
+def distinct_top_rows(tree: exp.Expression) -> bool:
+    """The top rows of a DISTINCT ("the distinct name of the first product")."""
+    return any(s.args.get("distinct") and s.args.get("limit") for s in tree.find_all(exp.Select))
+
+
+def outer_join_made_inner(tree: exp.Expression) -> bool:
+    """A LEFT JOIN whose table the WHERE requires (a condition on it other than IS NULL): an
+    inner join ("the cities of customers whose support rep is Steve, those without one too")."""
+    for select in tree.find_all(exp.Select):
+        required = {c.table for c in _where_columns(select) if not isinstance(c.parent, exp.Is)}
+        if any(j.side == "LEFT" and j.this.alias_or_name in required for j in select.args.get("joins") or []):
+            return True
+    return False
+
+
 ODDITIES: dict[str, Callable[[exp.Expression], bool]] = {
     "range on an id": range_on_id,
     "condition on an id a join uses": condition_on_joined_id,
@@ -115,6 +130,8 @@ ODDITIES: dict[str, Callable[[exp.Expression], bool]] = {
     "ORDER BY a pinned column": orders_by_pinned,
     "ORDER BY an id": order_by_id,
     "DISTINCT of one id": distinct_ids,
+    "top rows of a DISTINCT": distinct_top_rows,
+    "LEFT JOIN that the WHERE makes inner": outer_join_made_inner,
 }
 
 

@@ -1036,3 +1036,108 @@ def test_walk_queries_join_no_table_they_do_not_use(populated):
     joined = [q.expr for q in map(gen.generate, range(200)) if q is not None and q.complexity["joins"]]
     assert len(joined) >= 100
     assert not [e.sql() for e in joined if gen._unused_parent(e) is not None]
+
+
+@pytest.mark.parametrize(("distinct", "top_k_distinct"), [((0, 1), False), (1, True)])
+def test_a_top_k_is_of_distinct_rows_only_when_the_spec_asks(populated, distinct, top_k_distinct):
+    # "the distinct name of the first product": none of Spider's 1,356 gold queries takes the top
+    # rows of a DISTINCT; a spec that asks for DISTINCT in every query still gets it
+    p = populated["demo"]
+    spec = ComplexitySpec(
+        distinct=distinct, order_by=1, limit=1, aggregates=0, set_ops=0, cte=0, subqueries=0
+    )
+    gen = p.generator(spec, seed=6)
+    tops = [q.expr for q in map(gen.generate, range(150)) if q and q.expr.args.get("limit")]
+    assert len(tops) >= 50
+    with_distinct = [q.sql() for q in tops if q.args.get("distinct")]
+    assert (len(with_distinct) == len(tops)) if top_k_distinct else not with_distinct, with_distinct[:3]
+
+
+def test_an_intersect_with_the_related_rows_filters_its_left_branch(populated):
+    # "the names of genres INTERSECT the names of genres of some track" is just the right branch:
+    # the left one has a condition ("Rock genres that also ...")
+    p = populated["demo"]
+    spec = ComplexitySpec(set_ops=1, set_op_kinds=["intersect"], num_joins=(1, 2), hardness=["hard", "extra"])
+    related = []
+    for q in map(p.generator(spec, seed=7).generate, range(300)):
+        if q is None or not isinstance(q.expr, exp.Intersect):
+            continue
+        left, right = q.expr.this, q.expr.expression
+        if not left.args.get("joins") and right.args.get("joins") and not right.args.get("where"):
+            related.append(left)
+    assert len(related) >= 5
+    assert all(left.args.get("where") for left in related), [x.sql() for x in related]
+
+
+def _refers_from_the_optional_side(p: Populated, select: exp.Select, join: exp.Join) -> bool:
+    """A LEFT JOIN whose ON column on the joined table is a foreign key to the other table."""
+    if join.side != "LEFT":
+        return False
+    tables = {t.alias_or_name: t.name for t in select.find_all(exp.Table)}
+    new = join.this.alias_or_name
+    for eq in join.args["on"].find_all(exp.EQ):
+        mine, other = (eq.this, eq.expression) if eq.this.table == new else (eq.expression, eq.this)
+        fks = p.schema.foreign_keys
+        if any(
+            fk.source_table == tables[new]
+            and mine.name in fk.source_columns
+            and fk.target_table == tables[other.table]
+            for fk in fks
+        ):
+            return True
+    return False
+
+
+def test_a_count_over_an_outer_join_counts_the_rows_that_may_be_missing(populated):
+    # "the number of its orders (including customers without any order)": COUNT(*) gives such a
+    # customer 1; a count of the orders' join column gives 0
+    p = populated["demo"]
+    spec = ComplexitySpec(
+        join_types=["left"],
+        num_joins=(1, 2),
+        aggregates=1,
+        group_by=1,
+        set_ops=0,
+        cte=0,
+        subqueries=0,
+        window=0,
+    )
+    gen = p.generator(spec, seed=8)
+    counted = zeros = 0
+    for q in map(gen.generate, range(200)):
+        if q is None or not q.expr.args.get("joins"):
+            continue
+        counts = [c for c in q.expr.find_all(exp.Count) if c.parent_select is q.expr]
+        if not counts or not any(_refers_from_the_optional_side(p, q.expr, j) for j in q.expr.args["joins"]):
+            continue
+        assert not [c for c in counts if isinstance(c.this, exp.Star)], q.expr.sql()
+        counted += 1
+        res = p.engines[0].execute(render(q.expr, "sqlite"))
+        assert res.ok, res.error
+        shown = [i for i, e in enumerate(q.expr.expressions) if isinstance(e, exp.Count)]
+        zeros += any(row[i] == 0 for row in res.rows for i in shown)
+    assert counted >= 10, counted
+    assert zeros >= 1, zeros
+
+
+def test_no_where_requires_the_rows_an_outer_join_may_miss(populated):
+    # "the cities of customers whose support rep is Steve (including those without one)": a
+    # condition on the optional table's columns drops the rows without one, the join is inner
+    p = populated["demo"]
+    spec = ComplexitySpec(join_types=["left"], num_joins=(1, 2), num_conditions=(1, 2), cte=0, subqueries=0)
+    outer = inner = 0
+    for q in map(p.generator(spec, seed=9).generate, range(200)):
+        for select in q.expr.find_all(exp.Select) if q else ():
+            where = select.args.get("where")
+            for join in select.args.get("joins") or []:
+                if where is None:
+                    continue
+                on_it = [
+                    c
+                    for c in where.find_all(exp.Column)
+                    if c.table == join.this.alias_or_name and not isinstance(c.parent, exp.Is)
+                ]
+                assert not (join.side == "LEFT" and on_it), select.sql()
+                outer += join.side == "LEFT"
+                inner += bool(on_it)
+    assert outer >= 10 and inner >= 10, (outer, inner)

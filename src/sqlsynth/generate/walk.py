@@ -274,6 +274,8 @@ class WalkGenerator:
                 t.conditions = 1
         if t.order_by and not t.limit and s.limit.max and rng.random() < 0.4:
             t.limit = 1  # most orderings people ask for are top-k ("the 3 most expensive")
+        if t.distinct and t.limit and s.distinct.min == 0:
+            t.distinct = 0  # "the distinct name of the first product": none of Spider's 1,356 do it
         # Spider's queries over two or more joins are mostly plain (about half: names under a filter),
         # and a plain query nearly always has a WHERE (nine in ten): "names of X whose Y is Z"
         if t.joins >= 2 and rng.random() < 0.35:
@@ -477,8 +479,8 @@ class WalkGenerator:
                 raise Skip  # "the distinct invoice line ids of invoice lines": one row per key already
             query = query.distinct(copy=False)
         shown = {c.table for c in query.find_all(exp.Column)}
-        query = self._from(block, query)
         where = self._where(rng, block, t.conditions, t.subqueries, self._idle_ends(block, shown))
+        query = self._from(_inner_where_required(block, where), query)
         if where is not None:
             query = query.where(where, copy=False)
         if group_cols:
@@ -496,12 +498,29 @@ class WalkGenerator:
         order_matters = False
         if t.order_by:
             query, order_matters = self._order(rng, block, query, t, aggs, group_cols)
+        self._count_optional_rows(block, query, grouped=bool(group_cols))
         if keyed:
             ref = keyed[0].table
             if any(c.table == ref for a in query.find_all(exp.AggFunc) for c in a.find_all(exp.Column)):
                 raise Skip  # the average salary of each employee's own row: that row's salary
             query.meta[KEYED_GROUP] = True
         return query, order_matters
+
+    def _count_optional_rows(self, block: Block, query: exp.Select, grouped: bool) -> None:
+        """COUNT(*) over an outer join counts a kept row without a match as one: "the number of
+        its certificates (including employees without any)" gives them 1. It counts the rows
+        that may be missing by their join column instead (their count is 0 then, as asked); an
+        ungrouped count of them is drawn again (the outer join would change nothing)."""
+        counts = [
+            c for c in query.find_all(exp.Count) if isinstance(c.this, exp.Star) and c.parent_select is query
+        ]
+        optional = _optional_rows(block) if counts else None
+        if optional is None:
+            return
+        if not grouped:
+            raise Skip
+        for count in counts:
+            count.set("this", block.col(*optional))
 
     def _pick(
         self, rng: random.Random, block: Block, role: str, exclude: set[tuple[str, str]] | None = None
@@ -1380,9 +1399,12 @@ class WalkGenerator:
                 return self._key_set_operation(table, rng.choice(keyed), rng.choice(anti))
         if anti and t.joins and children and rng.random() < 0.35:
             # "artists without albums": the names, EXCEPT (or INTERSECT) those with a related row
+            kind = rng.choice(anti)
             left = self._walk(rng, 0, start=table)
             q1 = self._from(left, exp.select(left.col(left.insts[0], label)))
             where = self._where(rng, left, t.conditions, 0)
+            if where is None and kind == "intersect":
+                raise Skip  # all the names INTERSECT those with a related row: just the latter
             q1 = q1.where(where) if where is not None else q1
             right = self._child_block(rng, table, children)
             # half the time "... EXCEPT those with an invoice over 20" (or "certified for a Boeing")
@@ -1390,7 +1412,7 @@ class WalkGenerator:
             q2 = self._from(right, exp.select(right.col(right.insts[0], label)))
             if related is not None:
                 q2 = q2.where(related, copy=False)
-            return _set_op(rng.choice(anti), q1, q2), left.used | right.used, False
+            return _set_op(kind, q1, q2), left.used | right.used, False
         if rng.random() < TWIN_SET_OPS:
             return self._twin_set_operation(rng, t, table, label)
         n_left = max(1, t.conditions // 2)
@@ -1399,8 +1421,8 @@ class WalkGenerator:
             block = self._walk(rng, joins, start=table)
             first = block.insts[0]
             q = exp.select(block.col(first, label))
-            q = self._from(block, q)
             where = self._where(rng, block, n_cond, 0)
+            q = self._from(_inner_where_required(block, where), q)
             if where is not None:
                 q = q.where(where)
             used |= block.used
@@ -1478,7 +1500,9 @@ class WalkGenerator:
             conds.append(exp.and_(*eqs))
         if conds[0] == conds[1]:
             raise Skip
-        q1 = self._from(block, exp.select(*[block.col(first, x) for x in shown]))
+        q1 = self._from(
+            _inner_where_required(block, conds[0]), exp.select(*[block.col(first, x) for x in shown])
+        )
         q2 = q1.copy().where(conds[1], copy=False)
         q1 = q1.where(conds[0], copy=False)
         kind = rng.choices(kinds, cum_weights=_cumulative(tuple(TWIN_KIND_WEIGHTS[k] for k in kinds)))[0]
@@ -1807,6 +1831,41 @@ def _fk_ends(parent: Inst, fk: ForeignKey, new: Inst) -> tuple[Inst, Inst]:
     """(referencing, referenced) occurrence of the join that adds `new` to `parent` through `fk`."""
     forward = fk.source_table == parent.table.name and fk.target_table == new.table.name
     return (parent, new) if forward and parent is not new else (new, parent)
+
+
+def _inner_where_required(block: Block, where: exp.Expression | None) -> Block:
+    """The block with an inner join for each outer join whose optional rows `where` requires (a
+    condition on their columns other than IS NULL): "the cities of customers whose support rep
+    is Steve (including those without one)" would not be true."""
+    if where is None:
+        return block
+    required = {
+        c.table
+        for c in where.find_all(exp.Column)
+        if c.find_ancestor(exp.Select) is None
+        and not (isinstance(c.parent, exp.Is) and not isinstance(c.parent.parent, exp.Not))
+    }
+    for n, (parent, fk, kind) in enumerate(block.joins, start=1):
+        optional = {
+            "left": block.insts[n : n + 1],
+            "right": block.insts[:n],
+            "full": block.insts[: n + 1],
+        }.get(kind, [])
+        if any(inst.ref in required for inst in optional):
+            block.joins[n - 1] = (parent, fk, "inner")
+    return block
+
+
+def _optional_rows(block: Block) -> tuple[Inst, str] | None:
+    """(occurrence, join column) of the first referencing end of an outer join on its optional
+    side (the rows a LEFT JOIN may find none of), or None."""
+    for n, (parent, fk, kind) in enumerate(block.joins, start=1):
+        new = block.insts[n]
+        source, _ = _fk_ends(parent, fk, new)
+        optional = {"left": (new,), "right": (parent,), "full": (parent, new)}.get(kind, ())
+        if any(source is o for o in optional):
+            return source, fk.source_columns[0]
+    return None
 
 
 def _join_columns(block: Block) -> list[tuple[Inst, str]]:
