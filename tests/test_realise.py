@@ -708,6 +708,38 @@ EXPECTED = [
         "SELECT country, COUNT(*) FROM customers GROUP BY country HAVING COUNT(*) > 10",
         "with more than 10 customers",
     ),
+    # a HAVING on a count of a key or of distinct values says what is counted, as COUNT(*) does
+    (
+        "SELECT country FROM customers GROUP BY country HAVING COUNT(customer_id) >= 2",
+        "have at least 2 customers",
+    ),
+    (
+        "SELECT T1.first_name FROM customers AS T1 JOIN orders AS T2 ON T1.customer_id = T2.customer_id "
+        "GROUP BY T1.customer_id HAVING COUNT(T2.order_id) > 3",
+        "first names of customers with more than 3 orders",
+    ),
+    (
+        "SELECT country FROM customers GROUP BY country HAVING COUNT(DISTINCT city) = 1",
+        "exactly 1 different city among customers",
+    ),
+    (
+        "SELECT T2.first_name FROM orders AS T1 JOIN customers AS T2 ON T1.customer_id = T2.customer_id "
+        "ORDER BY T1.order_date DESC LIMIT 1",
+        "Give the first name of its customer.",
+    ),
+    (
+        "SELECT status FROM orders GROUP BY status ORDER BY MIN(order_date) ASC LIMIT 1",
+        "the earliest order date",
+    ),
+    # two counts: each says what it counts
+    (
+        "SELECT country, COUNT(*), COUNT(DISTINCT city) FROM customers GROUP BY country",
+        "the number of customers and the number of their different cities",
+    ),
+    (
+        "SELECT COUNT(*), COUNT(DISTINCT city) FROM customers WHERE country = 'France'",
+        'the number of customers whose country is "France" and the number of their different cities',
+    ),
     # a person's first and last name: one name, as people ask ("Steve Johnson's orders")
     ("SELECT email FROM customers WHERE first_name = 'Ann' AND last_name = 'Lee'", 'named "Ann Lee"'),
     (
@@ -734,6 +766,28 @@ def test_wording_of_each_construct(sql: str, phrase: str) -> None:
     schema = schemas()["demo"]
     texts = [realise(sql, schema, seed=seed) for seed in range(8)]
     assert any(phrase.lower() in t.lower() for t in texts), texts
+
+
+AVOIDED = [
+    # what "whose number of customers is at least 2" would say of each customer
+    ("SELECT country FROM customers GROUP BY country HAVING COUNT(customer_id) >= 2", "whose number of"),
+    ("SELECT country FROM customers GROUP BY country HAVING COUNT(DISTINCT city) > 2", "whose number of"),
+    ("SELECT COUNT(*), COUNT(DISTINCT city) FROM customers", "number and number"),
+    ("SELECT country, COUNT(*), COUNT(DISTINCT city) FROM customers GROUP BY country", "number and number"),
+    ("SELECT status FROM orders GROUP BY status ORDER BY MIN(order_date) ASC LIMIT 1", "earliest earliest"),
+    (
+        "SELECT T2.first_name FROM orders AS T1 JOIN customers AS T2 ON T1.customer_id = T2.customer_id "
+        "ORDER BY T1.order_date DESC LIMIT 1",
+        "give its first name of its",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase"), AVOIDED)
+def test_wording_avoided(sql: str, phrase: str) -> None:
+    schema = schemas()["demo"]
+    texts = [realise(sql, schema, seed=seed) for seed in range(8)]
+    assert not [t for t in texts if phrase in t.lower()], texts
 
 
 def test_natural_grouped_question() -> None:

@@ -356,6 +356,9 @@ class Block:
                 return f"the {where} {noun.singular} in alphabetical order of {self.key_noun(target)}"
             return f"the {where} {k} {noun.plural} in alphabetical order of {self.key_noun(target)}"
         key = self.key_noun(target)
+        if isinstance(target, exp.Min if not desc else exp.Max) and isinstance(target.this, exp.Column):
+            # the city with the earliest birth date, not "the earliest earliest birth date"
+            key = self.key_noun(target.this)
         if kind == "temporal":
             word = self.choose.pick(
                 "sup_t_desc" if desc else "sup_t_asc", ("latest", "most recent") if desc else ("earliest",)
@@ -421,6 +424,23 @@ class Block:
         return " with missing values first" if nulls_first else " with missing values last"
 
 
+def counts_of(heads: list[str], rows: str) -> str | None:
+    """ "the number of customers and the number of their different cities" for the heads
+    ["number", "number of different cities"] of `rows` ("of customers"), not "the number and
+    number of different cities of customers"; None unless a bare count comes first and another
+    count follows (and no head already says whose it is)."""
+    later = heads[1:]
+    if not heads or heads[0] != "number" or not any(h.startswith("number of ") for h in later):
+        return None
+    if any(" of " in h.removeprefix("number of ") for h in later):
+        return None
+    rest = [
+        h.replace("number of ", "the number of their ", 1) if h.startswith("number of ") else f"their {h}"
+        for h in later
+    ]
+    return f"the {join_words([f'number {rows}', *rest])}"
+
+
 def which_question(sup: str, rest: str, noun: str, heads: list[str]) -> str:
     """ "Which product has the highest unit price? Give its name." from "the product with the highest
     unit price"; "" when the superlative is not about one row."""
@@ -428,8 +448,9 @@ def which_question(sup: str, rest: str, noun: str, heads: list[str]) -> str:
     if not sup.startswith(lead):
         return ""
     question = f"Which {noun} has the {sup[len(lead) :]}{rest}?"
-    if heads and not (len(heads) == 1 and NAME_COLUMN.search(heads[0].replace(" ", "_"))):
-        question += f" Give its {join_words(heads)}."
+    if any(" its " in h for h in heads):
+        # "Give the name of its employee", not "Give its name of its employee"
+        question += f" Give the {join_words(heads)}."
     elif heads:
-        question += f" Give its {heads[0]}."
+        question += f" Give its {join_words(heads)}."
     return question

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from sqlsynth.nl.block import NAME_COLUMN, Block, Phrase, aggregates_in, which_question
+from sqlsynth.nl.block import NAME_COLUMN, Block, Phrase, aggregates_in, counts_of, which_question
 from sqlsynth.nl.conditions import FLIP
-from sqlsynth.nl.lexicon import join_words, pluralise
+from sqlsynth.nl.lexicon import join_words, pluralise, singularise
 from sqlsynth.nl.names import Noun
 from sqlsynth.nl.scope import Source
 from sqlsynth.nl.values import literal_text, number_of
@@ -49,11 +49,8 @@ class GroupedQueries:
                 left, right = right, left
                 cls = FLIP[cls]
             n = number_of(right)
-            if (
-                isinstance(left, exp.Count)
-                and (left.this is None or isinstance(left.this, exp.Star))
-                and n is not None
-            ):
+            counted_things = self._counted_things(b, left) if n is not None else None
+            if counted_things is not None:
                 word = {
                     exp.GT: "more than",
                     exp.GTE: "at least",
@@ -62,11 +59,42 @@ class GroupedQueries:
                     exp.EQ: "exactly",
                     exp.NEQ: "a number other than",
                 }[cls]
-                counted = b.scope.counted()
-                entity = counted.noun if counted is not None else b.entity
-                noun = entity.singular if n == 1 else entity.plural
-                return f"with {word} {n} {noun}"
+                return f"with {word} {n} {counted_things.singular if n == 1 else counted_things.plural}"
         return b.phr.clause(cond, plural=False)
+
+    def _counted_things(self, b: Block, count: exp.Expression) -> Noun | None:
+        """What a COUNT in HAVING counts, when "with more than 5 <things>" says it: the rows
+        (COUNT(*), or of a key: "with at least 2 orders") or distinct values ("with at least 2
+        different cities among customers"); None for other expressions and for COUNT(column), whose nulls
+        "2 cities" would hide."""
+        if not isinstance(count, exp.Count):
+            return None
+        arg = count.this
+        if arg is None or isinstance(arg, exp.Star):
+            counted = b.scope.counted()
+            return counted.noun if counted is not None else b.entity
+        if not isinstance(arg, (exp.Column, exp.Distinct)):
+            return None
+        noun = b.phr.noun(count)
+        if not noun.startswith("number of ") or "(" in noun:
+            return None
+        things = noun[len("number of ") :]
+        if isinstance(arg, exp.Column):
+            return Noun(singularise(things), things) if self._counts_rows(b, arg) else None
+        counted = b.scope.counted()
+        rows = (counted.noun if counted is not None else b.entity).plural
+        return Noun(f"{singularise(things)} among {rows}", f"{things} among {rows}")
+
+    def _counts_rows(self, b: Block, col: exp.Column) -> bool:
+        """COUNT(col) counts rows: `col` is a key of its table (never null there)."""
+        src = b.scope.source_of(col)
+        if src is None or src.kind != "table":
+            return False
+        name = col.name.lower()
+        return (
+            name in self.namer.primary_key(src.name)
+            or self.namer.foreign_key_from(src.name, col.name) is not None
+        )
 
     def group_source(self, b: Block) -> Source | None:
         """The table whose rows the groups are, when the query groups by its key (or its name):
@@ -172,7 +200,7 @@ class GroupedQueries:
             text = f"the {g_text} of {g.noun.plural}" if g_text else f"the {g.noun.plural}"
             np = f"{text} {having}{rows_part}".strip() if having else f"{text} that have {rows}"
             return Phrase(np=np + suffix, body=np + suffix)
-        agg_text = f"the {join_words(agg_heads)} of its {rows}"
+        agg_text = counts_of(agg_heads, f"of its {rows}") or f"the {join_words(agg_heads)} of its {rows}"
         body = f"the {g_text} and {agg_text}" if g_text else agg_text
         np = f"{body} {lead}{suffix}"
         return Phrase(np=np, lead=lead, body=body + suffix, singular=not g_text and len(agg_heads) == 1)
@@ -235,6 +263,9 @@ class GroupedQueries:
                 )
             return Phrase(np=np + suffix, body=np + suffix, which=which if not suffix else "")
         own, related = b.plain_heads(rest, False)
-        body = f"the {join_words(own + related)} {b.of_rows(True)}"
+        of_rows = b.of_rows(True)
+        body = f"the {join_words(own + related)} {of_rows}"
+        if not related and of_rows.startswith("of "):
+            body = counts_of(own, of_rows) or body
         np = f"{body} {lead}{suffix}"
         return Phrase(np=np, lead=lead, body=body + suffix, singular=len(own + related) == 1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from sqlsynth.nl.block import Block, Phrase, which_question
+from sqlsynth.nl.block import Block, Phrase, counts_of, which_question
 from sqlsynth.nl.derived import DerivedTables
 from sqlsynth.nl.grouping import GroupedQueries
 from sqlsynth.nl.lexicon import join_words, with_article
@@ -147,6 +147,8 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         own, related = b.plain_heads(b.items, plural=False)
         heads = own + related
         np = f"the {join_words(heads)} {of_rows}"
+        if not related and b.having is None and of_rows.startswith("of "):
+            np = counts_of(heads, of_rows) or np
         suffix = ""
         if b.order:
             suffix = ", " + b.order_suffix(b.order)
