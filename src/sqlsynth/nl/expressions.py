@@ -316,15 +316,7 @@ class ExpressionPhraser:
             return "number" if bare else f"number of {entity}"
         if isinstance(arg, exp.Column) and not distinct:
             src = self.scope.source_of(arg)
-            is_key = (
-                src is not None
-                and src.kind == "table"
-                and (
-                    arg.name.lower() in self.namer.primary_key(src.name)
-                    or self.namer.foreign_key_from(src.name, arg.name) is not None
-                )
-            )
-            if src is not None and is_key:
+            if src is not None and self.is_key(arg):
                 if self.is_focus(src) or src is fact:
                     return "number" if bare else f"number of {entity}"
                 return f"number of {self.their_path(src).split(' ', 1)[1]}"
@@ -333,6 +325,16 @@ class ExpressionPhraser:
             word = self.choose.pick("distinct_count", ("distinct", "different"))
             return f"number of {word} {pluralise(what)}"
         return f"number of {pluralise(what)}"
+
+    def is_key(self, col: exp.Column) -> bool:
+        """`col` is a key of its table (primary or foreign): COUNT(col) counts its rows."""
+        src = self.scope.source_of(col)
+        if src is None or src.kind != "table":
+            return False
+        return (
+            col.name.lower() in self.namer.primary_key(src.name)
+            or self.namer.foreign_key_from(src.name, col.name) is not None
+        )
 
     def agg_argument(self, arg: exp.Expression) -> str:
         """The thing aggregated: "unit price", "manager salary", "quantity times unit price"."""

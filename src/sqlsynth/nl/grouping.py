@@ -65,8 +65,8 @@ class GroupedQueries:
     def _counted_things(self, b: Block, count: exp.Expression) -> Noun | None:
         """What a COUNT in HAVING counts, when "with more than 5 <things>" says it: the rows
         (COUNT(*), or of a key: "with at least 2 orders") or distinct values ("with at least 2
-        different cities among customers"); None for other expressions and for COUNT(column), whose nulls
-        "2 cities" would hide."""
+        different cities among customers"); None for other expressions and for COUNT(column),
+        whose nulls "2 cities" would hide."""
         if not isinstance(count, exp.Count):
             return None
         arg = count.this
@@ -80,21 +80,10 @@ class GroupedQueries:
             return None
         things = noun[len("number of ") :]
         if isinstance(arg, exp.Column):
-            return Noun(singularise(things), things) if self._counts_rows(b, arg) else None
+            return Noun(singularise(things), things) if b.phr.is_key(arg) else None
         counted = b.scope.counted()
         rows = (counted.noun if counted is not None else b.entity).plural
         return Noun(f"{singularise(things)} among {rows}", f"{things} among {rows}")
-
-    def _counts_rows(self, b: Block, col: exp.Column) -> bool:
-        """COUNT(col) counts rows: `col` is a key of its table (never null there)."""
-        src = b.scope.source_of(col)
-        if src is None or src.kind != "table":
-            return False
-        name = col.name.lower()
-        return (
-            name in self.namer.primary_key(src.name)
-            or self.namer.foreign_key_from(src.name, col.name) is not None
-        )
 
     def group_source(self, b: Block) -> Source | None:
         """The table whose rows the groups are, when the query groups by its key (or its name):
