@@ -790,6 +790,39 @@ def test_wording_avoided(sql: str, phrase: str) -> None:
     assert not [t for t in texts if phrase in t.lower()], texts
 
 
+SELF_REFERENCES = [
+    # employees.reports_to: a row calls the row it points at its "manager", not a "related employee"
+    (
+        "SELECT T1.last_name FROM employees AS T1 JOIN employees AS T2 ON T1.reports_to = T2.id "
+        "WHERE T2.title = 'IT Manager'",
+        "whose manager's title is",
+    ),
+    (
+        "SELECT T1.last_name, T2.last_name FROM employees AS T1 JOIN employees AS T2 "
+        "ON T1.reports_to = T2.id",
+        "last names of their managers",
+    ),
+    # grouped by the row the others point at: "for each manager", not "for each employee"
+    (
+        "SELECT T2.last_name, COUNT(*) FROM employees AS T1 JOIN employees AS T2 ON T1.reports_to = T2.id "
+        "GROUP BY T2.id",
+        "for each manager",
+    ),
+    (
+        "SELECT T2.last_name FROM employees AS T1 JOIN employees AS T2 ON T1.reports_to = T2.id "
+        "GROUP BY T2.id HAVING COUNT(*) > 2",
+        "last names of managers with more than 2 employees",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase"), SELF_REFERENCES)
+def test_self_references_are_worded_by_their_role(sql: str, phrase: str) -> None:
+    texts = [realise(sql, music_schema(), seed=seed) for seed in range(8)]
+    assert any(phrase in t.lower() for t in texts), texts
+    assert not [t for t in texts if "related employee" in t], texts
+
+
 def test_natural_grouped_question() -> None:
     texts = {
         realise("SELECT AVG(unit_price) FROM products GROUP BY category_id", schemas()["demo"], seed=s)

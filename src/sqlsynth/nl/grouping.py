@@ -121,6 +121,7 @@ class GroupedQueries:
     def _grouped_by_rows(self, b: Block, g: Source) -> Phrase:
         """GROUP BY a table's key: "the name and the number of its orders for each customer"."""
         key_sql = {k.sql() for k in b.groups}
+        g_noun = self._role_noun(b, g)
         fact = b.scope.fact
         original_focus = b.scope.focus
         b.scope.grouped_by = g
@@ -138,7 +139,7 @@ class GroupedQueries:
         k = number_of(b.limit) if b.limit is not None else None
         sup = ""
         if b.order and k is not None and k >= 1:
-            sup = b.superlative(b.order[0], g.noun, k) + b.tiebreak(b.order[1:])
+            sup = b.superlative(b.order[0], g_noun, k) + b.tiebreak(b.order[1:])
             if clause and b.key_kind(b.resolve_order_target(b.order[0].this)) == "count":
                 sup += f" (counting only {rows})"
             if b.offset is not None:
@@ -180,19 +181,28 @@ class GroupedQueries:
             if not parts:
                 return Phrase(np=sup, singular=k == 1, body=sup)
             np = f"the {join_words(parts)} of {sup}"
-            base = b.superlative(b.order[0], g.noun, k)
-            which = which_question(base, sup[len(base) :], g.noun.singular, parts)
+            base = b.superlative(b.order[0], g_noun, k)
+            which = which_question(base, sup[len(base) :], g_noun.singular, parts)
             return Phrase(np=np, singular=k == 1 and len(parts) == 1, body=np, which=which)
-        lead = f"for each {g.noun.singular}" + (f" {having}" if having else "")
+        lead = f"for each {g_noun.singular}" + (f" {having}" if having else "")
         if not agg_heads:
             rows_part = f", counting only {rows}" if clause else ""
-            text = f"the {g_text} of {g.noun.plural}" if g_text else f"the {g.noun.plural}"
+            text = f"the {g_text} of {g_noun.plural}" if g_text else f"the {g_noun.plural}"
             np = f"{text} {having}{rows_part}".strip() if having else f"{text} that have {rows}"
             return Phrase(np=np + suffix, body=np + suffix)
         agg_text = counts_of(agg_heads, f"of its {rows}") or f"the {join_words(agg_heads)} of its {rows}"
         body = f"the {g_text} and {agg_text}" if g_text else agg_text
         np = f"{body} {lead}{suffix}"
         return Phrase(np=np, lead=lead, body=body + suffix, singular=not g_text and len(agg_heads) == 1)
+
+    def _role_noun(self, b: Block, g: Source) -> Noun:
+        """The rows of `g` by the role they play for rows of their own table that refer to them
+        ("for each manager": employees grouped by whom they report to), else `g`'s noun."""
+        for link in b.scope.links:
+            own_table = link.child.kind == "table" and link.child.name.lower() == g.name.lower()
+            if link.parent is g and own_table and not link.role.startswith("related "):
+                return Noun(link.role, pluralise(link.role))
+        return g.noun
 
     def _grouped(self, b: Block) -> Phrase:
         g = self.group_source(b)

@@ -28,6 +28,16 @@ MASS_NOUNS = {
     "metadata": "metadata record",
 }
 _PREPOSITION_END = re.compile(r"\b(by|to|for|from|of|in|at|on|with|as)$")
+# what a row calls the row its verb-phrase column points at: employees.reports_to -> "manager"
+_VERB_ROLES = {
+    "reports to": "manager",
+    "report to": "manager",
+    "managed by": "manager",
+    "supervised by": "supervisor",
+    "mentored by": "mentor",
+    "referred by": "referrer",
+    "invited by": "inviter",
+}
 _KEY_SUFFIX = re.compile(r"\s*\b(id|ids|key|fk|ref|code|no|number|name)$")
 
 
@@ -215,6 +225,8 @@ class Namer:
         orders.customer_id -> "customer", departments.manager_id -> "manager"."""
         label = self.column_label(child_table, child_column).lower()
         stem = _KEY_SUFFIX.sub("", label).strip()
+        if stem in _VERB_ROLES:
+            return _VERB_ROLES[stem]
         if len(stem) <= 2 or _PREPOSITION_END.search(stem) or stem in ("parent", "reference", "ref"):
             return parent_noun.singular
         if stem == label and self._shared_name(child_table, child_column):
