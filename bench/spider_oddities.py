@@ -111,13 +111,42 @@ def distinct_top_rows(tree: exp.Expression) -> bool:
     return any(s.args.get("distinct") and s.args.get("limit") for s in tree.find_all(exp.Select))
 
 
+def _on_tables(join: exp.Join) -> set[str]:
+    """The tables (aliases) a join's ON condition names."""
+    on = join.args.get("on")
+    return {c.table for c in on.find_all(exp.Column)} if on is not None else set()
+
+
 def outer_join_made_inner(tree: exp.Expression) -> bool:
-    """A LEFT JOIN whose table the WHERE requires (a condition on it other than IS NULL): an
-    inner join ("the cities of customers whose support rep is Steve, those without one too")."""
+    """A LEFT JOIN whose table the WHERE requires (a condition on it other than IS NULL), or a
+    later inner join attached to it: an inner join ("the cities of customers whose support rep is
+    Steve, those without one too")."""
     for select in tree.find_all(exp.Select):
         required = {c.table for c in _where_columns(select) if not isinstance(c.parent, exp.Is)}
-        if any(j.side == "LEFT" and j.this.alias_or_name in required for j in select.args.get("joins") or []):
-            return True
+        joins = select.args.get("joins") or []
+        for i, join in enumerate(joins):
+            if join.side != "LEFT":
+                continue
+            name = join.this.alias_or_name
+            later = [j for j in joins[i + 1 :] if not j.side and j.args.get("on") is not None]
+            if name in required or any(
+                name in {c.table for c in j.args["on"].find_all(exp.Column)} for j in later
+            ):
+                return True
+    return False
+
+
+def outer_join_unused(tree: exp.Expression) -> bool:
+    """A LEFT JOIN of a table used nowhere but in joins' ON: it only repeats rows ("the names of
+    artists (including those without any album)", once per album)."""
+    for select in tree.find_all(exp.Select):
+        joins = select.args.get("joins") or []
+        used = {c.table for c in select.find_all(exp.Column) if c.find_ancestor(exp.Join) is None}
+        for i, join in enumerate(joins):
+            name = join.this.alias_or_name
+            bridge = any(name in _on_tables(j) for j in joins[i + 1 :])
+            if join.side == "LEFT" and name not in used and not bridge:
+                return True
     return False
 
 
@@ -131,7 +160,8 @@ ODDITIES: dict[str, Callable[[exp.Expression], bool]] = {
     "ORDER BY an id": order_by_id,
     "DISTINCT of one id": distinct_ids,
     "top rows of a DISTINCT": distinct_top_rows,
-    "LEFT JOIN that the WHERE makes inner": outer_join_made_inner,
+    "LEFT JOIN that the WHERE or a later JOIN makes inner": outer_join_made_inner,
+    "LEFT JOIN of a table nothing else uses": outer_join_unused,
 }
 
 

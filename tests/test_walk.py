@@ -22,7 +22,7 @@ from sqlsynth.generate.measure import atoms, measure
 from sqlsynth.generate.roles import is_id_name
 from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.generate.values import ValuePool
-from sqlsynth.generate.walk import WalkGenerator, _clean_cuts
+from sqlsynth.generate.walk import Block, Inst, WalkGenerator, _clean_cuts, _inner_where_required
 from sqlsynth.populate import populate
 from sqlsynth.render import KEYED_GROUP, render
 from sqlsynth.schema.demo import demo_schema
@@ -1141,3 +1141,63 @@ def test_no_where_requires_the_rows_an_outer_join_may_miss(populated):
                 outer += join.side == "LEFT"
                 inner += bool(on_it)
     assert outer >= 10 and inner >= 10, (outer, inner)
+
+
+def test_an_outer_join_keeps_rows_and_uses_its_table(populated):
+    # "playlists LEFT JOIN playlist_tracks JOIN tracks" keeps no playlist without tracks (the inner
+    # join needs them), and "artists LEFT JOIN albums" with nothing of the albums used only repeats
+    # artists: neither is drawn
+    p = populated["demo"]
+    spec = ComplexitySpec(join_types=["left", "inner"], num_joins=(1, 3), cte=0, subqueries=0)
+    outer = 0
+    for q in map(p.generator(spec, seed=10).generate, range(700)):
+        for select in q.expr.find_all(exp.Select) if q else ():
+            joins = select.args.get("joins") or []
+            for i, join in enumerate(joins):
+                if join.side != "LEFT":
+                    continue
+                outer += 1
+                name = join.this.alias_or_name
+                later = [j for j in joins[i + 1 :] if j.side != "LEFT"]
+                assert not [
+                    j for j in later if name in {c.table for c in j.args["on"].find_all(exp.Column)}
+                ], select.sql()
+                elsewhere = [
+                    c
+                    for c in select.find_all(exp.Column)
+                    if c.table == name and not c.find_ancestor(exp.Join)
+                ]
+                bridge = [
+                    j for j in joins[i + 1 :] if name in {c.table for c in j.args["on"].find_all(exp.Column)}
+                ]
+                assert elsewhere or bridge, select.sql()
+    assert outer >= 15, outer
+
+
+@pytest.mark.parametrize(
+    ("kinds", "where", "made"),
+    [
+        # a condition on the last table of a LEFT JOIN chain needs every table before it
+        (["left", "left"], '"T3"."quantity" > 1', ["inner", "inner"]),
+        (["left", "left"], '"T2"."status" = 1', ["inner", "left"]),
+        # IS NULL keeps the rows without a match ("customers without orders")
+        (["left", "left"], '"T3"."quantity" IS NULL', ["left", "left"]),
+        (["left", "left"], 'NOT "T3"."quantity" IS NULL', ["inner", "inner"]),
+        # an inner join attached to an optional table needs it
+        (["left", "inner"], None, ["inner", "inner"]),
+        (["inner", "left"], '"T1"."city" = 1', ["inner", "left"]),
+    ],
+)
+def test_outer_joins_whose_rows_are_required_become_inner(populated, kinds, where, made):
+    p = populated["demo"]
+    gen = p.generator()
+    fks = {(fk.source_table, fk.target_table): fk for fk in p.schema.foreign_keys}
+    names = ["customers", "orders", "order_items"]
+    insts = [Inst(p.schema.table(n), f"T{i}", gen.roles[n]) for i, n in enumerate(names, start=1)]
+    block = Block(insts, qualify=True)
+    block.joins = [
+        (insts[0], fks[("orders", "customers")], kinds[0]),
+        (insts[1], fks[("order_items", "orders")], kinds[1]),
+    ]
+    _inner_where_required(block, exp.condition(where) if where else None)
+    assert [kind for *_, kind in block.joins] == made

@@ -499,6 +499,8 @@ class WalkGenerator:
         if t.order_by:
             query, order_matters = self._order(rng, block, query, t, aggs, group_cols)
         self._count_optional_rows(block, query, grouped=bool(group_cols))
+        if _idle_outer_join(block, query):
+            raise Skip
         if keyed:
             ref = keyed[0].table
             if any(c.table == ref for a in query.find_all(exp.AggFunc) for c in a.find_all(exp.Column)):
@@ -1425,6 +1427,8 @@ class WalkGenerator:
             q = self._from(_inner_where_required(block, where), q)
             if where is not None:
                 q = q.where(where)
+            if _idle_outer_join(block, q):
+                raise Skip
             used |= block.used
             branches.append(q)
         if branches[0] == branches[1]:
@@ -1505,6 +1509,8 @@ class WalkGenerator:
         )
         q2 = q1.copy().where(conds[1], copy=False)
         q1 = q1.where(conds[0], copy=False)
+        if _idle_outer_join(block, q1):
+            raise Skip
         kind = rng.choices(kinds, cum_weights=_cumulative(tuple(TWIN_KIND_WEIGHTS[k] for k in kinds)))[0]
         if kind == "except" and not shared:
             raise Skip  # and EXCEPT would take nothing away ("payments by Nancy, except by Lisa")
@@ -1834,18 +1840,22 @@ def _fk_ends(parent: Inst, fk: ForeignKey, new: Inst) -> tuple[Inst, Inst]:
 
 
 def _inner_where_required(block: Block, where: exp.Expression | None) -> Block:
-    """The block with an inner join for each outer join whose optional rows `where` requires (a
-    condition on their columns other than IS NULL): "the cities of customers whose support rep
-    is Steve (including those without one)" would not be true."""
-    if where is None:
-        return block
-    required = {
-        c.table
-        for c in where.find_all(exp.Column)
-        if c.find_ancestor(exp.Select) is None
-        and not (isinstance(c.parent, exp.Is) and not isinstance(c.parent.parent, exp.Not))
-    }
-    for n, (parent, fk, kind) in enumerate(block.joins, start=1):
+    """The block with an inner join for each outer join whose optional rows are required: by
+    `where` (a condition on their columns other than IS NULL: "the cities of customers whose
+    support rep is Steve (including those without one)" would not be true) or by a later inner
+    join attached to them (playlists LEFT JOIN playlist_tracks JOIN tracks keeps no playlist
+    without tracks)."""
+    required = set()
+    if where is not None:
+        required = {
+            c.table
+            for c in where.find_all(exp.Column)
+            if c.find_ancestor(exp.Select) is None
+            and not (isinstance(c.parent, exp.Is) and not isinstance(c.parent.parent, exp.Not))
+        }
+    required |= {parent.ref for parent, _, kind in block.joins if kind == "inner"}
+    for n in range(len(block.joins), 0, -1):  # last first: a join made inner requires its parent
+        parent, fk, kind = block.joins[n - 1]
         optional = {
             "left": block.insts[n : n + 1],
             "right": block.insts[:n],
@@ -1853,7 +1863,19 @@ def _inner_where_required(block: Block, where: exp.Expression | None) -> Block:
         }.get(kind, [])
         if any(inst.ref in required for inst in optional):
             block.joins[n - 1] = (parent, fk, "inner")
+            required.add(parent.ref)
     return block
+
+
+def _idle_outer_join(block: Block, query: exp.Select) -> bool:
+    """A LEFT (or FULL) JOIN of a table the query uses nowhere but in the join: it only repeats
+    the other rows ("the names of artists (including those without any album)", once per album)."""
+    used = {c.table for c in query.find_all(exp.Column) if c.find_ancestor(exp.Join) is None}
+    used |= {parent.ref for parent, _, _ in block.joins}  # a bridge to a later join
+    return any(
+        kind in ("left", "full") and block.insts[n].ref not in used
+        for n, (_, _, kind) in enumerate(block.joins, start=1)
+    )
 
 
 def _optional_rows(block: Block) -> tuple[Inst, str] | None:
