@@ -1077,12 +1077,11 @@ def _refers_from_the_optional_side(p: Populated, select: exp.Select, join: exp.J
     new = join.this.alias_or_name
     for eq in join.args["on"].find_all(exp.EQ):
         mine, other = (eq.this, eq.expression) if eq.this.table == new else (eq.expression, eq.this)
-        fks = p.schema.foreign_keys
         if any(
             fk.source_table == tables[new]
             and mine.name in fk.source_columns
             and fk.target_table == tables[other.table]
-            for fk in fks
+            for fk in p.schema.foreign_keys
         ):
             return True
     return False
@@ -1143,6 +1142,10 @@ def test_no_where_requires_the_rows_an_outer_join_may_miss(populated):
     assert outer >= 10 and inner >= 10, (outer, inner)
 
 
+def _on_tables(join: exp.Join) -> set[str]:
+    return {c.table for c in join.args["on"].find_all(exp.Column)}
+
+
 def test_an_outer_join_keeps_rows_and_uses_its_table(populated):
     # "playlists LEFT JOIN playlist_tracks JOIN tracks" keeps no playlist without tracks (the inner
     # join needs them), and "artists LEFT JOIN albums" with nothing of the albums used only repeats
@@ -1159,17 +1162,13 @@ def test_an_outer_join_keeps_rows_and_uses_its_table(populated):
                 outer += 1
                 name = join.this.alias_or_name
                 later = [j for j in joins[i + 1 :] if j.side != "LEFT"]
-                assert not [
-                    j for j in later if name in {c.table for c in j.args["on"].find_all(exp.Column)}
-                ], select.sql()
+                assert not [j for j in later if name in _on_tables(j)], select.sql()
                 elsewhere = [
                     c
                     for c in select.find_all(exp.Column)
                     if c.table == name and not c.find_ancestor(exp.Join)
                 ]
-                bridge = [
-                    j for j in joins[i + 1 :] if name in {c.table for c in j.args["on"].find_all(exp.Column)}
-                ]
+                bridge = [j for j in joins[i + 1 :] if name in _on_tables(j)]
                 assert elsewhere or bridge, select.sql()
     assert outer >= 15, outer
 
