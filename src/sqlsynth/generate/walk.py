@@ -513,11 +513,13 @@ class WalkGenerator:
         its certificates (including employees without any)" gives them 1. It counts the rows
         that may be missing by their join column instead (their count is 0 then, as asked); an
         ungrouped count of them is drawn again (the outer join would change nothing)."""
+        optional = _optional_rows(block)
+        if optional is None:
+            return
         counts = [
             c for c in query.find_all(exp.Count) if isinstance(c.this, exp.Star) and c.parent_select is query
         ]
-        optional = _optional_rows(block) if counts else None
-        if optional is None:
+        if not counts:
             return
         if not grouped:
             raise Skip
@@ -1845,6 +1847,8 @@ def _inner_where_required(block: Block, where: exp.Expression | None) -> Block:
     support rep is Steve (including those without one)" would not be true) or by a later inner
     join attached to them (playlists LEFT JOIN playlist_tracks JOIN tracks keeps no playlist
     without tracks)."""
+    if all(kind == "inner" for _, _, kind in block.joins):
+        return block
     required = set()
     if where is not None:
         required = {
@@ -1870,6 +1874,8 @@ def _inner_where_required(block: Block, where: exp.Expression | None) -> Block:
 def _idle_outer_join(block: Block, query: exp.Select) -> bool:
     """A LEFT (or FULL) JOIN of a table the query uses nowhere but in the join: it only repeats
     the other rows ("the names of artists (including those without any album)", once per album)."""
+    if all(kind == "inner" for _, _, kind in block.joins):
+        return False
     used = {c.table for c in query.find_all(exp.Column) if c.find_ancestor(exp.Join) is None}
     used |= {parent.ref for parent, _, _ in block.joins}  # a bridge to a later join
     return any(
