@@ -1200,3 +1200,32 @@ def test_outer_joins_whose_rows_are_required_become_inner(populated, kinds, wher
     ]
     _inner_where_required(block, exp.condition(where) if where else None)
     assert [kind for *_, kind in block.joins] == made
+
+
+def _join_partners(select: exp.Select, cols: set[str]) -> set[str]:
+    """`cols` (SQL texts) and the columns the select's ON equalities make equal to them."""
+    same = set(cols)
+    for join in select.args.get("joins") or []:
+        for eq in join.args["on"].find_all(exp.EQ):
+            pair = {eq.this.sql(), eq.expression.sql()}
+            if pair & same:
+                same |= pair
+    return same
+
+
+def test_no_count_of_distinct_values_the_grouping_fixes(populated):
+    # "the number of different playlist ids of its playlist tracks for each playlist" is 1 for every
+    # playlist: the join makes the counted column equal to the grouped one
+    p = populated["demo"]
+    spec = ComplexitySpec(aggregates=(1, 2), group_by=1, num_joins=(1, 2), set_ops=0, cte=0, subqueries=0)
+    gen = p.generator(spec, seed=11)
+    distinct_counts = 0
+    for q in map(gen.generate, range(1500)):
+        if q is None or not q.expr.args.get("group"):
+            continue
+        grouped = _join_partners(q.expr, {c.sql() for c in q.expr.args["group"].expressions})
+        for count in q.expr.find_all(exp.Count):
+            if isinstance(count.this, exp.Distinct) and count.parent_select is q.expr:
+                distinct_counts += 1
+                assert not {c.sql() for c in count.this.expressions} & grouped, q.expr.sql()
+    assert distinct_counts >= 30, distinct_counts

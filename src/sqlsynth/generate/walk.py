@@ -148,6 +148,16 @@ class Block:
         self.used.add((inst.table.name, name))
         return inst.col(name, self.qualify)
 
+    def joined_to(self, cols: list[exp.Expression]) -> list[exp.Expression]:
+        """`cols` and the columns the joins make equal to them (T2.customer_id for T1.customer_id)."""
+        same = list(cols)
+        for source, target, fk, _ in self.links():
+            for a, b in zip(fk.source_columns, fk.target_columns, strict=True):
+                ends = [source.col(a, self.qualify), target.col(b, self.qualify)]
+                if any(e in same for e in ends):
+                    same.extend(e for e in ends if e not in same)
+        return same
+
     def links(self) -> list[tuple[Inst, Inst, ForeignKey, str]]:
         """(referencing, referenced, foreign key, join type) of each join, in order."""
         return [
@@ -458,8 +468,9 @@ class WalkGenerator:
             group_cols = [keyed[0]] if keyed else self._group_columns(rng, block, t)
             shown = keyed[1] if keyed else group_cols
             aggs = [self._aggregate(rng, block) for _ in range(t.aggregates)]
-            if any(c in group_cols for a in aggs for c in a.find_all(exp.Column)):
-                raise Skip  # COUNT(DISTINCT g) ... GROUP BY g is always 1
+            same = block.joined_to(group_cols)
+            if any(c in same for a in aggs for c in a.find_all(exp.Column)):
+                raise Skip  # COUNT(DISTINCT g) ... GROUP BY g is always 1, and so is g's join partner
             items.extend([*aggs, *shown] if rng.random() < 0.3 else [*shown, *aggs])
         elif t.aggregates:
             aggs = self._one_measure(rng, block, t.aggregates) if t.aggregates > 1 else []
