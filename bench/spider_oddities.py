@@ -128,10 +128,8 @@ def outer_join_made_inner(tree: exp.Expression) -> bool:
             if join.side != "LEFT":
                 continue
             name = join.this.alias_or_name
-            later = [j for j in joins[i + 1 :] if not j.side and j.args.get("on") is not None]
-            if name in required or any(
-                name in {c.table for c in j.args["on"].find_all(exp.Column)} for j in later
-            ):
+            later = [j for j in joins[i + 1 :] if not j.side]
+            if name in required or any(name in _on_tables(j) for j in later):
                 return True
     return False
 

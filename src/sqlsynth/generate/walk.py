@@ -1870,13 +1870,8 @@ def _inner_where_required(block: Block, where: exp.Expression | None) -> Block:
         }
     required |= {parent.ref for parent, _, kind in block.joins if kind == "inner"}
     for n in range(len(block.joins), 0, -1):  # last first: a join made inner requires its parent
-        parent, fk, kind = block.joins[n - 1]
-        optional = {
-            "left": block.insts[n : n + 1],
-            "right": block.insts[:n],
-            "full": block.insts[: n + 1],
-        }.get(kind, [])
-        if any(inst.ref in required for inst in optional):
+        if any(inst.ref in required for inst in _optional_side(block, n)):
+            parent, fk, _ = block.joins[n - 1]
             block.joins[n - 1] = (parent, fk, "inner")
             required.add(parent.ref)
     return block
@@ -1890,21 +1885,29 @@ def _idle_outer_join(block: Block, query: exp.Select) -> bool:
     used = {c.table for c in query.find_all(exp.Column) if c.find_ancestor(exp.Join) is None}
     used |= {parent.ref for parent, _, _ in block.joins}  # a bridge to a later join
     return any(
-        kind in ("left", "full") and block.insts[n].ref not in used
-        for n, (_, _, kind) in enumerate(block.joins, start=1)
+        block.insts[n].ref not in used and any(i is block.insts[n] for i in _optional_side(block, n))
+        for n in range(1, len(block.joins) + 1)
     )
 
 
 def _optional_rows(block: Block) -> tuple[Inst, str] | None:
     """(occurrence, join column) of the first referencing end of an outer join on its optional
     side (the rows a LEFT JOIN may find none of), or None."""
-    for n, (parent, fk, kind) in enumerate(block.joins, start=1):
-        new = block.insts[n]
-        source, _ = _fk_ends(parent, fk, new)
-        optional = {"left": (new,), "right": (parent,), "full": (parent, new)}.get(kind, ())
-        if any(source is o for o in optional):
+    for n, (parent, fk, _) in enumerate(block.joins, start=1):
+        source, _ = _fk_ends(parent, fk, block.insts[n])
+        if any(source is o for o in _optional_side(block, n)):
             return source, fk.source_columns[0]
     return None
+
+
+def _optional_side(block: Block, n: int) -> list[Inst]:
+    """The table occurrences the n-th join (from 1) may leave without a row: a LEFT JOIN's new
+    table, the tables before a RIGHT JOIN, both sides of a FULL JOIN; none for an inner join."""
+    return {
+        "left": block.insts[n : n + 1],
+        "right": block.insts[:n],
+        "full": block.insts[: n + 1],
+    }.get(block.joins[n - 1][2], [])
 
 
 def _join_columns(block: Block) -> list[tuple[Inst, str]]:
