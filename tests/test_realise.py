@@ -780,6 +780,21 @@ AVOIDED = [
         "ORDER BY T1.order_date DESC LIMIT 1",
         "give its first name of its",
     ),
+    (
+        "SELECT T1.first_name, COUNT(*), COUNT(DISTINCT T2.status) FROM customers AS T1 JOIN orders AS T2 "
+        "ON T1.customer_id = T2.customer_id GROUP BY T1.customer_id",
+        "first name and the number of its orders and",
+    ),
+    (
+        "SELECT category_id, MAX(unit_price) FROM products GROUP BY category_id "
+        "ORDER BY MAX(unit_price) DESC",
+        "est highest",
+    ),
+    (
+        "SELECT category_id, MAX(unit_price) FROM products GROUP BY category_id "
+        "ORDER BY MAX(unit_price) DESC",
+        "highest maximum",
+    ),
 ]
 
 
@@ -821,6 +836,43 @@ def test_self_references_are_worded_by_their_role(sql: str, phrase: str) -> None
     texts = [realise(sql, music_schema(), seed=seed) for seed in range(8)]
     assert any(phrase in t.lower() for t in texts), texts
     assert not [t for t in texts if "related employee" in t], texts
+
+
+NOT_ROWS = [
+    # GROUP BY instructor.dept_name groups by department, not by instructor: the name of another table
+    (
+        "college",
+        "SELECT T2.dept_name, COUNT(*) FROM teaches AS T1 JOIN instructor AS T2 ON T1.ID = T2.ID "
+        "GROUP BY T2.dept_name",
+        "for each instructor department name",
+        "each instructor?",
+    ),
+    (
+        "college",
+        "SELECT T2.dept_name FROM teaches AS T1 JOIN instructor AS T2 ON T1.ID = T2.ID "
+        "GROUP BY T2.dept_name ORDER BY COUNT(*) DESC LIMIT 1",
+        "instructor department name with the most",
+        "of the instructor with",
+    ),
+    # employees are called by their first name, not by their (job) title, which many share
+    (
+        "music",
+        "SELECT T2.title FROM employees AS T1 JOIN employees AS T2 ON T1.reports_to = T2.id "
+        "GROUP BY T2.title ORDER BY COUNT(*) DESC LIMIT 1",
+        "manager title",
+        "give its title",
+    ),
+]
+
+
+@pytest.mark.parametrize(("schema", "sql", "phrase", "avoided"), NOT_ROWS)
+def test_a_group_by_a_name_others_share_is_not_one_of_rows(
+    schema: str, sql: str, phrase: str, avoided: str
+) -> None:
+    db = college_schema() if schema == "college" else music_schema()
+    texts = [realise(sql, db, seed=seed) for seed in range(8)]
+    assert any(phrase in t.lower() for t in texts), texts
+    assert not [t for t in texts if avoided in t.lower()], texts
 
 
 def test_natural_grouped_question() -> None:

@@ -7,7 +7,6 @@ highest unit price", "sorted by name"; the realiser (query.py) assembles them in
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
     from sqlsynth.nl.query import QueryRealiser
 
 RARE_CLAUSES = ("laterals", "pivots", "prewhere", "connect", "match", "sample", "windows", "exclude")
-NAME_COLUMN = re.compile(r"(^|_)(name|title)$|Name$|^name", re.IGNORECASE)
 
 
 @dataclass
@@ -382,7 +380,9 @@ class Block:
             nulls = self.nulls_note(ordered)
             if i == 0:
                 style = self.choose.pick("order_style", ("sorted", "ordered", "from"))
-                if style == "from" and kind in ("number", "count", "temporal"):
+                # MIN / MAX are said as superlatives already: not "from the highest highest grade"
+                extreme = isinstance(target, (exp.Max, exp.Min))
+                if style == "from" and kind in ("number", "count", "temporal") and not extreme:
                     high, low = ("latest", "earliest") if kind == "temporal" else ("highest", "lowest")
                     first, last = (high, low) if desc else (low, high)
                     parts.append(f"from the {first} {key} to the {last}{nulls}")

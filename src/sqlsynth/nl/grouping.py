@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from sqlsynth.nl.block import NAME_COLUMN, Block, Phrase, aggregates_in, counts_of, which_question
+from sqlsynth.nl.block import Block, Phrase, aggregates_in, counts_of, which_question
 from sqlsynth.nl.conditions import FLIP
 from sqlsynth.nl.lexicon import join_words, pluralise, singularise
 from sqlsynth.nl.names import Noun
@@ -100,7 +100,7 @@ class GroupedQueries:
             g: Source | None = None
             if self.namer.primary_key(src.name) == [name] or (
                 src is not scope.fact
-                and NAME_COLUMN.search(key.name)
+                and self.namer.names_rows(src.name, key.name)
                 and any(link.parent is src for link in scope.links)
             ):
                 g = src
@@ -190,8 +190,9 @@ class GroupedQueries:
             text = f"the {g_text} of {g_noun.plural}" if g_text else f"the {g_noun.plural}"
             np = f"{text} {having}{rows_part}".strip() if having else f"{text} that have {rows}"
             return Phrase(np=np + suffix, body=np + suffix)
-        agg_text = counts_of(agg_heads, f"of its {rows}") or f"the {join_words(agg_heads)} of its {rows}"
-        body = f"the {g_text} and {agg_text}" if g_text else agg_text
+        counts = counts_of(agg_heads, f"of its {rows}")  # "the number of its X and the number of their Y"
+        agg_text = counts or f"the {join_words(agg_heads)} of its {rows}"
+        body = f"the {g_text}{', ' if counts else ' and '}{agg_text}" if g_text else agg_text
         np = f"{body} {lead}{suffix}"
         return Phrase(np=np, lead=lead, body=body + suffix, singular=not g_text and len(agg_heads) == 1)
 

@@ -38,6 +38,7 @@ _VERB_ROLES = {
     "referred by": "referrer",
     "invited by": "inviter",
 }
+NAME_COLUMN = re.compile(r"(^|_)(name|title)$|Name$|^name", re.IGNORECASE)
 _KEY_SUFFIX = re.compile(r"\s*\b(id|ids|key|fk|ref|code|no|number|name)$")
 
 
@@ -165,6 +166,17 @@ class Namer:
         """Lower-case key columns; for a table the schema does not know, an `id` column is assumed."""
         t = self.table(table)
         return [k.lower() for k in t.primary_key] if t is not None else ["id"]
+
+    def names_rows(self, table: str, column: str) -> bool:
+        """`column` is what a row of `table` is called by: its first name-like column that refers
+        to no other table (course.title; not instructor.dept_name, nor employees.title after
+        first_name). A table the schema does not know: any name-like column."""
+        t = self.table(table)
+        if t is None:
+            return bool(NAME_COLUMN.search(column))
+        names = (c.name for c in t.columns if NAME_COLUMN.search(c.name))
+        first = next((c for c in names if self.foreign_key_from(t.name, c) is None), None)
+        return first is not None and first.lower() == column.lower()
 
     def logical_type(self, table: str | None, column: str) -> LogicalType | None:
         col = self.column(table, column)
