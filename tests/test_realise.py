@@ -862,15 +862,75 @@ NOT_ROWS = [
         "manager title",
         "give its title",
     ),
+    # one column of a composite foreign key: the sections of a building, not of one classroom
+    (
+        "rooms",
+        "SELECT T2.building, COUNT(*) FROM classroom AS T1 JOIN section AS T2 "
+        "ON T2.building = T1.building AND T2.room_number = T1.room_number GROUP BY T2.building",
+        "for each building",
+        "each classroom",
+    ),
 ]
+
+
+def rooms_schema() -> Schema:
+    """Sections in classrooms, which a composite key (building, room number) names."""
+    return Schema(
+        name="rooms",
+        tables=[
+            _table("classroom", [("building", "TEXT"), ("room_number", "TEXT"), ("capacity", "INTEGER")], []),
+            _table(
+                "section", [("sec_id", "INTEGER"), ("building", "TEXT"), ("room_number", "TEXT")], ["sec_id"]
+            ),
+        ],
+        foreign_keys=[
+            ForeignKey(
+                source_table="section",
+                source_columns=["building", "room_number"],
+                target_table="classroom",
+                target_columns=["building", "room_number"],
+            )
+        ],
+    )
 
 
 @pytest.mark.parametrize(("schema", "sql", "phrase", "avoided"), NOT_ROWS)
 def test_a_group_by_a_name_others_share_is_not_one_of_rows(
     schema: str, sql: str, phrase: str, avoided: str
 ) -> None:
-    db = college_schema() if schema == "college" else music_schema()
+    db = {"college": college_schema, "music": music_schema, "rooms": rooms_schema}[schema]()
     texts = [realise(sql, db, seed=seed) for seed in range(8)]
+    assert any(phrase in t.lower() for t in texts), texts
+    assert not [t for t in texts if avoided in t.lower()], texts
+
+
+GROUPS_FILTERED = [
+    # a WHERE on the grouped rows' own columns says which groups, not which rows are counted
+    (
+        "SELECT T2.name, COUNT(*) FROM playlist_tracks AS T1 JOIN playlists AS T2 ON T1.playlist_id = T2.id "
+        "WHERE T2.name = 'Classical' GROUP BY T2.id",
+        'for each playlist whose name is "classical"',
+        "playlist's name",
+    ),
+    (
+        "SELECT T1.name FROM tracks AS T1 JOIN playlist_tracks AS T2 ON T2.track_id = T1.id "
+        "WHERE T1.milliseconds > 1000 GROUP BY T1.id HAVING COUNT(*) > 2",
+        "and that have more than 2 playlist tracks",
+        "counting only",
+    ),
+    (  # the other conditions stay with the counted rows
+        "SELECT T1.name, COUNT(*) FROM tracks AS T1 JOIN playlist_tracks AS T2 ON T2.track_id = T1.id "
+        "JOIN playlists AS T3 ON T2.playlist_id = T3.id WHERE T1.milliseconds > 1000 AND T3.name = 'x' "
+        "GROUP BY T1.id",
+        'number of its playlists whose name is "x" for each track whose milliseconds',
+        "track's milliseconds",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase", "avoided"), GROUPS_FILTERED)
+def test_conditions_on_the_grouped_rows_say_which_groups(sql: str, phrase: str, avoided: str) -> None:
+    texts = [realise(sql, music_schema(), seed=seed) for seed in range(8)]
     assert any(phrase in t.lower() for t in texts), texts
     assert not [t for t in texts if avoided in t.lower()], texts
 

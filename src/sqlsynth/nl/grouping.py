@@ -13,6 +13,7 @@ from sqlsynth.nl.lexicon import join_words, pluralise, singularise
 from sqlsynth.nl.names import Noun
 from sqlsynth.nl.scope import Source
 from sqlsynth.nl.values import literal_text, number_of
+from sqlsynth.render import conjuncts
 
 if TYPE_CHECKING:
     from sqlsynth.nl.query import QueryRealiser  # noqa: F401 - the class these methods belong to
@@ -105,11 +106,17 @@ class GroupedQueries:
             ):
                 g = src
             else:
+                # grouped by the child's whole foreign key (one column of a composite one, the
+                # semester of a section's (course, id, semester, year), is not a group of sections)
+                grouped = {
+                    k.name.lower()
+                    for k in b.groups
+                    if isinstance(k, exp.Column) and scope.source_of(k) is src
+                }
                 for link in scope.links:
                     usable = link.child is src and not link.summary and link.parent.kind == "table"
-                    if usable and any(
-                        c.name.lower() == name and scope.source_of(c) is src for c, _ in link.pairs
-                    ):
+                    linked = {c.name.lower() for c, _ in link.pairs if scope.source_of(c) is src}
+                    if usable and name in linked and linked <= grouped:
                         g = link.parent
             if g is None or (found is not None and g is not found):
                 return None
@@ -130,13 +137,20 @@ class GroupedQueries:
         b.scope.set_focus(fact)
         if counted is not None and counted is not fact:
             b.scope.set_focus(counted)  # through a link table: "the number of its races whose ..."
+        k = number_of(b.limit) if b.limit is not None else None
+        all_filters = b.filters
+        # conditions on the groups' own rows say which groups: "for each product whose unit price is
+        # below 20, the number of its order items" (not "of its order items whose product's ...")
+        g_filters: list[exp.Expression] = []
+        if not (b.order and k):
+            g_filters, b.filters = self._split_filters(b, g)
         clause = b.filter_clause(True)
+        b.filters = all_filters
         rows = f"{b.entity.plural} {clause}".strip()  # b.rows(True)
         having = self.having_clause(b)
         aggs = [i for i in b.items if aggregates_in(b._item_expr(i))]
         plain = [i for i in b.items if not aggregates_in(b._item_expr(i))]
         agg_heads = [b.phr.noun(b._item_expr(i), bare=True) for i in aggs]
-        k = number_of(b.limit) if b.limit is not None else None
         sup = ""
         if b.order and k is not None and k >= 1:
             sup = b.superlative(b.order[0], g_noun, k) + b.tiebreak(b.order[1:])
@@ -156,6 +170,9 @@ class GroupedQueries:
                 suffix += f", skipping the first {literal_text(b.offset)}"
         b.scope.set_focus(g)
         try:
+            # which groups, said of one and of all: "whose name is X and that has more than 2 ..."
+            which_one = _and_having(b.phr.clauses(g_filters, False), having, "has")
+            which_all = _and_having(b.phr.clauses(g_filters, True), having, "have")
             own: list[str] = []
             others = []
             for item in plain:
@@ -184,17 +201,33 @@ class GroupedQueries:
             base = b.superlative(b.order[0], g_noun, k)
             which = which_question(base, sup[len(base) :], g_noun.singular, parts)
             return Phrase(np=np, singular=k == 1 and len(parts) == 1, body=np, which=which)
-        lead = f"for each {g_noun.singular}" + (f" {having}" if having else "")
+        lead = f"for each {g_noun.singular} {which_one}".strip()
         if not agg_heads:
             rows_part = f", counting only {rows}" if clause else ""
             text = f"the {g_text} of {g_noun.plural}" if g_text else f"the {g_noun.plural}"
-            np = f"{text} {having}{rows_part}".strip() if having else f"{text} that have {rows}"
+            if having:
+                np = f"{text} {which_all}{rows_part}".strip()
+            else:
+                np = f"{text} {which_all} that have {rows}".replace("  ", " ")
             return Phrase(np=np + suffix, body=np + suffix)
         counts = counts_of(agg_heads, f"of its {rows}")  # "the number of its X and the number of their Y"
         agg_text = counts or f"the {join_words(agg_heads)} of its {rows}"
         body = f"the {g_text}{', ' if counts else ' and '}{agg_text}" if g_text else agg_text
         np = f"{body} {lead}{suffix}"
         return Phrase(np=np, lead=lead, body=body + suffix, singular=not g_text and len(agg_heads) == 1)
+
+    def _split_filters(self, b: Block, g: Source) -> tuple[list[exp.Expression], list[exp.Expression]]:
+        """(the conditions about `g`'s rows alone, the others) of the block's filters, conjunct by
+        conjunct; ([], the filters as they are) when none is about `g` alone."""
+        parts = [p for f in b.filters for p in conjuncts(f)]
+        mine = []
+        for cond in parts:
+            cols = [c for c in cond.find_all(exp.Column) if c.find_ancestor(exp.Select) is b.select]
+            if cols and all(b.scope.source_of(c) is g for c in cols):
+                mine.append(cond)
+        if not mine:
+            return [], b.filters
+        return mine, [p for p in parts if all(p is not m for m in mine)]
 
     def _role_noun(self, b: Block, g: Source) -> Noun:
         """The rows of `g` by the role they play for rows of their own table that refer to them
@@ -269,3 +302,12 @@ class GroupedQueries:
             body = counts_of(own, of_rows) or body
         np = f"{body} {lead}{suffix}"
         return Phrase(np=np, lead=lead, body=body + suffix, singular=len(own + related) == 1)
+
+
+def _and_having(clause: str, having: str, verb: str) -> str:
+    """A WHERE clause about the groups' rows and the HAVING clause, one after the other."""
+    if not clause or not having:
+        return clause or having
+    if having.startswith("with "):  # "whose name is X and that has more than 2 tracks"
+        return f"{clause} and that {verb} {having[5:]}"
+    return f"{clause} and {having}"
