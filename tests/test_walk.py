@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+import random
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,12 +22,12 @@ from sqlsynth.engines.compare import CompareRules, compare_results
 from sqlsynth.generate.measure import atoms, measure
 from sqlsynth.generate.roles import is_id_name
 from sqlsynth.generate.spec import ComplexitySpec
-from sqlsynth.generate.values import ValuePool
-from sqlsynth.generate.walk import Block, Inst, WalkGenerator, _clean_cuts, _inner_where_required
+from sqlsynth.generate.values import ValuePool, like_pattern
+from sqlsynth.generate.walk import Block, Inst, WalkGenerator, _clean_cuts, _inner_where_required, _keys_a_row
 from sqlsynth.populate import populate
 from sqlsynth.render import KEYED_GROUP, render
 from sqlsynth.schema.demo import demo_schema
-from sqlsynth.schema.model import Schema
+from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
 from sqlsynth.testing.schemas import SCHEMAS as TEST_SCHEMAS
 from sqlsynth.validate.filters import Candidate, Checks, ValidateConfig, unambiguous_order
 
@@ -589,6 +590,119 @@ def test_not_never_negates_a_negation(populated):
     ]
     assert len(nots) >= 20
     assert not [n for n in nots if isinstance(n, (exp.Not, exp.NEQ))]
+
+
+def test_like_is_negated_now_and_then_and_asks_for_one_letter_as_people_do(populated):
+    # Spider: "employees without the letter M in their first name" (6 of its 46 LIKEs are NOT LIKE;
+    # 9 of its 23 patterns are one letter)
+    p = populated["demo"]
+    spec = ComplexitySpec(num_conditions=1, set_ops=0, cte=0, window=0, subqueries=0)
+    likes = [
+        (q, like)
+        for q in map(p.generator(spec, seed=5).generate, range(1500))
+        if q is not None
+        for like in q.expr.find_all(exp.Like)
+    ]
+    negated = [q for q, like in likes if isinstance(like.parent, exp.Not)]
+    letters = [like for _, like in likes if len(like.expression.name.strip("%")) == 1]
+    assert 0.04 * len(likes) <= len(negated) <= 0.3 * len(likes), (len(negated), len(likes))
+    assert len(letters) >= 0.1 * len(likes)
+    for q in negated[:5]:
+        _runs_everywhere(p, q)
+
+
+def test_a_one_letter_pattern_matches_alike_with_and_without_case():
+    # SQLite's LIKE ignores case, DuckDB's does not: '%a%' must not meet an 'A' anywhere, 'D%' no
+    # value starting with 'd'
+    values = ["Adam", "Berta", "carl", "dora", "Eve Smith", "Zed", "ada"]
+    rng = random.Random(0)
+    one_letter = 0
+    for _ in range(2000):
+        pattern = like_pattern(rng, values)
+        core = pattern.strip("%") if pattern else ""
+        if len(core) != 1:
+            continue
+        one_letter += 1
+        other = core.swapcase()
+        if pattern == f"%{core}%":
+            assert not any(other in v for v in values), pattern
+        elif pattern == f"{core}%":
+            assert not any(v.startswith(other) for v in values), pattern
+        else:
+            assert not any(v.endswith(other) for v in values), pattern
+    assert one_letter >= 200
+
+
+def test_a_grouping_is_now_and_then_by_two_columns(populated):
+    # Spider: 14 of its 340 grouped queries ("how many courses in each semester and year")
+    p = populated["demo"]
+    grouped = [
+        q
+        for q in map(p.generator(seed=3).generate, range(1500))
+        if q is not None and q.expr.args.get("group") is not None
+    ]
+    two = [q for q in grouped if len(q.expr.args["group"].expressions) == 2]
+    assert 0.01 * len(grouped) <= len(two) <= 0.1 * len(grouped), (len(two), len(grouped))
+    assert all(q.complexity["group_by"] == 2 for q in two)
+    assert all(len({c.table for c in q.expr.args["group"].find_all(exp.Column)}) == 1 for q in two)
+    for q in two[:5]:
+        _runs_everywhere(p, q)
+    sqlite = next(e for e in p.engines if e.dialect == "sqlite")
+    exact = ComplexitySpec(group_by=2, num_conditions=0, subqueries=0, set_ops=0, cte=0)
+    two += [q for q in map(p.generator(exact, seed=4).generate, range(600)) if q is not None]
+    for q in two:  # never a key of the rows (each group one row: "for each customer and post" of likes)
+        if q.expr.args.get("where") is not None:
+            continue  # a WHERE may leave one row per group; by construction none is
+        sizes = q.expr.copy()
+        for clause in ("having", "order", "limit"):
+            sizes.set(clause, None)
+        sizes.set("expressions", [exp.alias_(exp.Count(this=exp.Star()), "n")])
+        largest = sqlite.execute(f"SELECT MAX(n) FROM ({render(sizes, 'sqlite')})")
+        assert largest.ok and largest.rows[0][0] > 1, render(q.expr, "sqlite")
+    one = ComplexitySpec(group_by=(0, 1))
+    assert not [
+        q for q in map(p.generator(one, seed=3).generate, range(300)) if q and q.complexity["group_by"] > 1
+    ]
+
+
+def _link_schema() -> Schema:
+    def table(name: str, cols: list[str], key: list[str]) -> Table:
+        return Table(name=name, columns=[Column(name=c, type="INTEGER") for c in cols], primary_key=key)
+
+    def fk(src: str, col: str, dst: str) -> ForeignKey:
+        return ForeignKey(source_table=src, source_columns=[col], target_table=dst, target_columns=["id"])
+
+    return Schema(
+        name="links",
+        tables=[
+            table("employee", ["id", "department_id", "manager_id", "grade"], ["id"]),
+            table("aircraft", ["id"], ["id"]),
+            table("department", ["id"], ["id"]),
+            table("certificate", ["eid", "aid", "grade"], ["eid"]),  # Spider declares the first only
+            table("likes", ["customer_id", "post_id", "reaction"], ["customer_id", "post_id"]),
+        ],
+        foreign_keys=[
+            fk("employee", "department_id", "department"),
+            fk("employee", "manager_id", "employee"),
+            fk("certificate", "eid", "employee"),
+            fk("certificate", "aid", "aircraft"),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "columns", "keyed"),
+    [
+        ("likes", {"customer_id", "post_id"}, True),  # the declared composite key
+        ("certificate", {"eid", "aid"}, True),  # two foreign keys, one the declared key: a link
+        ("likes", {"customer_id", "reaction"}, False),
+        ("certificate", {"eid", "grade"}, False),
+        ("employee", {"department_id", "manager_id"}, False),  # "a manager's employees per department"
+    ],
+)
+def test_two_group_columns_that_key_a_row_are_found(table: str, columns: set[str], keyed: bool) -> None:
+    schema = _link_schema()
+    assert _keys_a_row(schema, schema.table(table), columns) is keyed
 
 
 def test_conditions_are_not_on_the_ids_a_join_uses(populated):

@@ -221,14 +221,18 @@ def long_text(values: list[Any]) -> bool:
 
 
 def like_pattern(rng: random.Random, values: list[Any]) -> str | None:
-    """A LIKE pattern (contains / prefix / suffix) cut from one of the text values; None when
-    there is no usable value or the cut would hold a wildcard character."""
+    """A LIKE pattern (contains / prefix / suffix, of 3-5 characters or of one letter) cut from one
+    of the text values; None when there is no usable value or the cut would hold a wildcard
+    character (or, for one letter, would match another value in the other case)."""
     words = [v for v in values if isinstance(v, str) and len(v) >= 3]
     if not words:
         return None
     value = rng.choice(words)
     mode = rng.choice(("contains", "prefix", "suffix"))
-    n = min(len(value), rng.choice((3, 4, 5)))
+    # one letter, as Spider's people ask ("first names containing the letter a": 9 of its 23 patterns)
+    n = min(len(value), rng.choice((1, 3, 4, 5)))
+    if n == 1:
+        return _one_letter(rng, value, mode, words)
     if mode == "prefix":
         pattern = value[:n] + "%"
     elif mode == "suffix":
@@ -237,3 +241,17 @@ def like_pattern(rng: random.Random, values: list[Any]) -> str | None:
         start = rng.randrange(0, max(1, len(value) - n + 1))
         pattern = "%" + value[start : start + n] + "%"
     return None if re.search(r"[%_\\]", pattern.strip("%")) else pattern
+
+
+def _one_letter(rng: random.Random, value: str, mode: str, words: list[str]) -> str | None:
+    """A one-letter pattern of `value` whose letter no other value has in the other case where it
+    would match (SQLite's LIKE ignores the case of ASCII letters, DuckDB's and PostgreSQL's do not)."""
+    if mode == "contains":
+        seen = {c for w in words for c in w}
+        letters = sorted({c for c in value if c.isalpha() and c.swapcase() not in seen})
+        return f"%{rng.choice(letters)}%" if letters else None
+    at = 0 if mode == "prefix" else -1
+    letter = value[at]
+    if not letter.isalpha() or letter.swapcase() in {w[at] for w in words}:
+        return None
+    return f"{letter}%" if mode == "prefix" else f"%{letter}"

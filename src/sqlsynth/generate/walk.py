@@ -252,7 +252,7 @@ class WalkGenerator:
     def _draw(self, rng: random.Random, hardness: str) -> Targets:
         s = self.level_specs[hardness]
         # one draw per target, in field order (the spec says num_joins / num_conditions, as seeds/000)
-        t = Targets(**{f.name: _small(rng, getattr(s, SPEC_FIELD.get(f.name, f.name))) for f in TARGETS})
+        t = Targets(**{f.name: _small(rng, _drawn_range(s, f.name)) for f in TARGETS})
         t.joins = min(t.joins, self.max_joins)
         # CTEs, windows, CASE and set operations are rarer in what people ask (Spider's questions:
         # under 10% together) than grouping ("how many X per Y", 26%) and HAVING (7%); DISTINCT 9%;
@@ -274,6 +274,8 @@ class WalkGenerator:
             t.aggregates = 1  # a GROUP BY is only made with an aggregate to show per group
         if t.aggregates and not t.group_by and s.group_by.max and rng.random() < 0.7:
             t.group_by = 1  # "how many X per Y" is a quarter of Spider's questions
+        if t.group_by == 1 and s.group_by.max >= 2 and rng.random() < TWO_GROUP_COLUMNS:
+            t.group_by = 2  # "how many courses in each semester and year"
         if t.group_by and t.aggregates:
             self._grouped(rng, s, t)
         if t.aggregates and not t.group_by:
@@ -632,6 +634,7 @@ class WalkGenerator:
             if self.pool.get(inst.table.name, c).null_fraction > 0.5
             or (all(inst is not r for r in repeated) and self._unique(inst.table.name, c, per_value=2))
         }
+        picked: list[tuple[Inst, str]] = []
         for _ in range(t.group_by):
             got = (
                 self._pick(rng, block, "categories", seen)
@@ -642,14 +645,21 @@ class WalkGenerator:
             if got is None:
                 raise Skip
             inst, c = got
+            picked.append(got)
             seen.add((inst.ref, c))
+            # a second column of the same rows: "each semester and year", "first and last name"
+            seen |= {(i.ref, x.name) for i in block.insts if i is not inst for x in i.table.columns}
             col: exp.Expression = block.col(inst, c)
             lt = inst.table.column(c).logical_type
             if t.functions and lt in (LogicalType.DATE, LogicalType.DATETIME):
                 col = self._function(rng, inst, c, block.col(inst, c))
             out.append(col)
+        if len(picked) > 1 and _keys_a_row(self.schema, picked[0][0].table, {c for _, c in picked}):
+            raise Skip  # every group one row: "for each employee and aircraft" of certificates
         if t.functions and not any(isinstance(o, exp.Func) for o in out):
-            got = self._pick(rng, block, "temporals")
+            # of the same rows as the first column when there are two
+            others = {(i.ref, x.name) for i in block.insts if i is not picked[0][0] for x in i.table.columns}
+            got = self._pick(rng, block, "temporals", others if len(picked) > 1 else None)
             if got is not None and len(out) < t.group_by + 1 and rng.random() < 0.5:
                 inst, c = got
                 out[-1] = self._function(rng, inst, c, block.col(inst, c))
@@ -1079,7 +1089,10 @@ class WalkGenerator:
         pattern = like_pattern(rng, values)
         if pattern is None:
             raise Skip
-        return exp.Like(this=col, expression=exp.Literal.string(pattern))
+        like = exp.Like(this=col, expression=exp.Literal.string(pattern))
+        if self.spec.allow_not and rng.random() < NOT_LIKE_SHARE:
+            return exp.Not(this=like)  # "whose first name does not contain M"
+        return like
 
     def _subquery_predicate(self, rng: random.Random, block: Block) -> exp.Expression:
         # IN / NOT IN / EXISTS / NOT EXISTS through a foreign key to a table outside FROM.
@@ -1717,6 +1730,13 @@ OPERATOR_WEIGHTS = {
     "is_null": 0.5,
 }
 
+# Spider groups by two columns in 14 of its 340 grouped queries ("each semester and year", "the
+# most common first and last name")
+TWO_GROUP_COLUMNS = 0.04
+
+# Spider negates 6 of its 46 LIKEs ("employees without the letter M in their first name")
+NOT_LIKE_SHARE = 0.13
+
 # Spider's nested conditions: NOT IN ("artists with no album") and comparisons with an average
 # the most, then IN; EXISTS hardly ever (people write it as IN)
 SUBQUERY_WEIGHTS = {"not_in": 4.0, "in": 3.0, "scalar": 3.0, "exists": 0.25, "not_exists": 0.25}
@@ -1832,6 +1852,24 @@ def _is_id(block: Block, column: exp.Column) -> bool:
 def _top_k(rng: random.Random) -> int:
     """The k of a top-k question: 1 most often."""
     return rng.choices(TOP_K, cum_weights=_cumulative(TOP_K_WEIGHTS))[0]
+
+
+def _keys_a_row(schema: Schema, table: Table, columns: set[str]) -> bool:
+    """`columns` hold the table's key: the whole declared composite one, or foreign keys one of
+    which is its declared key (Spider declares only the first column of a link table's composite
+    key; a declared one-column key the data repeats is no key, see `_group_columns`)."""
+    key = set(table.primary_key)
+    fks = {fk.source_columns[0] for fk in schema.foreign_keys_of(table.name) if len(fk.source_columns) == 1}
+    return (len(key) > 1 and key <= columns) or (columns <= fks and bool(columns & key))
+
+
+def _drawn_range(s: ComplexitySpec, target: str) -> IntRange:
+    """The range a target is drawn from: the spec's, but one GROUP BY column at most (a second
+    one is added now and then, see TWO_GROUP_COLUMNS) unless the spec asks for more."""
+    r: IntRange = getattr(s, SPEC_FIELD.get(target, target))
+    if target == "group_by" and r.max > 1 and r.min <= 1:
+        return IntRange(min=r.min, max=1)
+    return r
 
 
 def _small(rng: random.Random, r: IntRange, decay: float = 0.55) -> int:
