@@ -660,6 +660,9 @@ EXPECTED = [
     ("SELECT first_name FROM customers WHERE email LIKE '%@example.com'", 'email ends with "@example.com"'),
     ("SELECT first_name FROM customers WHERE last_name LIKE 'Mc%'", 'last name starts with "Mc"'),
     ("SELECT product_name FROM products WHERE product_name LIKE '%Lamp%'", 'name contains "Lamp"'),
+    ("SELECT product_name FROM products WHERE product_name LIKE '%a%'", 'name contains the letter "a"'),
+    ("SELECT first_name FROM customers WHERE NOT last_name LIKE 'M%'", 'does not start with the letter "M"'),
+    ("SELECT first_name FROM customers WHERE last_name LIKE '%7'", 'last name ends with "7"'),
     ("SELECT order_id FROM orders WHERE status IN ('shipped', 'delivered')", '"shipped"'),
     ("SELECT order_id FROM orders WHERE shipped_date IS NULL", "shipped date is"),
     (
@@ -924,6 +927,17 @@ GROUPS_FILTERED = [
         "GROUP BY T1.id",
         'number of its playlists whose name is "x" for each track whose milliseconds',
         "track's milliseconds",
+    ),
+    (  # HAVING on a measure of groups that are no rows: the groups' average, not a track's
+        "SELECT T1.composer FROM tracks AS T1 JOIN playlist_tracks AS T2 ON T2.track_id = T1.id "
+        "GROUP BY T1.composer HAVING AVG(T1.milliseconds) > 1000",
+        "track composers whose average track milliseconds is above 1000 (over playlist tracks)",
+        "of playlist tracks whose",
+    ),
+    (  # two columns: each said in the plural
+        "SELECT composer, genre_id FROM tracks GROUP BY composer, genre_id HAVING COUNT(*) > 2",
+        "which composers and genre ids have more than 2 tracks",
+        "which composer and genre ids",
     ),
 ]
 

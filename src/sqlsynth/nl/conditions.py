@@ -273,15 +273,17 @@ class ConditionPhraser(ExpressionPhraser):
             text = str(pattern.this)
             core = text.strip("%")
             plain = "_" not in core and "%" not in core and core
+            # one letter as people ask it: "first names containing the letter a"
+            said = f'the letter "{core}"' if len(core) == 1 and core.isalpha() else f'"{core}"'
             if plain and text.startswith("%") and text.endswith("%") and len(text) > 1:
                 verb = "contain" if neg else "contains"
-                return self._subject(cond.this, f'{not_}{verb} "{core}"{ci}')
+                return self._subject(cond.this, f"{not_}{verb} {said}{ci}")
             if plain and text.endswith("%") and not text.startswith("%"):
                 verb = "start with" if neg else "starts with"
-                return self._subject(cond.this, f'{not_}{verb} "{core}"{ci}')
+                return self._subject(cond.this, f"{not_}{verb} {said}{ci}")
             if plain and text.startswith("%") and not text.endswith("%"):
                 verb = "end with" if neg else "ends with"
-                return self._subject(cond.this, f'{not_}{verb} "{core}"{ci}')
+                return self._subject(cond.this, f"{not_}{verb} {said}{ci}")
             if "%" not in text and "_" not in text:
                 return self._subject(cond.this, f'is {"not " if neg else ""}exactly "{text}"{ci}')
         verb = "match" if neg else "matches"

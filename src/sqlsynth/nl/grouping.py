@@ -245,9 +245,8 @@ class GroupedQueries:
         item_sqls = [b._item_expr(i).sql() for i in b.items]
         keys = b.groups
         key_sqls = [k.sql() for k in keys]
-        group = join_words(
-            [self.group_word(b, k, sql in item_sqls) for k, sql in zip(keys, key_sqls, strict=True)]
-        )
+        words = [self.group_word(b, k, sql in item_sqls) for k, sql in zip(keys, key_sqls, strict=True)]
+        group = join_words(words)
         rest = [i for i, sql in zip(b.items, item_sqls, strict=True) if sql not in key_sqls]
         having = self.having_clause(b)
         k = number_of(b.limit) if b.limit is not None else None
@@ -280,12 +279,12 @@ class GroupedQueries:
             suffix += f", skipping the first {literal_text(b.offset)}"
         lead = f"for each {group}" + (f" {having}" if having else "")
         if not rest:
-            plural_group = pluralise(group)
+            plural_group = join_words([pluralise(w) for w in words])  # "cities and countries"
             np = f"the {'distinct ' if b.distinct else ''}{plural_group} of {rows}"
             if having.startswith("with "):
                 np = f"the {plural_group} {having}" + (f", counting only {rows}" if clause else "")
-            elif having:
-                np = f"the {plural_group} of {rows} {having}"
+            elif having:  # the groups' measure, not the rows': "the cities whose average age is ..."
+                np = f"the {plural_group} {having} (over {rows})"
             which = ""
             if having.startswith("with ") and not b.distinct:
                 verb = "have"
