@@ -70,7 +70,7 @@ class ComplexitySpec(BaseModel):
     # only ones with 4 joins or 4 conditions; one SELECT is drawn with at most 3 (HARDNESS_PRESETS)
     num_joins: IntRange = _r(0, 4)
     num_conditions: IntRange = _r(0, 4)
-    aggregates: IntRange = _r(0, 2)
+    aggregates: IntRange = _r(0, 3)  # three now and then: "the smallest, average and largest"
     group_by: IntRange = _r(0, 2)  # two columns now and then: "in each semester and year"
     having: IntRange = _r(0, 1)
     order_by: IntRange = _r(0, 2)
@@ -147,7 +147,7 @@ HARDNESS_PRESETS: dict[Hardness, dict[str, Any]] = {
     "medium": dict(
         num_joins="0-1",
         num_conditions="0-2",
-        aggregates="0-2",
+        aggregates="0-3",
         group_by="0-2",
         having="0-1",  # Spider counts GROUP BY ... HAVING COUNT(*) > n over one join as medium
         order_by="0-1",
@@ -163,7 +163,7 @@ HARDNESS_PRESETS: dict[Hardness, dict[str, Any]] = {
     "hard": dict(
         num_joins="1-2",
         num_conditions="0-3",
-        aggregates="0-2",
+        aggregates="0-3",
         group_by="0-2",
         having="0-1",
         order_by="0-1",
@@ -179,7 +179,7 @@ HARDNESS_PRESETS: dict[Hardness, dict[str, Any]] = {
     "extra": dict(
         num_joins="1-3",
         num_conditions="1-3",
-        aggregates="0-2",
+        aggregates="0-3",
         group_by="0-2",
         having="0-1",
         order_by="0-2",

@@ -261,7 +261,7 @@ class WalkGenerator:
             ("cte", 0.6),
             ("window", 0.6),
             ("case", 0.8),
-            ("set_ops", 0.25),
+            ("set_ops", 0.1),
             ("distinct", 0.3),
             ("functions", 0.6),
         )
@@ -280,6 +280,8 @@ class WalkGenerator:
             self._grouped(rng, s, t)
         if t.aggregates and not t.group_by:
             t.order_by = t.limit = 0  # one row: nothing to order
+            if t.aggregates == 2 and s.aggregates.max >= 3 and rng.random() < THREE_MEASURES:
+                t.aggregates = 3  # "the minimum, average and maximum distance"
             if t.joins and not t.conditions and s.num_conditions.max and rng.random() < SPIDER_SHAPED:
                 # a join under one aggregate serves a condition: "the average price of Rock
                 # tracks" (54 of Spider's 56 joined one-aggregate questions have a condition)
@@ -617,10 +619,17 @@ class WalkGenerator:
         if not options:
             return None
         inst, key, labels = rng.choice(options)
-        shapes = [[labels[0]], [labels[0], key], [key, labels[0]]]
+        # three columns in about one in five (Spider: 16 of its 104 top groups)
+        shapes = {(labels[0],): 1.0, (labels[0], key): 1.0, (key, labels[0]): 1.0}
         if len(labels) > 1:
-            shapes += [labels[:2], [key, *labels[:2]]]  # "the id, first and last name of ..."
-        return block.col(inst, key), [block.col(inst, c) for c in rng.choice(shapes)]
+            # "the id, first and last name of ...", "the first name, last name and id of ..."
+            shapes |= {tuple(labels[:2]): 1.0, (key, *labels[:2]): 0.5, (*labels[:2], key): 0.5}
+        else:
+            other = [c for c in inst.roles.texts if c not in inst.roles.keys and c not in labels]
+            if other:
+                shapes[(labels[0], key, other[0])] = 0.75  # "the title, id and description of ..."
+        shown = rng.choices(list(shapes), weights=list(shapes.values()))[0]
+        return block.col(inst, key), [block.col(inst, c) for c in shown]
 
     def _group_columns(self, rng: random.Random, block: Block, t: Targets) -> list[exp.Expression]:
         out: list[exp.Expression] = []
@@ -1459,7 +1468,8 @@ class WalkGenerator:
             branches.append(q)
         if branches[0] == branches[1]:
             raise Skip  # `q UNION q` is q, `q EXCEPT q` nothing
-        kind = rng.choice(self.spec.set_op_kinds)
+        kinds = self.spec.set_op_kinds
+        kind = rng.choices(kinds, cum_weights=_cumulative(tuple(OTHER_KIND_WEIGHTS[k] for k in kinds)))[0]
         return _set_op(kind, branches[0], branches[1]), used, False
 
     def _related_condition(self, rng: random.Random, block: Block) -> exp.Expression:
@@ -1752,6 +1762,11 @@ SET_OPS = {"union": exp.Union, "union_all": exp.Union, "intersect": exp.Intersec
 # Spider's twin set operations (one SELECT under two values): INTERSECT 28, EXCEPT 26, UNION 6
 TWIN_SET_OPS = 0.7
 TWIN_KIND_WEIGHTS = {"intersect": 28.0, "except": 26.0, "union": 5.0, "union_all": 1.0}
+# and Spider's other 36 (two queries with their own conditions): EXCEPT 24, UNION 9, INTERSECT 8
+OTHER_KIND_WEIGHTS = {"except": 24.0, "union": 9.0, "intersect": 8.0, "union_all": 1.0}
+
+# Spider's ungrouped aggregates of one row set: 2 in about 20 queries, 3 or 4 in 10
+THREE_MEASURES = 0.35
 
 # Spider's aggregates of one measure, in the order of its select lists (MAX, MIN: 6 of 20)
 VIEW_ORDERS: dict[int, dict[tuple[type[exp.AggFunc], ...], float]] = {
@@ -1864,12 +1879,17 @@ def _keys_a_row(schema: Schema, table: Table, columns: set[str]) -> bool:
 
 
 def _drawn_range(s: ComplexitySpec, target: str) -> IntRange:
-    """The range a target is drawn from: the spec's, but one GROUP BY column at most (a second
-    one is added now and then, see TWO_GROUP_COLUMNS) unless the spec asks for more."""
+    """The range a target is drawn from: the spec's, but one GROUP BY column and two aggregates
+    at most (one more is added now and then, see TWO_GROUP_COLUMNS and THREE_MEASURES) unless
+    the spec asks for more."""
     r: IntRange = getattr(s, SPEC_FIELD.get(target, target))
-    if target == "group_by" and r.max > 1 and r.min <= 1:
-        return IntRange(min=r.min, max=1)
+    cap = DRAWN_CAPS.get(target)
+    if cap is not None and r.max > cap and r.min <= cap:
+        return IntRange(min=r.min, max=cap)
     return r
+
+
+DRAWN_CAPS = {"group_by": 1, "aggregates": 2}
 
 
 def _small(rng: random.Random, r: IntRange, decay: float = 0.55) -> int:
