@@ -661,6 +661,22 @@ EXPECTED = [
     ("SELECT first_name FROM customers WHERE last_name LIKE 'Mc%'", 'last name starts with "Mc"'),
     ("SELECT product_name FROM products WHERE product_name LIKE '%Lamp%'", 'name contains "Lamp"'),
     ("SELECT product_name FROM products WHERE product_name LIKE '%a%'", 'name contains the letter "a"'),
+    # the row's columns in the order of the select list, the key where the query has it
+    (
+        "SELECT T2.first_name, T2.last_name, T2.customer_id FROM orders AS T1 JOIN customers AS T2 "
+        "ON T1.customer_id = T2.customer_id GROUP BY T2.customer_id HAVING COUNT(*) > 2",
+        "the first names, last names and customer ids of customers with more than 2 orders",
+    ),
+    (
+        "SELECT T2.customer_id, T2.first_name, COUNT(*) FROM orders AS T1 JOIN customers AS T2 "
+        "ON T1.customer_id = T2.customer_id GROUP BY T2.customer_id",
+        "the customer id, first name and the number of its orders",
+    ),
+    (
+        "SELECT T2.customer_id, T2.first_name, COUNT(*), MAX(T1.total_amount) FROM orders AS T1 "
+        "JOIN customers AS T2 ON T1.customer_id = T2.customer_id GROUP BY T2.customer_id",
+        "the customer id and first name, and the number and largest total amount of its orders",
+    ),
     ("SELECT first_name FROM customers WHERE NOT last_name LIKE 'M%'", 'does not start with the letter "M"'),
     ("SELECT first_name FROM customers WHERE last_name LIKE '%7'", 'last name ends with "7"'),
     ("SELECT order_id FROM orders WHERE status IN ('shipped', 'delivered')", '"shipped"'),

@@ -173,19 +173,19 @@ class GroupedQueries:
             # which groups, said of one and of all: "whose name is X and that has more than 2 ..."
             which_one = _and_having(b.phr.clauses(g_filters, False), having, "has")
             which_all = _and_having(b.phr.clauses(g_filters, True), having, "have")
-            own: list[str] = []
+            keys: list[tuple[int, str]] = []  # (how many other items before it, its words)
             others = []
             for item in plain:
                 node = b._item_expr(item)
                 if node.sql() in key_sql and isinstance(node, exp.Column):
-                    own.append(b.phr.label(node, strip=False))
+                    keys.append((len(others), b.phr.label(node, strip=False)))
                 else:
                     others.append(item)
             plural = not agg_heads and not sup
-            if plural:
-                own = [pluralise(o) for o in own]
-            heads, related = b._heads(others, plural=plural)
-            own += heads
+            own, related = b._heads(others, plural=plural)
+            # in the order of the select list: "the first name, last name and customer id"
+            for at, words in reversed(keys):
+                own.insert(min(at, len(own)), pluralise(words) if plural else words)
             g_related = b.related_phrases(related, plural, "the" if plural or sup else "its")
         finally:
             b.scope.set_focus(original_focus)
@@ -213,6 +213,10 @@ class GroupedQueries:
         counts = counts_of(agg_heads, f"of its {rows}")  # "the number of its X and the number of their Y"
         agg_text = counts or f"the {join_words(agg_heads)} of its {rows}"
         body = f"the {g_text}{', ' if counts else ' and '}{agg_text}" if g_text else agg_text
+        if g_text and not counts and len(own + g_related) > 1:  # "the id, name and the number of ..."
+            body = f"the {join_words([*own, *g_related, agg_text])}"
+            if " and " in agg_text:  # "the id and name, and the number and largest total of ..."
+                body = f"the {g_text}, and {agg_text}"
         np = f"{body} {lead}{suffix}"
         return Phrase(np=np, lead=lead, body=body + suffix, singular=not g_text and len(agg_heads) == 1)
 
