@@ -661,6 +661,8 @@ EXPECTED = [
     ("SELECT first_name FROM customers WHERE last_name LIKE 'Mc%'", 'last name starts with "Mc"'),
     ("SELECT product_name FROM products WHERE product_name LIKE '%Lamp%'", 'name contains "Lamp"'),
     ("SELECT product_name FROM products WHERE product_name LIKE '%a%'", 'name contains the letter "a"'),
+    # views of one measure said once, as people list them
+    ("SELECT MIN(unit_price), AVG(unit_price), MAX(unit_price) FROM products", "average and highest unit"),
     # the row's columns in the order of the select list, the key where the query has it
     (
         "SELECT T2.first_name, T2.last_name, T2.customer_id FROM orders AS T1 JOIN customers AS T2 "
@@ -788,6 +790,7 @@ def test_wording_of_each_construct(sql: str, phrase: str) -> None:
 
 
 AVOIDED = [
+    ("SELECT MAX(unit_price), MIN(unit_price) FROM products", "unit price and"),
     # what "whose number of customers is at least 2" would say of each customer
     ("SELECT country FROM customers GROUP BY country HAVING COUNT(customer_id) >= 2", "whose number of"),
     ("SELECT country FROM customers GROUP BY country HAVING COUNT(DISTINCT city) > 2", "whose number of"),

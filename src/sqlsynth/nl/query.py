@@ -146,6 +146,9 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
             of_rows += f", provided that {b.phr.sentence(b.having)}"
         own, related = b.plain_heads(b.items, plural=False)
         heads = own + related
+        singular = len(heads) == 1
+        if not related and (views := _views_of_one_measure(b, heads)):
+            heads = [views]  # "the lowest, average and highest price", not "lowest price, average price ..."
         np = f"the {join_words(heads)} {of_rows}"
         if not related and b.having is None and of_rows.startswith("of "):
             np = counts_of(heads, of_rows) or np
@@ -161,7 +164,7 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         count_of = ""
         if only_count and not suffix and not b.per_group_entity() and b.having is None:
             count_of = b.rows(True)
-        return Phrase(np=np + suffix, singular=len(heads) == 1, count_of=count_of, body=np + suffix)
+        return Phrase(np=np + suffix, singular=singular, count_of=count_of, body=np + suffix)
 
     # -- set operations ------------------------------------------------------------------------------
     def set_operation(
@@ -231,3 +234,21 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         if offset is not None:
             parts.append(f"after skipping the first {literal_text(offset.expression)}")
         return (", " + ", ".join(parts)) if parts else ""
+
+
+def _views_of_one_measure(b: Block, heads: list[str]) -> str | None:
+    """The heads of MIN / MAX / AVG / SUM of one column said once, "lowest, average and highest
+    price" (as people list them), when each is one word before the same words; else None."""
+    nodes = [b._item_expr(i) for i in b.items]
+    if len(heads) < 2 or len(heads) != len(nodes):
+        return None
+    views = (exp.Min, exp.Max, exp.Avg, exp.Sum)
+    if not all(isinstance(n, views) and isinstance(n.this, exp.Column) for n in nodes):
+        return None
+    if len({n.this.sql() for n in nodes}) != 1:
+        return None
+    words = [h.split() for h in heads]
+    tail = words[0][1:]
+    if not tail or any(w[1:] != tail for w in words):
+        return None
+    return f"{join_words([w[0] for w in words])} {' '.join(tail)}"
