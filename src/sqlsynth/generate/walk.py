@@ -47,8 +47,9 @@ TWO_CONDITIONS = 0.25  # share of one-condition ungrouped queries given a second
 # _grouped, _plain_nested); the rest keep their drawn extras, for variety
 SPIDER_SHAPED = 0.85
 # the ways to ask a grouping, weighted so that the records come out as Spider's questions are
-# (groups alone 35%, top groups 39%, past a HAVING 25%; top-k with a tie at the cut is rejected)
-GROUPED_MODES = (35, 77, 100)  # cumulative: groups, top, having
+# (groups alone 35%, top groups 39%, past a HAVING 25%): top groups are drawn more, as more of
+# them are rejected (a tie at the cut) or repeat another (few columns to group by and order)
+GROUPED_MODES = (28, 80, 100)  # cumulative: groups, top, having
 HAVING_UNSEEN = 0.85  # share of HAVING queries that do not show the aggregate (Spider: 88%)
 KEYED_GROUPS = 0.7  # share of joined groupings by a referenced row's key, showing its names
 
@@ -621,8 +622,10 @@ class WalkGenerator:
         if not options:
             return None
         inst, key, labels = rng.choice(options)
-        # three columns in about one in five (Spider: 16 of its 104 top groups)
-        shapes = {(labels[0],): 1.0, (labels[0], key): 1.0, (key, labels[0]): 1.0}
+        # three columns in about one in five (Spider: 16 of its 104 top groups); the groups alone
+        # mostly show one ("each album's title and its number of tracks": 100 of Spider's 120)
+        alone = not (t.having or t.order_by or t.limit)
+        shapes = {(labels[0],): 4.0 if alone else 1.0, (labels[0], key): 1.0, (key, labels[0]): 1.0}
         if len(labels) > 1:
             # "the id, first and last name of ...", "the first name, last name and id of ..."
             shapes |= {tuple(labels[:2]): 1.0, (key, *labels[:2]): 0.5, (*labels[:2], key): 0.5}
