@@ -661,8 +661,8 @@ class WalkGenerator:
             inst, c = got
             picked.append(got)
             seen.add((inst.ref, c))
-            # a second column of the same rows: "each semester and year", "first and last name"
-            seen |= {(i.ref, x.name) for i in block.insts if i is not inst for x in i.table.columns}
+            if t.group_by > 1:  # a second column of the same rows: "each semester and year"
+                seen |= _columns_of_others(block, inst)
             col: exp.Expression = block.col(inst, c)
             lt = inst.table.column(c).logical_type
             if t.functions and lt in (LogicalType.DATE, LogicalType.DATETIME):
@@ -672,8 +672,8 @@ class WalkGenerator:
             raise Skip  # every group one row: "for each employee and aircraft" of certificates
         if t.functions and not any(isinstance(o, exp.Func) for o in out):
             # of the same rows as the first column when there are two
-            others = {(i.ref, x.name) for i in block.insts if i is not picked[0][0] for x in i.table.columns}
-            got = self._pick(rng, block, "temporals", others if len(picked) > 1 else None)
+            others = _columns_of_others(block, picked[0][0]) if len(picked) > 1 else None
+            got = self._pick(rng, block, "temporals", others)
             if got is not None and len(out) < t.group_by + 1 and rng.random() < 0.5:
                 inst, c = got
                 out[-1] = self._function(rng, inst, c, block.col(inst, c))
@@ -1772,6 +1772,8 @@ OTHER_KIND_WEIGHTS = {"except": 24.0, "union": 9.0, "intersect": 8.0, "union_all
 
 # Spider's ungrouped aggregates of one row set: 2 in about 20 queries, 3 or 4 in 10
 THREE_MEASURES = 0.35
+# the most GROUP BY columns and aggregates drawn; one more is added now and then (above)
+DRAWN_CAPS = {"group_by": 1, "aggregates": 2}
 
 # Spider's aggregates of one measure, in the order of its select lists (MAX, MIN: 6 of 20)
 VIEW_ORDERS: dict[int, dict[tuple[type[exp.AggFunc], ...], float]] = {
@@ -1874,6 +1876,11 @@ def _top_k(rng: random.Random) -> int:
     return rng.choices(TOP_K, cum_weights=_cumulative(TOP_K_WEIGHTS))[0]
 
 
+def _columns_of_others(block: Block, inst: Inst) -> set[tuple[str, str]]:
+    """(ref, column) of every column of the block's tables but `inst`."""
+    return {(i.ref, x.name) for i in block.insts if i is not inst for x in i.table.columns}
+
+
 def _keys_a_row(schema: Schema, table: Table, columns: set[str]) -> bool:
     """`columns` hold the table's key: the whole declared composite one, or foreign keys one of
     which is its declared key (Spider declares only the first column of a link table's composite
@@ -1892,9 +1899,6 @@ def _drawn_range(s: ComplexitySpec, target: str) -> IntRange:
     if cap is not None and r.max > cap and r.min <= cap:
         return IntRange(min=r.min, max=cap)
     return r
-
-
-DRAWN_CAPS = {"group_by": 1, "aggregates": 2}
 
 
 def _small(rng: random.Random, r: IntRange, decay: float = 0.55) -> int:

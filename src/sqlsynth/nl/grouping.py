@@ -212,11 +212,14 @@ class GroupedQueries:
             return Phrase(np=np + suffix, body=np + suffix)
         counts = counts_of(agg_heads, f"of its {rows}")  # "the number of its X and the number of their Y"
         agg_text = counts or f"the {join_words(agg_heads)} of its {rows}"
-        body = f"the {g_text}{', ' if counts else ' and '}{agg_text}" if g_text else agg_text
-        if g_text and not counts and len(own + g_related) > 1:  # "the id, name and the number of ..."
+        if not g_text:
+            body = agg_text
+        elif counts or len(own + g_related) == 1:
+            body = f"the {g_text}{', ' if counts else ' and '}{agg_text}"
+        elif " and " in agg_text:  # "the id and name, and the number and largest total of ..."
+            body = f"the {g_text}, and {agg_text}"
+        else:  # "the id, name and the number of ..."
             body = f"the {join_words([*own, *g_related, agg_text])}"
-            if " and " in agg_text:  # "the id and name, and the number and largest total of ..."
-                body = f"the {g_text}, and {agg_text}"
         np = f"{body} {lead}{suffix}"
         return Phrase(np=np, lead=lead, body=body + suffix, singular=not g_text and len(agg_heads) == 1)
 
