@@ -663,6 +663,17 @@ EXPECTED = [
     ("SELECT product_name FROM products WHERE product_name LIKE '%a%'", 'name contains the letter "a"'),
     # views of one measure said once, as people list them
     ("SELECT MIN(unit_price), AVG(unit_price), MAX(unit_price) FROM products", "average and highest unit"),
+    # rows two steps away, one "of" a step: not "the order's customers of invoices"
+    (
+        "SELECT T1.first_name, T1.last_name FROM customers AS T1 JOIN orders AS T2 ON T2.customer_id = "
+        "T1.customer_id JOIN invoices AS T3 ON T3.order_id = T2.order_id",
+        "the first names and last names of the customers of the orders of invoices",
+    ),
+    (
+        "SELECT T3.invoice_number, T1.first_name FROM customers AS T1 JOIN orders AS T2 ON T2.customer_id = "
+        "T1.customer_id JOIN invoices AS T3 ON T3.order_id = T2.order_id",
+        "and the first name of the customer of its order",
+    ),
     # the row's columns in the order of the select list, the key where the query has it
     (
         "SELECT T2.first_name, T2.last_name, T2.customer_id FROM orders AS T1 JOIN customers AS T2 "

@@ -290,8 +290,7 @@ class Block:
                 labels[id(src)] = []
             labels[id(src)].append(text)
         for src in order:
-            path = self.phr.their_path(src, plural).split(" ", 1)[1]
-            out.append(f"{join_words(labels[id(src)])} of {pronoun} {path}")
+            out.append(f"{join_words(labels[id(src)])} of {self.phr.of_path(src, plural, pronoun)}")
         return out
 
     def items_np(self, rows_np: str, plural: bool = True, items: list[exp.Expression] | None = None) -> str:

@@ -169,6 +169,22 @@ class ExpressionPhraser:
             last = pluralise(last)
         return f"{pron} {' '.join([*(possessive(w) for w in words[:-1]), last])}"
 
+    def of_path(self, src: Source, plural: bool, pronoun: str) -> str:
+        """ "the customers of the orders", "the customers of their orders": the related rows of
+        `src` one "of" per step (their_path's "their order's customers" reads as a customer's
+        order with two steps or more); the innermost step takes `pronoun`."""
+        all_steps = self.scope.path(src)
+        steps = [s for s in all_steps if not s.hidden]
+        if len(steps) < 2:
+            return f"{pronoun} {self.their_path(src, plural).split(' ', 1)[1]}"
+        last = steps[-1].word
+        if not steps[-1].up or len(steps) < len(all_steps) or plural:  # as their_path says it
+            last = pluralise(last)
+        inner = [pluralise(s.word) if plural else s.word for s in steps[:-1]]
+        articles = ["the"] * (len(inner) - 1) + [pronoun]
+        outer = [f"{a} {w}" for a, w in zip(articles, reversed(inner), strict=True)]
+        return " of ".join([f"the {last}", *outer])
+
     def _outer_column(self, col: exp.Column, src: Source) -> str:
         outer = self.scope.outer
         assert outer is not None
