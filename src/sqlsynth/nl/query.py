@@ -247,8 +247,17 @@ def _views_of_one_measure(b: Block, heads: list[str]) -> str | None:
         return None
     if len({n.this.sql() for n in nodes}) != 1:
         return None
-    words = [h.split() for h in heads]
+    words = [["total", *h.split()[2:]] if h.startswith("sum of ") else h.split() for h in heads]
     tail = words[0][1:]
-    if not tail or any(w[1:] != tail for w in words):
+    if not tail or tail[0] == "total" or any(w[1:] != tail for w in words):
         return None
-    return f"{join_words([w[0] for w in words])} {' '.join(tail)}"
+    # one register for all: "the lowest, average and highest", not "the highest, minimum and mean"
+    register = next((r for r in VIEW_REGISTERS if words[0][0] in r.values()), None)
+    said = [register[type(n)] for n in nodes] if register else [w[0] for w in words]
+    return f"{join_words(said)} {' '.join(tail)}"
+
+
+VIEW_REGISTERS: tuple[dict[type[exp.Expression], str], ...] = tuple(
+    {exp.Min: low, exp.Max: high, exp.Avg: "average", exp.Sum: "total"}
+    for low, high in (("lowest", "highest"), ("minimum", "maximum"), ("smallest", "largest"))
+)
