@@ -974,7 +974,7 @@ class WalkGenerator:
             ops = several.operators(ops, self._pins(i, c, 2), names_a_row)
         if not ops:
             raise Skip
-        op = rng.choices(ops, cum_weights=_cumulative(tuple(OPERATOR_WEIGHTS[o] for o in ops)))[0]
+        op = _weighted(rng, ops, OPERATOR_WEIGHTS)
         if several is not None:
             several.note(op, column.logical_type, names_a_row)
         row = anchors.get(id(i)) if anchors is not None else None
@@ -1474,7 +1474,7 @@ class WalkGenerator:
         if branches[0] == branches[1]:
             raise Skip  # `q UNION q` is q, `q EXCEPT q` nothing
         kinds = self.spec.set_op_kinds
-        kind = rng.choices(kinds, cum_weights=_cumulative(tuple(OTHER_KIND_WEIGHTS[k] for k in kinds)))[0]
+        kind = _weighted(rng, kinds, OTHER_KIND_WEIGHTS)
         return _set_op(kind, branches[0], branches[1]), used, False
 
     def _related_condition(self, rng: random.Random, block: Block) -> exp.Expression:
@@ -1552,7 +1552,7 @@ class WalkGenerator:
         q1 = q1.where(conds[0], copy=False)
         if _idle_outer_join(block, q1):
             raise Skip
-        kind = rng.choices(kinds, cum_weights=_cumulative(tuple(TWIN_KIND_WEIGHTS[k] for k in kinds)))[0]
+        kind = _weighted(rng, kinds, TWIN_KIND_WEIGHTS)
         if kind == "except" and not shared:
             raise Skip  # and EXCEPT would take nothing away ("payments by Nancy, except by Lisa")
         return _set_op(kind, q1, q2), block.used, False
@@ -1828,7 +1828,7 @@ def _clean_cuts(sizes: tuple[list[tuple[int, bool]], bool] | None, desc: bool) -
 
 def _nested_kind(rng: random.Random, kinds: list[str]) -> str:
     """One of `kinds` of nested condition, as often as Spider has it (SUBQUERY_WEIGHTS)."""
-    return rng.choices(kinds, cum_weights=_cumulative(tuple(SUBQUERY_WEIGHTS[k] for k in kinds)))[0]
+    return _weighted(rng, kinds, SUBQUERY_WEIGHTS)
 
 
 def unused_leaves(select: exp.Select) -> list[tuple[exp.Table, set[str]]]:
@@ -1874,6 +1874,11 @@ def _is_id(block: Block, column: exp.Column) -> bool:
 def _top_k(rng: random.Random) -> int:
     """The k of a top-k question: 1 most often."""
     return rng.choices(TOP_K, cum_weights=_cumulative(TOP_K_WEIGHTS))[0]
+
+
+def _weighted(rng: random.Random, kinds: list[str], weights: dict[str, float]) -> str:
+    """One of `kinds`, drawn by its weight in `weights` (Spider's shares)."""
+    return rng.choices(kinds, cum_weights=_cumulative(tuple(weights[k] for k in kinds)))[0]
 
 
 def _columns_of_others(block: Block, inst: Inst) -> set[tuple[str, str]]:

@@ -51,6 +51,9 @@ DATE_PARTS = {
     "SECOND": "second",
     "EPOCH": "epoch seconds",
 }
+# MAX and MIN of a number, word for word in one register ("highest" with "lowest", ...)
+HIGHEST = ("highest", "maximum", "largest")
+LOWEST = ("lowest", "minimum", "smallest")
 RANKING = {
     "RANK": "rank",
     "DENSE_RANK": "dense rank",
@@ -156,31 +159,35 @@ class ExpressionPhraser:
             return self.entity.singular
         return " ".join([*(possessive(w) for w in words[:-1]), words[-1]])
 
-    def their_path(self, src: Source, plural: bool = True) -> str:
-        """ "their customer", "its order items": the related rows of `src` as seen from the focus."""
+    def _path_nouns(self, src: Source, plural: bool) -> list[str]:
+        """The words of the steps from the focus to `src` ([] for none), the last one in the
+        plural when it may stand for several rows."""
         all_steps = self.scope.path(src)
         steps = [s for s in all_steps if not s.hidden]
-        pron = "their" if plural else "its"
-        if not steps:
-            return pron + " " + (self.entity.plural if plural else self.entity.singular)
         words = [s.word for s in steps]
-        last = words[-1]
-        if not steps[-1].up or len(steps) < len(all_steps) or plural:
-            last = pluralise(last)
-        return f"{pron} {' '.join([*(possessive(w) for w in words[:-1]), last])}"
+        if steps and (not steps[-1].up or len(steps) < len(all_steps) or plural):
+            words[-1] = pluralise(words[-1])
+        return words
+
+    def their_path(self, src: Source, plural: bool = True) -> str:
+        """ "their customer", "its order items": the related rows of `src` as seen from the focus."""
+        words = self._path_nouns(src, plural)
+        pron = "their" if plural else "its"
+        if not words:
+            return pron + " " + (self.entity.plural if plural else self.entity.singular)
+        return f"{pron} {' '.join([*(possessive(w) for w in words[:-1]), words[-1]])}"
 
     def of_path(self, src: Source, plural: bool, pronoun: str) -> str:
         """ "the customers of the orders", "the customers of their orders": the related rows of
         `src` one "of" per step (their_path's "their order's customers" reads as a customer's
         order with two steps or more); the innermost step takes `pronoun`."""
-        all_steps = self.scope.path(src)
-        steps = [s for s in all_steps if not s.hidden]
-        if len(steps) < 2:
-            return f"{pronoun} {self.their_path(src, plural).split(' ', 1)[1]}"
-        last = steps[-1].word
-        if not steps[-1].up or len(steps) < len(all_steps) or plural:  # as their_path says it
-            last = pluralise(last)
-        inner = [pluralise(s.word) if plural else s.word for s in steps[:-1]]
+        words = self._path_nouns(src, plural)
+        if not words:
+            return f"{pronoun} {self.entity.plural if plural else self.entity.singular}"
+        if len(words) == 1:
+            return f"{pronoun} {words[0]}"
+        last = words[-1]
+        inner = [pluralise(w) if plural else w for w in words[:-1]]
         articles = ["the"] * (len(inner) - 1) + [pronoun]
         outer = [f"{a} {w}" for a, w in zip(articles, reversed(inner), strict=True)]
         return " of ".join([f"the {last}", *outer])
@@ -291,10 +298,10 @@ class ExpressionPhraser:
             word = self.choose.pick("avg", ("average", "average", "average", "mean"))
             return f"{word} {dist}{target}"
         if name == "MAX":
-            words = ("latest", "most recent") if temporal else ("highest", "maximum", "largest")
+            words = ("latest", "most recent") if temporal else HIGHEST
             return f"{self.choose.pick('max', words)} {target}"
         if name == "MIN":
-            words = ("earliest", "earliest") if temporal else ("lowest", "minimum", "smallest")
+            words = ("earliest", "earliest") if temporal else LOWEST
             return f"{self.choose.pick('min', words)} {target}"
         other = {
             "STDDEV": "standard deviation of",

@@ -12,6 +12,7 @@ from sqlglot import exp
 
 from sqlsynth.nl.block import Block, Phrase, counts_of, which_question
 from sqlsynth.nl.derived import DerivedTables
+from sqlsynth.nl.expressions import HIGHEST, LOWEST
 from sqlsynth.nl.grouping import GroupedQueries
 from sqlsynth.nl.lexicon import join_words, with_article
 from sqlsynth.nl.names import Namer, Noun
@@ -259,5 +260,5 @@ def _views_of_one_measure(b: Block, heads: list[str]) -> str | None:
 
 VIEW_REGISTERS: tuple[dict[type[exp.Expression], str], ...] = tuple(
     {exp.Min: low, exp.Max: high, exp.Avg: "average", exp.Sum: "total"}
-    for low, high in (("lowest", "highest"), ("minimum", "maximum"), ("smallest", "largest"))
+    for low, high in zip(LOWEST, HIGHEST, strict=True)
 )
