@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from sqlsynth.nl import realise
 from sqlsynth.nl.batch import split_statements
-from sqlsynth.nl.lexicon import humanise, name_part, pluralise, singularise
+from sqlsynth.nl.lexicon import aside, humanise, name_part, pluralise, singularise
 from sqlsynth.nl.names import Namer, noun_from_name
 from sqlsynth.nl.realise import parse_query, quoted_strings_as_literals
 from sqlsynth.schema.demo import demo_schema
@@ -714,6 +714,31 @@ EXPECTED = [
     ),
     ("SELECT customer_id FROM customers INTERSECT SELECT customer_id FROM orders", "that have an order"),
     ("SELECT city FROM customers EXCEPT SELECT city FROM locations", "excluding the cities of locations"),
+    # twins, told apart by their filters alone: the items and rows said once
+    (
+        "SELECT city FROM customers WHERE country = 'x' "
+        "EXCEPT SELECT city FROM customers WHERE country = 'y'",
+        'the cities of customers whose country is "x", but not those of customers whose country is "y"',
+    ),
+    (
+        "SELECT T1.first_name FROM customers AS T1 JOIN orders AS T2 ON T2.customer_id = T1.customer_id "
+        "WHERE T2.status = 'shipped' INTERSECT SELECT T1.first_name FROM customers AS T1 JOIN orders AS T2 "
+        "ON T2.customer_id = T1.customer_id WHERE T2.status = 'open'",
+        'first names shared by the customers of orders whose status is "shipped" and the customers of orders '
+        'whose status is "open"',
+    ),
+    (
+        "SELECT T1.first_name FROM customers AS T1 JOIN orders AS T2 ON T2.customer_id = T1.customer_id "
+        "WHERE T2.status = 'shipped' UNION SELECT T1.first_name FROM customers AS T1 JOIN orders AS T2 "
+        "ON T2.customer_id = T1.customer_id WHERE T2.status = 'open'",
+        'the first names of the customers of orders whose status is "shipped" or whose status is "open"',
+    ),
+    (
+        "SELECT T1.first_name FROM customers AS T1 JOIN orders AS T2 ON T2.customer_id = T1.customer_id "
+        "WHERE T2.status = 'shipped' UNION ALL SELECT T1.first_name FROM customers AS T1 JOIN orders AS T2 "
+        "ON T2.customer_id = T1.customer_id WHERE T2.status = 'open'",
+        'status is "shipped" and also those of the customers of orders whose status is "open" (keeping',
+    ),
     (
         "SELECT product_name, RANK() OVER (PARTITION BY category_id ORDER BY unit_price DESC) FROM products",
         "rank by unit price (highest first)",
@@ -971,7 +996,32 @@ GROUPS_FILTERED = [
         "which composers and genre ids have more than 2 tracks",
         "which composer and genre ids",
     ),
+    (  # an outer join's note inside the parenthesis, not a parenthesis in it; nothing "only" counted
+        "SELECT T2.name FROM albums AS T1 LEFT JOIN artists AS T2 ON T1.artist_id = T2.id GROUP BY T2.id "
+        "ORDER BY COUNT(*) DESC LIMIT 1",
+        "the most albums (counting albums, including those without an artist)",
+        "counting only",
+    ),
+    (
+        "SELECT T2.name FROM albums AS T1 LEFT JOIN artists AS T2 ON T1.artist_id = T2.id "
+        "WHERE T1.title LIKE '%a%' GROUP BY T2.id ORDER BY COUNT(*) DESC LIMIT 1",
+        'counting only albums whose title contains the letter "a", including those without an artist)',
+        "))",
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("over tracks", "(over tracks)"),
+        ("over tracks (including those without an album)", "(over tracks, including those without an album)"),
+        ("over tracks (of (x))", "(over tracks, of (x))"),
+        ("tracks whose name is (a)b", "(tracks whose name is (a)b)"),
+    ],
+)
+def test_a_parenthesis_holds_no_parenthesis_at_its_end(text: str, said: str) -> None:
+    assert aside(text) == said
 
 
 @pytest.mark.parametrize(("sql", "phrase", "avoided"), GROUPS_FILTERED)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from sqlsynth.nl.block import Block, aggregates_in
-from sqlsynth.nl.lexicon import humanise, join_words
+from sqlsynth.nl.lexicon import aside, humanise, join_words
 from sqlsynth.nl.scope import Scope, Source
 
 if TYPE_CHECKING:
@@ -54,9 +54,9 @@ class DerivedTables:
             if b.having is not None:
                 having = self.having_clause(b)
                 if not having.startswith("with "):
-                    having += f" (over their {b.rows(True)})"
+                    having += " " + aside(f"over their {b.rows(True)}")
                 elif b.filters:
-                    having += f" (counting only {b.rows(True)})"
+                    having += " " + aside(f"counting only {b.rows(True)}")
                 parts.append(having)
             elif b.filters and counting:
                 parts.append(f"that have {b.rows(True)}")

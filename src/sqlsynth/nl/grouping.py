@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from sqlsynth.nl.block import Block, Phrase, aggregates_in, counts_of, which_question
 from sqlsynth.nl.conditions import FLIP
-from sqlsynth.nl.lexicon import join_words, pluralise, singularise
+from sqlsynth.nl.lexicon import aside, join_words, pluralise, singularise
 from sqlsynth.nl.names import Noun
 from sqlsynth.nl.scope import Source
 from sqlsynth.nl.values import literal_text, number_of
@@ -155,7 +155,9 @@ class GroupedQueries:
         if b.order and k is not None and k >= 1:
             sup = b.superlative(b.order[0], g_noun, k) + b.tiebreak(b.order[1:])
             if clause and b.key_kind(b.resolve_order_target(b.order[0].this)) == "count":
-                sup += f" (counting only {rows})"
+                # a clause that is only an outer join's note restricts nothing: "counting" alone
+                only = "" if clause.startswith("(") else " only"
+                sup += " " + aside(f"counting{only} {rows}")
             if b.offset is not None:
                 sup += f" after skipping the first {literal_text(b.offset)}"
             if having:
@@ -271,7 +273,7 @@ class GroupedQueries:
             if not rest:
                 extra = f", counting only {rows}" if clause else ""
                 if b.key_kind(b.resolve_order_target(b.order[0].this)) != "count":
-                    extra = f" (over {rows})"
+                    extra = " " + aside(f"over {rows}")
                 np = sup + extra
                 which = which_question(base, extra, group, [])
                 return Phrase(np=np, singular=k == 1, body=np, which=which)
@@ -291,7 +293,7 @@ class GroupedQueries:
             if having.startswith("with "):
                 np = f"the {plural_group} {having}" + (f", counting only {rows}" if clause else "")
             elif having:  # the groups' measure, not the rows': "the cities whose average age is ..."
-                np = f"the {plural_group} {having} (over {rows})"
+                np = f"the {plural_group} {having} {aside(f'over {rows}')}"
             which = ""
             if having.startswith("with ") and not b.distinct:
                 verb = "have"

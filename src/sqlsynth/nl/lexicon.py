@@ -339,6 +339,21 @@ def with_article(phrase: str) -> str:
     return f"{article(phrase)} {phrase}"
 
 
+def aside(text: str) -> str:
+    """ "(text)", with a parenthesis that ends `text` merged into it: "over prerequisites (including
+    courses without any prerequisite)" -> "(over prerequisites, including courses without any
+    prerequisite)", not a parenthesis inside a parenthesis."""
+    if text.endswith(")"):
+        depth = 0
+        for i in range(len(text) - 1, 0, -1):
+            depth += {")": 1, "(": -1}.get(text[i], 0)
+            if depth == 0:
+                if text[i - 1] == " ":
+                    text = f"{text[: i - 1]}, {text[i + 1 : -1]}"
+                break
+    return f"({text})"
+
+
 def join_words(items: list[str], conj: str = "and") -> str:
     """["a", "b", "c"] -> "a, b and c"."""
     items = [i for i in items if i]

@@ -176,11 +176,18 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         distinct = query.args.get("distinct", True) is not False
         same = left.mergeable and right.mergeable and left.head == right.head and left.rows == right.rows
         same = same and bool(left.filters) and bool(right.filters)
+        # twins: the same items of the same rows, told apart by their filters alone ("the titles of
+        # the albums of tracks whose ..."), said once: "..., but not those of the albums of tracks whose"
+        rows = _twin_rows(left, right)
         if isinstance(query, exp.Union):
             if same and distinct:
                 np = f"{left.head} of {left.rows} {left.filters} or {right.filters}"
+            elif rows and distinct:
+                np = f"{left.np} or {right.filters}"
             elif distinct:
                 np = f"{left.np} together with {right.np}"
+            elif rows:
+                np = f"{left.np} and also those of {rows} {right.filters} (keeping duplicates)"
             else:
                 np = f"{left.np} and also {right.np} (keeping duplicates)"
         elif (child := self._referring_child(query)) is not None:
@@ -191,8 +198,12 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         elif isinstance(query, exp.Intersect):
             if same:
                 np = f"{left.head} shared by {left.rows} {left.filters} and {right.rows} {right.filters}"
+            elif rows:
+                np = f"{left.head} shared by {rows} {left.filters} and {rows} {right.filters}"
             else:
                 np = f"{left.np} that are also among {right.np}"
+        elif rows:
+            np = f"{left.np}, but not those of {rows} {right.filters}"
         else:
             np = f"{left.np}, excluding {right.np}"
         suffix = self._set_suffix(query, outer)
@@ -235,6 +246,22 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         if offset is not None:
             parts.append(f"after skipping the first {literal_text(offset.expression)}")
         return (", " + ", ".join(parts)) if parts else ""
+
+
+def _twin_rows(left: Phrase, right: Phrase) -> str:
+    """What two sides of a set operation say their items are "of" ("the albums of tracks") when
+    they say the same but for their filters; else ""."""
+    if not (left.head and left.filters and right.filters):
+        return ""
+    bases = []
+    for side in (left, right):
+        if not side.np.endswith(f" {side.filters}"):
+            return ""
+        bases.append(side.np[: -len(side.filters) - 1])
+    lead = f"{left.head} of "
+    if bases[0] != bases[1] or not bases[0].startswith(lead):
+        return ""
+    return bases[0][len(lead) :]
 
 
 def _views_of_one_measure(b: Block, heads: list[str]) -> str | None:
