@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -19,9 +20,11 @@ from typer.testing import CliRunner
 from sqlsynth.cli import app
 from sqlsynth.dataset import read_records
 from sqlsynth.generate.runner import GenerateConfig, run_generate
+from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.populate import populate
 from sqlsynth.render import DIALECTS
 from sqlsynth.testing.schemas import tricky
+from sqlsynth.validate.filters import ValidateConfig
 
 runner = CliRunner()
 
@@ -81,9 +84,83 @@ def test_cli_writes_records_and_a_consistent_manifest(dbs, tmp_path):
     assert filters[-1]["in"] - sum(filters[-1]["rejected"].values()) == 25
     assert sum(manifest["hardness"].values()) == 25
     assert manifest["config"]["seed"] == 0 and manifest["versions"]["sqlglot"]
+    assert manifest["template_cap"] == 5  # 'auto' for 25 records
     timings = manifest["timings"]
     assert 0 < timings["profile_s"] < timings["seconds"]  # the values were profiled in this run
     assert (out / "schema.json").exists()
+
+
+NARROW = ComplexitySpec(
+    num_joins=(0, 0),
+    num_conditions=(1, 1),
+    **{k: (0, 0) for k in ("aggregates", "group_by", "having", "order_by", "limit", "distinct")},
+    **{k: (0, 0) for k in ("subqueries", "set_ops", "cte", "window", "case", "functions")},
+    operators=["="],
+)
+
+
+def test_a_template_holds_at_most_its_share_of_the_records(dbs, tmp_path):
+    from sqlsynth.schema.loaders import load_schema
+
+    schema = load_schema(dbs["schema"])
+    base = dict(db_id="tricky", dbs=[dbs["sqlite"]], n=30, spec=NARROW)
+    capped = run_generate(GenerateConfig(**base), schema, tmp_path / "auto", progress=False)
+    free = run_generate(
+        GenerateConfig(**base, validate=ValidateConfig(template_cap=None)),
+        schema,
+        tmp_path / "free",
+        progress=False,
+    )
+
+    def most(out: Path) -> int:
+        return max(Counter(r.template for r in read_records(out / "records.jsonl")).values())
+
+    assert capped.written == free.written == 30
+    assert most(tmp_path / "free") > 5  # few shapes: without a cap some repeat more
+    assert most(tmp_path / "auto") == 5
+    assert (
+        capped.manifest["template_cap"] == 5 and capped.manifest["filters"]["template_cap"]["rejected"]["cap"]
+    )
+    assert free.manifest["template_cap"] is None
+
+
+@pytest.mark.parametrize(
+    ("n", "strategy", "cap", "expected"),
+    [
+        (30, "walk", "auto", 5),
+        (1000, "walk", "auto", 5),
+        (1001, "walk", "auto", 6),
+        (10_000, "walk", "auto", 50),
+        (10_000, "template", "auto", None),  # many records of each template is the point
+        (10_000, "walk", 3, 3),
+        (10_000, "walk", None, None),
+    ],
+)
+def test_template_cap_auto_is_a_share_of_the_records_wanted(dbs, n, strategy, cap, expected):
+    config = GenerateConfig(
+        db_id="t", dbs=[dbs["sqlite"]], n=n, strategy=strategy, validate=ValidateConfig(template_cap=cap)
+    )
+    assert config.template_cap() == expected
+
+
+def test_template_cap_zero_on_the_command_line_is_no_cap(dbs, tmp_path):
+    out = tmp_path / "run"
+    args = [
+        "generate",
+        dbs["schema"],
+        "--db",
+        dbs["sqlite"],
+        "-n",
+        "3",
+        "--template-cap",
+        "0",
+        "-o",
+        str(out),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["template_cap"] is None and manifest["config"]["validate"]["template_cap"] is None
 
 
 def test_same_seed_same_records_with_one_two_or_three_workers(dbs, tmp_path):
@@ -107,6 +184,7 @@ _SLOW_SENDER = """
 import os, sys, time
 from multiprocessing import connection
 from sqlsynth.generate.runner import GenerateConfig, run_generate
+from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.schema.loaders import load_schema
 
 parent, send = os.getpid(), connection.Connection._send

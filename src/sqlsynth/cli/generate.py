@@ -93,7 +93,12 @@ def generate(
     no_discriminative: bool = typer.Option(
         False, "--no-discriminative", help="Skip the idle-predicate check."
     ),
-    template_cap: int | None = typer.Option(None, "--template-cap", help="Records per query template."),
+    template_cap: int | None = typer.Option(
+        None,
+        "--template-cap",
+        min=0,
+        help="Records per structural template (default: max(5, n / 200) walked queries; 0: no cap).",
+    ),
     questions: str = typer.Option(
         "rule", "--questions", help="rule (the realiser), llm (needs --llm-config) or none."
     ),
@@ -181,7 +186,7 @@ def generate(
                 timeout_s=timeout,
                 allow_empty=allow_empty,
                 discriminative=not no_discriminative,
-                template_cap=template_cap,
+                template_cap="auto" if template_cap is None else template_cap or None,
             ),
             questions="rule" if questions == "llm" else questions,  # the realiser is the LLM's fallback
             strategy=strategy,
@@ -259,6 +264,12 @@ def print_summary(manifest: dict[str, Any]) -> None:
         console.print(f"join keys found in the data: {', '.join(manifest['inferred_join_keys'])}")
     if made < manifest["wanted"]:
         console.print("[yellow]fewer records than wanted: the generator gave up; see the reject reasons[/]")
+        capped = sum(manifest["filters"]["template_cap"]["rejected"].values())
+        if capped:
+            console.print(
+                f"[yellow]{capped} candidates were over the cap of {manifest['template_cap']} records per "
+                "template: a larger --template-cap (0: none) lets a small schema give more[/]"
+            )
 
 
 @user_errors

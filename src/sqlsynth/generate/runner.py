@@ -59,6 +59,7 @@ from sqlsynth.validate.filters import (
 
 PREVIEW_ROWS = 5
 GIVE_UP_FACTOR = 60  # stop after this many candidates per wanted record
+AUTO_CAP_FLOOR, AUTO_CAP_SHARE = 5, 200  # template_cap 'auto': max(5, n / 200) records per template
 # DuckDB plans queries as written when no table has more rows: optimizing a query over tables this
 # small takes longer than running it unoptimized (about 1.9 vs 1.2 ms on the demo). The demo's kept
 # queries on DuckDB, optimized vs not: 2.26 vs 1.49 s at 1,000 rows a table, 3.10 vs 2.47 s at 5,000
@@ -101,6 +102,16 @@ class GenerateConfig(BaseModel):
             return None if v is None else dialect_name(v)
         except SqlsynthError as err:
             raise ValueError(err.message) from None
+
+    def template_cap(self) -> int | None:
+        """Records a structural template may hold: the validate config's, or for 'auto' at most
+        max(5, n / 200) walked queries (a thousand records hold at least 200 templates; without a
+        cap one common shape takes 2-5% of them) and no cap on template expansions, whose point is
+        many records of each template."""
+        cap = self.validate_.template_cap
+        if cap != "auto":
+            return cap
+        return max(AUTO_CAP_FLOOR, -(-self.n // AUTO_CAP_SHARE)) if self.strategy == "walk" else None
 
     def fingerprint(self) -> str:
         """What must match for a run to be resumed: all but n, workers, chunk and source."""
@@ -552,6 +563,7 @@ def run_generate(
     write_text_atomic(out / "schema.json", schema.to_json())
     started = time.perf_counter()
     limit = config.n * GIVE_UP_FACTOR
+    stateful = config.validate_.model_copy(update={"template_cap": config.template_cap()})
     if have < config.n:
         # fsync every 500 records and at each checkpoint (every 2 s): state.json never runs ahead
         # of the synced records, and a resume makes again whatever a crash lost after them
@@ -561,7 +573,7 @@ def run_generate(
             for outcome in _outcomes(config, schema, pool, state.next_index, state):
                 _tally(state, outcome)
                 if outcome.record is not None:
-                    verdict = run_stateful(outcome.record, kept, config.validate_)
+                    verdict = run_stateful(outcome.record, kept, stateful)
                     state.counters.record(verdict, FILTER_NAMES)
                     if verdict is None:
                         writer.write(outcome.record)
@@ -694,6 +706,7 @@ def build_manifest(
         "wanted": config.n,
         "candidates": state.next_index,
         "generate_failed": state.generate_failed,
+        "template_cap": config.template_cap(),
         "filters": {
             name: {
                 "in": state.counters.seen.get(name, 0),

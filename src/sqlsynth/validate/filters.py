@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlglot import exp
@@ -38,7 +38,13 @@ class ValidateConfig(BaseModel):
     allow_whole_table: bool = Field(False, description="Keep queries that return a whole table.")
     discriminative: bool = Field(True, description="Every predicate must change the result.")
     max_checked_predicates: int = Field(4, ge=0, description="Predicates checked per query.")
-    template_cap: int | None = Field(None, ge=1, description="Records per template (None: no cap).")
+    template_cap: Annotated[int, Field(ge=1)] | Literal["auto"] | None = Field(
+        "auto",
+        description=(
+            "Records per structural template; 'auto': the run decides (generate: at most "
+            "max(5, n / 200) walked queries per template, template expansions uncapped); None: no cap."
+        ),
+    )
     float_tol: float = Field(1e-6, ge=0)
 
 
@@ -495,7 +501,7 @@ def dedup(record: Record, kept: Kept, config: ValidateConfig) -> str | None:
 def template_cap(record: Record, kept: Kept, config: ValidateConfig) -> str | None:
     """At most `template_cap` records per structural template, so the set stays diverse."""
     cap = config.template_cap
-    return "cap" if cap is not None and kept.templates[record.template] >= cap else None
+    return "cap" if isinstance(cap, int) and kept.templates[record.template] >= cap else None
 
 
 STATEFUL = (dedup, template_cap)
