@@ -473,9 +473,11 @@ def report(
         "",
         f"Workload: demo model (49 tables), {args.rows} rows per table populated into SQLite and DuckDB "
         f"({populate_s:.1f} s); N = {args.n} validated records, seed {args.seed}, executed on sqlite + "
-        f"duckdb, rendered to {', '.join(DIALECTS)}; all default filters in their order (execute on "
-        f"SQLite, non-empty, non-trivial, unambiguous order, discriminative, then DuckDB runs it and "
-        f"must agree, parse back of the renderings no engine ran (postgres), dedup). {args.repeat} "
+        f"duckdb, rendered to {', '.join(DIALECTS)}; all default filters in their order (a candidate "
+        f"kept already or of a full template turned away before it runs, execute on SQLite, non-empty, "
+        f"non-trivial, unambiguous order, discriminative, then DuckDB runs it and must agree, parse "
+        f"back of the renderings no engine ran (postgres), dedup, at most max(5, n / 200) records a "
+        f"template). {args.repeat} "
         "runs per worker count, alternating; records/s = records / wall time of `run_generate` "
         "(value profiling and process start included).",
         "",

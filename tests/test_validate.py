@@ -20,6 +20,7 @@ from sqlsynth.validate.filters import (
     Counters,
     Kept,
     ValidateConfig,
+    already_kept,
     dedup,
     discriminative,
     engines_agree,
@@ -290,6 +291,18 @@ def test_dedup_and_template_cap_remember_what_was_kept():
     assert template_cap(record("c", "T1"), kept, config) == "cap"
     assert run_stateful(record("c", "T2"), kept, config) is None
     assert kept.ids == {"a", "b", "c"}
+
+
+def test_already_kept_turns_away_what_the_stateful_filters_would():
+    kept = Kept(cap=2)
+    config = ValidateConfig(template_cap=2)
+    for rid, template in [("a", "T1"), ("b", "T1"), ("c", "T2")]:
+        assert run_stateful(record(rid, template), kept, config) is None
+    assert kept.full == {"T1"}
+    assert already_kept("a", "T2", kept.ids, kept.full) == "duplicate"
+    assert already_kept("d", "T1", kept.ids, kept.full) == "cap"
+    assert already_kept("d", "T2", kept.ids, kept.full) is None  # T2 holds one record of two
+    assert already_kept("a", "T1", set(), set()) is None  # a worker process without a snapshot
 
 
 def test_counters_count_what_each_filter_saw():

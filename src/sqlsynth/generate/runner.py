@@ -5,7 +5,9 @@ build and check candidates for chunks of indices (the stateless filters): this p
 with `--workers W`, W - 1 worker processes. This process takes the results in index order and
 applies the filters that depend on what was kept before (dedup, the per-template cap). So the
 output is the same for any number of workers, and a resumed run picks up at the index after the
-last record written, with the kept set rebuilt from the file.
+last record written, with the kept set rebuilt from the file. A candidate already kept, or of a
+template already full, is turned away before its query runs: by this process with all that is
+kept, by a worker process with the full templates as of when its chunk was sent.
 
 Output folder: `records.jsonl` (appended, fsynced), `schema.json`, `state.json` (checkpoint:
 next index and counters) and, at the end, `manifest.json`.
@@ -26,7 +28,7 @@ import platform
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,6 +54,7 @@ from sqlsynth.validate.filters import (
     Counters,
     Kept,
     ValidateConfig,
+    already_kept,
     reference,
     run_stateful,
     run_stateless,
@@ -182,13 +185,19 @@ class Worker:
         self.dialects = list(dict.fromkeys([*engine_dialects, *config.dialects]))
         self.primary = engine_dialects[0]
 
-    def run(self, index: int) -> Outcome:
+    def run(self, index: int, ids: Set[str] = frozenset(), full: Set[str] = frozenset()) -> Outcome:
+        """The outcome for `index`; `ids` and `full` are records and templates kept already (all of
+        them, or a snapshot), whose candidates are rejected before their query runs."""
         out = Outcome(index)
         start = time.perf_counter()
         query = self.generator.generate(index)
         out.generate_s = time.perf_counter() - start
         if query is None:
             out.rejected = ("generate", "no-query")
+            return out
+        keys = self._keys(query)
+        if reason := already_kept(keys[0], keys[2], ids, full):
+            out.rejected = ("already_kept", reason)
             return out
         cand = Candidate(expr=query.expr, order_matters=query.order_matters, tables=query.tables)
         checks, mode = self.checks, "executed"
@@ -209,25 +218,38 @@ class Worker:
         ran = {e.dialect for e in checks.engines}
         unrun = "transpile-checked" if mode == "transpile-checked" else "parsed"
         checked = {d: "executed" if d in ran else unrun for d in cand.sql_by_dialect}
-        out.record = self._record(index, query, cand, checked)
+        out.record = self._record(index, query, cand, checked, keys)
         return out
 
-    def _record(self, index: int, query: GeneratedQuery, cand: Candidate, checked: dict[str, str]) -> Record:
+    def _keys(self, query: GeneratedQuery) -> tuple[str, str, str]:
+        """The record id, canonical SQL and structural template of `query`."""
+        key_dialect = "sqlite"
+        if isinstance(query, TemplateQuery) and not query.portable:
+            key_dialect = query.dialect  # keyed in its own dialect: SQLite would drop some features
+        canonical, template = record_keys(query.expr, write=key_dialect)
+        return record_id(self.config.db_id, canonical), canonical, template
+
+    def _record(
+        self,
+        index: int,
+        query: GeneratedQuery,
+        cand: Candidate,
+        checked: dict[str, str],
+        keys: tuple[str, str, str],
+    ) -> Record:
         """`checked` says per dialect how far its rendering was tested (executed, transpile-checked
-        through DuckDB, or parsed back only)."""
-        dialect, extra, key_dialect = self.primary, {}, "sqlite"
+        through DuckDB, or parsed back only); `keys` are the query's (see `_keys`)."""
+        dialect, extra = self.primary, {}
         if isinstance(query, TemplateQuery):
             dialect, extra = query.dialect, {"template_id": query.template_id, "features": query.features}
-            if not query.portable:  # keyed in its own dialect: SQLite would drop some features
-                key_dialect = dialect
-        canonical, template = record_keys(query.expr, write=key_dialect)
+        rid, canonical, template = keys
         ref = reference(cand)
         question = ""
         if self.config.questions == "rule":
             # the last use of the query's tree: the realiser may have it (saves a copy)
             question = realise(query.expr, self.schema, seed=self.config.seed * 1_000_003 + index, copy=False)
         return Record(
-            id=record_id(self.config.db_id, canonical),
+            id=rid,
             db_id=self.config.db_id,
             question=question,
             sql=cand.sql_by_dialect[dialect],
@@ -342,7 +364,8 @@ def _profile_part(part: tuple[int, int]) -> ValuePool:
     return ValuePool.from_engine(engine, _SETUP[1], part=part)
 
 
-def _run_chunk(lo: int, hi: int) -> list[Outcome]:
+def _run_chunk(lo: int, hi: int, full: frozenset[str] = frozenset()) -> list[Outcome]:
+    """The outcomes for indices lo..hi-1; `full`: the templates full when the parent sent the chunk."""
     global _WORKER
     if _WORKER is None:  # the first chunk waits for the pool, which the parent sends once it has it
         engines = _worker_engines()
@@ -356,7 +379,7 @@ def _run_chunk(lo: int, hi: int) -> list[Outcome]:
     for i in range(lo, hi):
         if _STOP.is_set():  # the parent is done: the rest of the chunk would be thrown away
             break
-        out.append(_WORKER.run(i))
+        out.append(_WORKER.run(i, full=full))
     return out
 
 
@@ -384,7 +407,7 @@ class RunResult:
 
 
 def _outcomes(
-    config: GenerateConfig, schema: Schema, pool: ValuePool | None, start: int, state: RunState
+    config: GenerateConfig, schema: Schema, pool: ValuePool | None, start: int, state: RunState, kept: Kept
 ) -> Iterator[Outcome]:
     """Outcomes for indices start, start+1, ... in order. This process is one of the workers; with
     more, it starts `workers - 1` worker processes and builds chunks itself while the next chunk
@@ -399,7 +422,8 @@ def _outcomes(
             state.profile_s += time.perf_counter() - began
         worker = Worker(config, schema, pool, engines)
         try:
-            yield from map(worker.run, itertools.count(start))
+            for index in itertools.count(start):
+                yield worker.run(index, kept.ids, kept.full)
         finally:
             worker.close()
         return
@@ -427,7 +451,7 @@ def _outcomes(
         """Keep three chunks per worker process queued."""
         nonlocal in_flight
         while in_flight < 3 * children:
-            pending.append(executor.submit(_run_chunk, *take(config.chunk)))
+            pending.append(executor.submit(_run_chunk, *take(config.chunk), frozenset(kept.full)))
             in_flight += 1
 
     worker: Worker | None = None
@@ -454,7 +478,7 @@ def _outcomes(
             if isinstance(head, Future) and not head.done():
                 # build the next candidate meanwhile, one at a time: the head is taken as soon as
                 # it is back, and little is built past the end of the run
-                pending.append([worker.run(take(1)[0])])
+                pending.append([worker.run(take(1)[0], kept.ids, kept.full)])
                 continue
             pending.popleft()
             if isinstance(head, Future):
@@ -525,7 +549,7 @@ def _load_state(out: Path, config: GenerateConfig) -> tuple[RunState, Kept, Reco
             )
     elif records_path.exists() and records_path.stat().st_size:
         raise SqlsynthError("records.jsonl exists without state.json; use --overwrite", where=str(out))
-    kept, summary = Kept(), RecordSummary()
+    kept, summary = Kept(cap=config.template_cap()), RecordSummary()
     last = -1
     if records_path.exists():
         for rec in read_records(records_path):
@@ -570,7 +594,7 @@ def run_generate(
         with RecordWriter(out / "records.jsonl", sync_every=500) as writer, _progress(progress) as bar:
             task = bar.add_task("validated records", total=config.n, completed=have) if bar else None
             last_save = time.perf_counter()
-            for outcome in _outcomes(config, schema, pool, state.next_index, state):
+            for outcome in _outcomes(config, schema, pool, state.next_index, state, kept):
                 _tally(state, outcome)
                 if outcome.record is not None:
                     verdict = run_stateful(outcome.record, kept, stateful)

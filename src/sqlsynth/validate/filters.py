@@ -6,14 +6,16 @@ tallies what each filter saw and why it said no.
 
 The stateless filters (`STATELESS`) can run in any worker process; the filters that depend on
 what was kept before (`dedup`, `template_cap`) run in one place, in index order, so the output
-does not depend on the number of workers.
+does not depend on the number of workers. `already_kept` turns away before any query runs what
+they would (what is kept only grows); the counts per filter may then differ with the number of
+workers, the records do not.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -78,14 +80,19 @@ class Checks:
 
 @dataclass
 class Kept:
-    """What the stateful filters remember: ids kept so far and records per template."""
+    """What the stateful filters remember: ids kept so far, records per template, and the templates
+    that hold `cap` records (the cap in force; None: no cap)."""
 
     ids: set[str] = field(default_factory=set)
     templates: Counter[str] = field(default_factory=Counter)
+    cap: int | None = None
+    full: set[str] = field(default_factory=set)
 
     def add(self, record: Record) -> None:
         self.ids.add(record.id)
         self.templates[record.template] += 1
+        if self.cap is not None and self.templates[record.template] >= self.cap:
+            self.full.add(record.template)
 
 
 Filter = Callable[[Candidate, Checks], "str | None"]
@@ -504,8 +511,18 @@ def template_cap(record: Record, kept: Kept, config: ValidateConfig) -> str | No
     return "cap" if isinstance(cap, int) and kept.templates[record.template] >= cap else None
 
 
+def already_kept(record_id: str, template: str, ids: Set[str], full: Set[str]) -> str | None:
+    """Before a query runs: its record is kept already, or its template is full. What is kept only
+    grows, so the verdict stands whatever is kept before the candidate's turn (`ids` and `full`
+    may be a snapshot, or empty); `dedup` and `template_cap` check in index order what it let
+    through. Saves running the queries of the shapes a run has enough of."""
+    if record_id in ids:
+        return "duplicate"
+    return "cap" if template in full else None
+
+
 STATEFUL = (dedup, template_cap)
-FILTER_NAMES: tuple[str, ...] = tuple(f.__name__ for f in (*STATELESS, *STATEFUL))
+FILTER_NAMES: tuple[str, ...] = tuple(f.__name__ for f in (already_kept, *STATELESS, *STATEFUL))
 
 
 def run_stateless(
