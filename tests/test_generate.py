@@ -164,6 +164,18 @@ def test_template_cap_zero_on_the_command_line_is_no_cap(dbs, tmp_path):
     assert manifest["template_cap"] is None and manifest["config"]["validate"]["template_cap"] is None
 
 
+def test_a_run_the_cap_starves_says_so(dbs, tmp_path):
+    spec = tmp_path / "narrow.json"
+    spec.write_text(NARROW.model_dump_json())
+    out = tmp_path / "run"
+    args = ["generate", dbs["schema"], "--db", dbs["sqlite"], "-n", "30", "--spec", str(spec)]
+    result = runner.invoke(app, [*args, "--template-cap", "1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["records"] == manifest["templates"] < 30  # one record per template, too few shapes
+    assert "fewer records than wanted" in result.output and "over the cap of 1 records" in result.output
+
+
 def test_same_seed_same_records_with_one_two_or_three_workers(dbs, tmp_path):
     # with several, this process builds candidates between the chunks of the worker processes
     from sqlsynth.schema.loaders import load_schema

@@ -264,7 +264,8 @@ def print_summary(manifest: dict[str, Any]) -> None:
         console.print(f"join keys found in the data: {', '.join(manifest['inferred_join_keys'])}")
     if made < manifest["wanted"]:
         console.print("[yellow]fewer records than wanted: the generator gave up; see the reject reasons[/]")
-        capped = sum(manifest["filters"]["template_cap"]["rejected"].values())
+        filters = manifest["filters"]
+        capped = sum(filters[name]["rejected"].get("cap", 0) for name in ("already_kept", "template_cap"))
         if capped:
             console.print(
                 f"[yellow]{capped} candidates were over the cap of {manifest['template_cap']} records per "
