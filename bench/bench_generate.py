@@ -476,7 +476,7 @@ def report(
         f"duckdb, rendered to {', '.join(DIALECTS)}; all default filters in their order (a candidate "
         f"kept already or of a full template turned away before it runs, execute on SQLite, non-empty, "
         f"non-trivial, unambiguous order, discriminative, then DuckDB runs it and must agree, parse "
-        f"back of the renderings no engine ran (postgres), dedup, at most max(5, n / 200) records a "
+        f"back of the renderings no engine ran (postgres), dedup, at most max(10, n / 100) records a "
         f"template). {args.repeat} "
         "runs per worker count, alternating; records/s = records / wall time of `run_generate` "
         "(value profiling and process start included).",

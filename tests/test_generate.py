@@ -84,7 +84,7 @@ def test_cli_writes_records_and_a_consistent_manifest(dbs, tmp_path):
     assert filters[-1]["in"] - sum(filters[-1]["rejected"].values()) == 25
     assert sum(manifest["hardness"].values()) == 25
     assert manifest["config"]["seed"] == 0 and manifest["versions"]["sqlglot"]
-    assert manifest["template_cap"] == 5  # 'auto' for 25 records
+    assert manifest["template_cap"] == 10  # 'auto' for 25 records
     timings = manifest["timings"]
     assert 0 < timings["profile_s"] < timings["seconds"]  # the values were profiled in this run
     assert (out / "schema.json").exists()
@@ -103,7 +103,7 @@ def test_a_template_holds_at_most_its_share_of_the_records(dbs, tmp_path):
     from sqlsynth.schema.loaders import load_schema
 
     schema = load_schema(dbs["schema"])
-    base = dict(db_id="tricky", dbs=[dbs["sqlite"]], n=30, spec=NARROW)
+    base = dict(db_id="tricky", dbs=[dbs["sqlite"]], n=60, spec=NARROW)
     capped = run_generate(GenerateConfig(**base), schema, tmp_path / "auto", progress=False)
     free = run_generate(
         GenerateConfig(**base, validate=ValidateConfig(template_cap=None)),
@@ -115,10 +115,10 @@ def test_a_template_holds_at_most_its_share_of_the_records(dbs, tmp_path):
     def most(out: Path) -> int:
         return max(Counter(r.template for r in read_records(out / "records.jsonl")).values())
 
-    assert capped.written == free.written == 30
-    assert most(tmp_path / "free") > 5  # few shapes: without a cap some repeat more
-    assert most(tmp_path / "auto") == 5
-    assert capped.manifest["template_cap"] == 5
+    assert capped.written == free.written == 60
+    assert most(tmp_path / "free") > 10  # few shapes: without a cap some repeat more
+    assert most(tmp_path / "auto") == 10
+    assert capped.manifest["template_cap"] == 10
     filters = capped.manifest["filters"]
     # one worker knows what is kept: a full template's candidates are turned away before they run
     assert filters["already_kept"]["rejected"]["cap"] > 0 and not filters["template_cap"]["rejected"]
@@ -128,10 +128,10 @@ def test_a_template_holds_at_most_its_share_of_the_records(dbs, tmp_path):
 @pytest.mark.parametrize(
     ("n", "strategy", "cap", "expected"),
     [
-        (30, "walk", "auto", 5),
-        (1000, "walk", "auto", 5),
-        (1001, "walk", "auto", 6),
-        (10_000, "walk", "auto", 50),
+        (30, "walk", "auto", 10),
+        (1000, "walk", "auto", 10),
+        (1001, "walk", "auto", 11),
+        (10_000, "walk", "auto", 100),
         (10_000, "template", "auto", None),  # many records of each template is the point
         (10_000, "walk", 3, 3),
         (10_000, "walk", None, None),

@@ -97,7 +97,7 @@ def generate(
         None,
         "--template-cap",
         min=0,
-        help="Records per structural template (default: max(5, n / 200) walked queries; 0: no cap).",
+        help="Records per structural template (default: max(10, n / 100) walked queries; 0: no cap).",
     ),
     questions: str = typer.Option(
         "rule", "--questions", help="rule (the realiser), llm (needs --llm-config) or none."

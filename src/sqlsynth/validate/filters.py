@@ -44,7 +44,7 @@ class ValidateConfig(BaseModel):
         "auto",
         description=(
             "Records per structural template; 'auto': the run decides (generate: at most "
-            "max(5, n / 200) walked queries per template, template expansions uncapped); None: no cap."
+            "max(10, n / 100) walked queries per template, template expansions uncapped); None: no cap."
         ),
     )
     float_tol: float = Field(1e-6, ge=0)
