@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/question_quality.py [--n 500] [--db X ...] [--out DIR]
                                                [--big-n 1500] [--big-db college_2 hr_1 store_1]
-                                               [--json FILE] [--examples 40] [--threads 1]
+                                               [--json FILE] [--examples 40] [--threads 1] [--seed 0]
 
 For each database of /work/shared/benchmarks/spider-train (or the --db ones):
 1. `run_generate` with the same settings as `sqlsynth generate tables.json --db-id X
-   --db sqlite:///.../X.sqlite -n N -o OUT/X --seed 0 --dialects sqlite` (rule-based questions, all
+   --db sqlite:///.../X.sqlite -n N -o OUT/X --seed S --dialects sqlite` (rule-based questions, all
    default filters; the Spider file is opened read-only and its SHA-1 is checked before and after);
    an existing run in OUT/X is resumed, so a second call only measures;
 2. embeds the human questions of questions.json for that database and the generated questions with
@@ -237,12 +237,12 @@ def result_key(res: Result) -> tuple[int, int] | None:
     return ncols, len(res.rows)
 
 
-def generate(db: str, n: int, out: Path) -> tuple[list[dict[str, Any]], float, dict[str, Any]]:
+def generate(db: str, n: int, out: Path, seed: int = 0) -> tuple[list[dict[str, Any]], float, dict[str, Any]]:
     sqlite = SPIDER / "database" / db / f"{db}.sqlite"
     tables = SPIDER / "tables.json"
     schema = load_schema(str(tables), db_id=db)
     config = GenerateConfig(
-        db_id=db, dbs=[f"sqlite:///{sqlite}"], n=n, seed=0, dialects=["sqlite"], source=str(tables)
+        db_id=db, dbs=[f"sqlite:///{sqlite}"], n=n, seed=seed, dialects=["sqlite"], source=str(tables)
     )
     t0 = time.perf_counter()
     result = run_generate(config, schema, out / db, progress=False)
@@ -401,6 +401,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write all figures and misses here")
     ap.add_argument("--examples", type=int, default=3, help="misses printed per class")
     ap.add_argument("--threads", type=int, default=1, help="torch threads for the embedder")
+    ap.add_argument(
+        "--seed", type=int, default=0, help="generation seed (the figure moves by a point or so with it)"
+    )
     args = ap.parse_args(argv)
 
     import torch
@@ -425,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         before = sha1(sqlite)
         gold = [q for q in questions if q["db_id"] == db]
         n = args.big_n if db in big else args.n
-        records, seconds, _manifest = generate(db, n, args.out)
+        records, seconds, _manifest = generate(db, n, args.out, args.seed)
         t0 = time.perf_counter()
         engine = open_engine(f"sqlite:///{sqlite}")
         try:
