@@ -714,7 +714,19 @@ EXPECTED = [
     ),
     ("SELECT customer_id FROM customers INTERSECT SELECT customer_id FROM orders", "that have an order"),
     ("SELECT city FROM customers EXCEPT SELECT city FROM locations", "excluding the cities of locations"),
-    # twins, told apart by their filters alone: the items and rows said once
+    # twins, told apart by their filters alone (or their groups' counts): the items and rows said once
+    (
+        "SELECT T1.first_name FROM customers AS T1 JOIN orders AS T2 ON T2.customer_id = T1.customer_id "
+        "GROUP BY T1.customer_id HAVING COUNT(*) > 2 UNION SELECT T1.first_name FROM customers AS T1 "
+        "JOIN tickets AS T2 ON T2.customer_id = T1.customer_id GROUP BY T1.customer_id HAVING COUNT(*) >= 3",
+        "the first names of customers with more than 2 orders or with at least 3 tickets",
+    ),
+    (
+        "SELECT T1.first_name FROM customers AS T1 JOIN orders AS T2 ON T2.customer_id = T1.customer_id "
+        "GROUP BY T1.customer_id HAVING COUNT(*) > 2 INTERSECT SELECT T1.first_name FROM customers AS T1 "
+        "JOIN tickets AS T2 ON T2.customer_id = T1.customer_id GROUP BY T1.customer_id HAVING COUNT(*) >= 3",
+        "first names shared by customers with more than 2 orders and customers with at least 3 tickets",
+    ),
     (
         "SELECT city FROM customers WHERE country = 'x' "
         "EXCEPT SELECT city FROM customers WHERE country = 'y'",

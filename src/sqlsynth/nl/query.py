@@ -178,16 +178,16 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         same = same and bool(left.filters) and bool(right.filters)
         # twins: the same items of the same rows, told apart by their filters alone ("the titles of
         # the albums of tracks whose ..."), said once: "..., but not those of the albums of tracks whose"
-        rows = _twin_rows(left, right)
+        twins = _twin_rows(left, right)
         if isinstance(query, exp.Union):
             if same and distinct:
                 np = f"{left.head} of {left.rows} {left.filters} or {right.filters}"
-            elif rows and distinct:
-                np = f"{left.np} or {right.filters}"
+            elif twins and distinct:
+                np = f"{left.np} or {twins[3]}"
             elif distinct:
                 np = f"{left.np} together with {right.np}"
-            elif rows:
-                np = f"{left.np} and also those of {rows} {right.filters} (keeping duplicates)"
+            elif twins:
+                np = f"{left.np} and also those of {twins[1]} {twins[3]} (keeping duplicates)"
             else:
                 np = f"{left.np} and also {right.np} (keeping duplicates)"
         elif (child := self._referring_child(query)) is not None:
@@ -198,12 +198,13 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         elif isinstance(query, exp.Intersect):
             if same:
                 np = f"{left.head} shared by {left.rows} {left.filters} and {right.rows} {right.filters}"
-            elif rows:
-                np = f"{left.head} shared by {rows} {left.filters} and {rows} {right.filters}"
+            elif twins:
+                head, rows, left_tail, right_tail = twins
+                np = f"{head} shared by {rows} {left_tail} and {rows} {right_tail}"
             else:
                 np = f"{left.np} that are also among {right.np}"
-        elif rows:
-            np = f"{left.np}, but not those of {rows} {right.filters}"
+        elif twins:
+            np = f"{left.np}, but not those of {twins[1]} {twins[3]}"
         else:
             np = f"{left.np}, excluding {right.np}"
         suffix = self._set_suffix(query, outer)
@@ -248,20 +249,24 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         return (", " + ", ".join(parts)) if parts else ""
 
 
-def _twin_rows(left: Phrase, right: Phrase) -> str:
-    """What two sides of a set operation say their items are "of" ("the albums of tracks") when
-    they say the same but for their filters; else ""."""
-    if not (left.head and left.filters and right.filters):
-        return ""
-    bases = []
+def _twin_rows(left: Phrase, right: Phrase) -> tuple[str, str, str, str] | None:
+    """(items, rows, left's tail, right's tail) when two sides of a set operation say the same
+    items of the same rows ("the titles" "of" "the albums of tracks") but for their filters
+    ("whose ...") or their groups' counts ("with at least 3 tracks"); else None."""
+    halves = []
     for side in (left, right):
-        if not side.np.endswith(f" {side.filters}"):
-            return ""
-        bases.append(side.np[: -len(side.filters) - 1])
-    lead = f"{left.head} of "
-    if bases[0] != bases[1] or not bases[0].startswith(lead):
-        return ""
-    return bases[0][len(lead) :]
+        if side.filters and side.np.endswith(f" {side.filters}"):
+            halves.append((side.np[: -len(side.filters) - 1], side.filters))
+        elif " with " in side.np and not side.filters:
+            base, _, tail = side.np.partition(" with ")
+            halves.append((base, f"with {tail}"))
+        else:
+            return None
+    (base, left_tail), (other, right_tail) = halves
+    head, of, rows = base.partition(" of ")
+    if base != other or not (of and rows and head.startswith("the ")):
+        return None
+    return head, rows, left_tail, right_tail
 
 
 def _views_of_one_measure(b: Block, heads: list[str]) -> str | None:
