@@ -1092,6 +1092,52 @@ def test_a_having_count_may_count_a_key(populated):
     assert all(not isinstance(c.this, exp.Distinct) for c in counted)
 
 
+def test_a_count_of_a_key_counts_the_joined_rows(populated):
+    # over a join, the key counted is of the table that refers to the other: `COUNT(T2.id)` of the
+    # instructor of each teaching counts teachings, and reads "the number of instructors"
+    p = populated["demo"]
+    spec = ComplexitySpec(group_by=1, aggregates=1, having=1, num_joins=1, set_ops=0, cte=0, subqueries=0)
+    seen = 0
+    for q in filter(None, map(p.generator(spec, seed=21).generate, range(300))):
+        count = q.expr.args["having"].this.this
+        if not (isinstance(count, exp.Count) and isinstance(count.this, exp.Column)):
+            continue
+        names = {t.alias_or_name: t.name for t in q.expr.find_all(exp.Table)}
+        counted = names[count.this.table]
+        (other,) = set(names.values()) - {counted}
+        assert any(fk.source_table == counted and fk.target_table == other for fk in p.schema.foreign_keys), (
+            q.expr.sql()
+        )
+        seen += 1
+    assert seen >= 3
+
+
+def test_set_operations_of_two_groupings(populated):
+    # "drivers with more than 8 pit stops or more than 5 results": one table's rows grouped by
+    # its key over two tables that refer to it, each past a HAVING on the count
+    p = populated["demo"]
+    spec = ComplexitySpec(set_ops=1, num_joins="1-2")
+    made = list(filter(None, map(p.generator(spec, seed=3).generate, range(400))))
+    grouped = [
+        q
+        for q in made
+        if isinstance(q.expr, exp.SetOperation)
+        and q.expr.this.args.get("having")
+        and q.expr.expression.args.get("having")
+    ]
+    assert 0.01 * len(made) <= len(grouped) <= 0.15 * len(made), (len(grouped), len(made))
+    for q in grouped:
+        left, right = q.expr.this, q.expr.expression
+        tables = [[t.name for t in side.find_all(exp.Table)] for side in (left, right)]
+        assert tables[0][0] == tables[1][0] and tables[0][1] != tables[1][1]  # one table, two others
+        for side in (left, right):
+            (key,) = side.args["group"].expressions
+            assert key.table == "T1" and key.name == p.schema.table(tables[0][0]).primary_key[0]
+            assert isinstance(side.args["having"].this.this, exp.Count)
+        assert q.complexity["having"] == 2 and q.complexity["set_ops"] == 1
+        _runs_everywhere(p, q)
+
+
 def test_a_star_select_is_never_a_tiebreaker(populated):
     # `SELECT * ... ORDER BY name DESC, * LIMIT 1` is no SQL (found by the property test above): a
     # top-k of whole rows with a second key has no column to break ties with, so it is not made

@@ -72,7 +72,7 @@ class ComplexitySpec(BaseModel):
     num_conditions: IntRange = _r(0, 4)
     aggregates: IntRange = _r(0, 3)  # three now and then: "the smallest, average and largest"
     group_by: IntRange = _r(0, 2)  # two columns now and then: "in each semester and year"
-    having: IntRange = _r(0, 1)
+    having: IntRange = _r(0, 2)  # two in a set operation of two groupings, now and then
     order_by: IntRange = _r(0, 2)
     limit: IntRange = _r(0, 1)
     distinct: IntRange = _r(0, 1)

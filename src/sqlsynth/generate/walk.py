@@ -1323,9 +1323,15 @@ class WalkGenerator:
         NULL, the same over inner joins: "albums with more than 10 tracks", `count(T1.id) > 10`."""
         if rng.random() >= 0.17 or any(kind != "inner" for _, _, kind in block.joins):
             return exp.Count(this=exp.Star())
+        # the key of a table no other joined table refers to: one per joined row; a row others
+        # refer to repeats once per referring row, and `COUNT(T2.id)` of the instructor of each
+        # teaching reads "the number of instructors"
+        pairs = zip(block.joins, block.insts[1:], strict=True)
+        referred = {id(_fk_ends(parent, fk, new)[1]) for (parent, fk, _), new in pairs}
         keys = [
             (inst, inst.table.primary_key[0])
             for inst in block.insts
+            if id(inst) not in referred
             if len(inst.table.primary_key) == 1
             and not self.pool.get(inst.table.name, inst.table.primary_key[0]).null_fraction
         ]
@@ -1455,6 +1461,9 @@ class WalkGenerator:
             if related is not None:
                 q2 = q2.where(related, copy=False)
             return _set_op(kind, q1, q2), left.used | right.used, False
+        grouped = [(fk, o) for fk, o in children if len(fk.source_columns) == 1]
+        if t.joins and len(grouped) >= 2 and rng.random() < GROUPED_SET_OPS:
+            return self._grouped_set_operation(rng, table, label, grouped)
         if rng.random() < TWIN_SET_OPS:
             return self._twin_set_operation(rng, t, table, label)
         n_left = max(1, t.conditions // 2)
@@ -1476,6 +1485,39 @@ class WalkGenerator:
         kinds = self.spec.set_op_kinds
         kind = _weighted(rng, kinds, OTHER_KIND_WEIGHTS)
         return _set_op(kind, branches[0], branches[1]), used, False
+
+    def _grouped_set_operation(
+        self, rng: random.Random, table: Table, label: str, children: list[tuple[ForeignKey, Table]]
+    ) -> tuple[exp.Expression, set[tuple[str, str]], bool]:
+        """The rows of `table` past a HAVING on their rows in one table that refers to it, and on
+        those in another: "drivers with more than 8 pit stops or more than 5 results", as UNION,
+        INTERSECT or EXCEPT (Spider: 8 of its 100 set operations)."""
+        if len(table.primary_key) != 1 or self.spec.group_by.max < 2 or self.spec.having.max < 2:
+            raise Skip
+        kinds = [k for k in self.spec.set_op_kinds if GROUPED_KIND_WEIGHTS[k]]
+        if not kinds:
+            raise Skip
+        kind = _weighted(rng, kinds, GROUPED_KIND_WEIGHTS)
+        shown = [label]
+        if label != table.primary_key[0] and rng.random() < 0.4:
+            shown.append(table.primary_key[0])  # "... their first names, last names and ids"
+        branches, used = [], set()
+        for pick in rng.sample(children, 2):
+            block = self._child_block(rng, table, [pick])
+            parent = block.insts[0]
+            key = block.col(parent, table.primary_key[0])
+            sizes = self._group_sizes(block, [key])
+            having = self._having(rng, block, self._group_size(block, [key], True), sizes=sizes)
+            if not isinstance(having.this, exp.Count):
+                raise Skip  # an average over the rows of two other tables: not what people ask
+            q = self._from(block, exp.select(*[block.col(parent, c) for c in shown]))
+            q = q.group_by(key, copy=False).having(having, copy=False)
+            q.meta[KEYED_GROUP] = True  # grouped by the key, showing its row's columns
+            branches.append(q)
+            used |= block.used
+        query = _set_op(kind, branches[0], branches[1])
+        query.meta[KEYED_GROUP] = True
+        return query, used, False
 
     def _related_condition(self, rng: random.Random, block: Block) -> exp.Expression:
         """A condition on the child rows of a `_child_block`, or half the time on a row they
@@ -1767,6 +1809,10 @@ SET_OPS = {"union": exp.Union, "union_all": exp.Union, "intersect": exp.Intersec
 # Spider's twin set operations (one SELECT under two values): INTERSECT 28, EXCEPT 26, UNION 6
 TWIN_SET_OPS = 0.7
 TWIN_KIND_WEIGHTS = {"intersect": 28.0, "except": 26.0, "union": 5.0, "union_all": 1.0}
+# Spider's set operations of two groupings of one table's rows, by two tables referring to it: 8
+# of 100 ("drivers with more than 8 pit stops or more than 5 results"), UNION 4, INTERSECT 4
+GROUPED_SET_OPS = 0.12
+GROUPED_KIND_WEIGHTS = {"union": 4.0, "intersect": 4.0, "except": 2.0, "union_all": 0.0}
 # and Spider's other 36 (two queries with their own conditions): EXCEPT 24, UNION 9, INTERSECT 8
 OTHER_KIND_WEIGHTS = {"except": 24.0, "union": 9.0, "intersect": 8.0, "union_all": 1.0}
 
