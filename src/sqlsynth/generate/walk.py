@@ -1332,7 +1332,7 @@ class WalkGenerator:
             (inst, inst.table.primary_key[0])
             for inst in block.insts
             if id(inst) not in referred
-            if len(inst.table.primary_key) == 1
+            and len(inst.table.primary_key) == 1
             and not self.pool.get(inst.table.name, inst.table.primary_key[0]).null_fraction
         ]
         if not keys:
