@@ -56,6 +56,19 @@ def test_demo_rerun_reuses_the_database_and_the_records(demo_run):
     assert (out / "records.jsonl").read_text() == before
 
 
+def test_demo_rerun_after_its_settings_changed_generates_again(demo_run, tmp_path):
+    # an older sqlsynth's run (other defaults, another fingerprint) is not resumed but made again
+    out = tmp_path / "out"
+    shutil.copytree(demo_run[0], out)
+    state = out / "generated" / "state.json"
+    state.write_text(state.read_text().replace(json.loads(state.read_text())["fingerprint"], "0" * 16))
+    result = runner.invoke(app, ["demo", "--out", str(out), "-n", "40"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(state.read_text())["fingerprint"] != "0" * 16
+    made = [(r.id, r.question) for r in read_records(out / "records.jsonl")]
+    assert made == [(r.id, r.question) for r in read_records(demo_run[0] / "records.jsonl")]  # same seed
+
+
 def test_report_command_rebuilds_the_report(demo_run):
     out, _ = demo_run
     (out / "report.html").unlink()

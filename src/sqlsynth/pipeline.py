@@ -3,7 +3,8 @@
 demo model → populate SQLite + DuckDB → generate (walk, validated on both engines, rendered in
 seven dialects, rule-based questions) → question dedup (MiniLM embeddings) → records.jsonl,
 manifest.json and report.html. Every stage keeps its output in the folder, so a second run
-resumes: a finished database is reused, generation picks up where it stopped.
+resumes: a finished database is reused, generation picks up where it stopped (or starts again
+when the folder's run had other settings, such as an older sqlsynth's defaults).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def run_demo(
     out: str | Path, *, n: int = 1000, seed: int = 0, workers: int = 1, progress: bool = True
 ) -> DemoResult:
     """The whole factory on the built-in demo model, into `out`."""
-    from sqlsynth.generate.runner import GenerateConfig, describe, run_generate
+    from sqlsynth.generate.runner import GenerateConfig, describe, holds_another_run, run_generate
     from sqlsynth.report import build_report
     from sqlsynth.schema.demo import demo_schema
     from sqlsynth.schema.writers import write_seeds000_workbook
@@ -85,7 +86,9 @@ def run_demo(
 
     t = time.perf_counter()
     config = GenerateConfig(db_id="demo", dbs=urls, n=n, seed=seed, workers=workers, source="demo")
-    generated = run_generate(config, schema, out / "generated", progress=progress)
+    # the demo's own run: one of other settings (an older version's defaults) is made again
+    again = holds_another_run(out / "generated", config)
+    generated = run_generate(config, schema, out / "generated", progress=progress, overwrite=again)
     timings["stage_generate_s"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -562,6 +562,19 @@ def _load_state(out: Path, config: GenerateConfig) -> tuple[RunState, Kept, Reco
     return state, kept, summary
 
 
+def holds_another_run(out: Path, config: GenerateConfig) -> bool:
+    """Whether `out` holds a run of other settings (or an unreadable checkpoint), which
+    `run_generate` refuses to resume."""
+    path = out / "state.json"
+    if not path.exists():
+        return False
+    try:
+        state = RunState.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return True
+    return state.fingerprint != config.fingerprint()
+
+
 def _save_state(out: Path, state: RunState) -> None:
     write_text_atomic(out / "state.json", state.model_dump_json(indent=1))
 
