@@ -539,10 +539,10 @@ def _stop(executor: ProcessPoolExecutor, submitted: list[Future[Any]], stop: Any
 def _load_state(out: Path, config: GenerateConfig) -> tuple[RunState, Kept, RecordSummary]:
     """The checkpoint, and the kept set and summary rebuilt from records.jsonl."""
     fp = config.fingerprint()
-    state_path, records_path = out / "state.json", out / "records.jsonl"
+    records_path = out / "records.jsonl"
     state = RunState(fingerprint=fp)
-    if state_path.exists():
-        state = RunState.model_validate_json(state_path.read_text(encoding="utf-8"))
+    if (saved := _read_state(out)) is not None:
+        state = saved
         if state.fingerprint != fp:
             raise SqlsynthError(
                 "this folder holds a run with other settings (seed, spec, engines, dialects or "
@@ -562,17 +562,20 @@ def _load_state(out: Path, config: GenerateConfig) -> tuple[RunState, Kept, Reco
     return state, kept, summary
 
 
+def _read_state(out: Path) -> RunState | None:
+    """The checkpoint in `out`, None if there is none."""
+    path = out / "state.json"
+    return RunState.model_validate_json(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
 def holds_another_run(out: Path, config: GenerateConfig) -> bool:
     """Whether `out` holds a run of other settings (or an unreadable checkpoint), which
     `run_generate` refuses to resume."""
-    path = out / "state.json"
-    if not path.exists():
-        return False
     try:
-        state = RunState.model_validate_json(path.read_text(encoding="utf-8"))
+        state = _read_state(out)
     except ValueError:
         return True
-    return state.fingerprint != config.fingerprint()
+    return state is not None and state.fingerprint != config.fingerprint()
 
 
 def _save_state(out: Path, state: RunState) -> None:

@@ -1441,10 +1441,9 @@ class WalkGenerator:
         branches = []
         anti = [k for k in ("except", "intersect") if k in self.spec.set_op_kinds]
         children = [(fk, o) for fk, o in self.adjacent[table.name] if fk.target_table == table.name != o.name]
-        if anti and not t.joins and rng.random() < 0.35:
-            keyed = [(fk, o) for fk, o in children if len(fk.source_columns) == 1]
-            if keyed:
-                return self._key_set_operation(table, rng.choice(keyed), rng.choice(anti))
+        keyed = [(fk, o) for fk, o in children if len(fk.source_columns) == 1]  # by a one-column key
+        if anti and not t.joins and rng.random() < 0.35 and keyed:  # the draw made either way
+            return self._key_set_operation(table, rng.choice(keyed), rng.choice(anti))
         if anti and t.joins and children and rng.random() < 0.35:
             # "artists without albums": the names, EXCEPT (or INTERSECT) those with a related row
             kind = rng.choice(anti)
@@ -1461,9 +1460,8 @@ class WalkGenerator:
             if related is not None:
                 q2 = q2.where(related, copy=False)
             return _set_op(kind, q1, q2), left.used | right.used, False
-        grouped = [(fk, o) for fk, o in children if len(fk.source_columns) == 1]
-        if t.joins and len(grouped) >= 2 and rng.random() < GROUPED_SET_OPS:
-            return self._grouped_set_operation(rng, table, label, grouped)
+        if t.joins and len(keyed) >= 2 and rng.random() < GROUPED_SET_OPS:
+            return self._grouped_set_operation(rng, table, label, keyed)
         if rng.random() < TWIN_SET_OPS:
             return self._twin_set_operation(rng, t, table, label)
         n_left = max(1, t.conditions // 2)
@@ -1494,7 +1492,7 @@ class WalkGenerator:
         INTERSECT or EXCEPT (Spider: 8 of its 100 set operations)."""
         if len(table.primary_key) != 1 or self.spec.group_by.max < 2 or self.spec.having.max < 2:
             raise Skip
-        kinds = [k for k in self.spec.set_op_kinds if GROUPED_KIND_WEIGHTS[k]]
+        kinds = [k for k in self.spec.set_op_kinds if k in GROUPED_KIND_WEIGHTS]
         if not kinds:
             raise Skip
         kind = _weighted(rng, kinds, GROUPED_KIND_WEIGHTS)
@@ -1812,7 +1810,7 @@ TWIN_KIND_WEIGHTS = {"intersect": 28.0, "except": 26.0, "union": 5.0, "union_all
 # Spider's set operations of two groupings of one table's rows, by two tables referring to it: 8
 # of 100 ("drivers with more than 8 pit stops or more than 5 results"), UNION 4, INTERSECT 4
 GROUPED_SET_OPS = 0.12
-GROUPED_KIND_WEIGHTS = {"union": 4.0, "intersect": 4.0, "except": 2.0, "union_all": 0.0}
+GROUPED_KIND_WEIGHTS = {"union": 4.0, "intersect": 4.0, "except": 2.0}  # no UNION ALL
 # and Spider's other 36 (two queries with their own conditions): EXCEPT 24, UNION 9, INTERSECT 8
 OTHER_KIND_WEIGHTS = {"except": 24.0, "union": 9.0, "intersect": 8.0, "union_all": 1.0}
 
