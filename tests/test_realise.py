@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from sqlglot import exp
+from sqlglot import exp, parse_one
 from typer.testing import CliRunner
 
 from sqlsynth.nl import realise
@@ -871,6 +871,16 @@ def test_wording_of_each_construct(sql: str, phrase: str) -> None:
     schema = schemas()["demo"]
     texts = [realise(sql, schema, seed=seed) for seed in range(8)]
     assert any(phrase.lower() in t.lower() for t in texts), texts
+
+
+def test_a_quantified_subquery_is_not_read_as_one_rows_value() -> None:
+    # `> ALL (subquery)` as a tree may hold the subquery itself (sqlglot's parser gives it the
+    # SELECT): still "all of ...", never "that of the product ..."
+    inner = parse_one("SELECT unit_price FROM products WHERE category_id = 3")
+    sql = parse_one("SELECT product_name FROM products WHERE unit_price > 1")
+    sql.args["where"].this.set("expression", exp.All(this=exp.Subquery(this=inner)))
+    texts = [realise(sql, schemas()["demo"], seed=seed) for seed in range(4)]
+    assert all(" all of " in t and "that of" not in t for t in texts), texts
 
 
 AVOIDED = [

@@ -206,6 +206,7 @@ class ConditionPhraser(ExpressionPhraser):
             right = right.this
         if (
             isinstance(right, exp.Subquery)
+            and not quantifier
             and cls in (exp.EQ, exp.GT, exp.LT, exp.GTE, exp.LTE)
             and (atom := self.realiser.row_value_atom(left, cls, right, self)) is not None
         ):
