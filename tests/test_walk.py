@@ -10,6 +10,7 @@ import random
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +23,7 @@ from sqlsynth.engines.compare import CompareRules, compare_results
 from sqlsynth.generate.measure import atoms, measure
 from sqlsynth.generate.roles import column_roles, is_id_name
 from sqlsynth.generate.spec import ComplexitySpec
-from sqlsynth.generate.values import ValuePool, like_pattern
+from sqlsynth.generate.values import ColumnValues, ValuePool, like_pattern
 from sqlsynth.generate.walk import Block, Inst, WalkGenerator, _clean_cuts, _inner_where_required, _keys_a_row
 from sqlsynth.populate import populate
 from sqlsynth.render import KEYED_GROUP, render
@@ -658,6 +659,22 @@ def test_a_value_of_one_row_is_compared_as_people_ask(populated):
     for q in drawn[:40]:
         if any(not c.expression.this.find(exp.AggFunc) for c in _scalar_comparisons(q)):
             _runs_everywhere(p, q)
+
+
+@pytest.mark.parametrize(
+    ("values", "counts", "distinct", "value", "once"),
+    [
+        (["a", "b"], [2, 1], 2, "b", True),
+        (["a", "b"], [2, 1], 2, "a", False),
+        (["a", "b"], [2, 1], 2, "c", False),  # every value listed: "c" is none of them
+        (["a", "b"], [3, 1], 5, "z", True),  # the list is cut: "z" is rarer than "b"
+        (["a", "b"], [3, 2], 5, "z", False),
+        ([], [], 0, "a", False),
+    ],
+)
+def test_a_value_held_by_one_row_is_told_by_the_profile(values, counts, distinct, value, once):
+    pool = ValuePool(columns={("t", "c"): ColumnValues(values=values, counts=counts, distinct=distinct)})
+    assert WalkGenerator._held_once(SimpleNamespace(pool=pool), "t", "c", value) is once
 
 
 def test_comparisons_with_an_aggregate_are_asked_as_people_ask(populated):

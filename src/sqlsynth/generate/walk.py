@@ -1258,15 +1258,15 @@ class WalkGenerator:
 
     def _held_once(self, table: str, column: str, value: Any) -> bool:
         """Whether one row only holds `value` in `column`, by the value profile (its values, most
-        frequent first, with their counts: one not listed is held by at most as many rows as the
-        last one listed)."""
+        frequent first, with their counts: when it lists only the commonest, one not listed is
+        held by at most as many rows as the last one listed)."""
         info = self.pool.get(table, column)
         if not info.counts:
             return False
         try:
             return info.counts[info.values.index(value)] == 1
-        except ValueError:
-            return info.counts[-1] == 1
+        except ValueError:  # not listed: rarer than those listed, if the list is cut
+            return info.distinct > len(info.values) and info.counts[-1] == 1
 
     def _other_parents(self, child: Table, via: ForeignKey) -> list[tuple[ForeignKey, Table]]:
         """The tables `child` refers to by a foreign key other than `via`, but itself, each with
