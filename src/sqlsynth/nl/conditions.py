@@ -212,7 +212,7 @@ class ConditionPhraser(ExpressionPhraser):
         ):
             return atom
         temporal = (lt is not None and lt.is_temporal) or is_date_text(right)
-        value = self.value(right)
+        value = (quantifier and self.realiser.values_phrase(right, self.scope)) or self.value(right)
         word = self._operator(cls, temporal)
         return self._subject(left, f"{word} {quantifier}{value}".replace("  ", " "))
 

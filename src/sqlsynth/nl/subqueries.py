@@ -63,16 +63,28 @@ class SubqueryPhrases:
                 return f"the {join_words(head)} of {rows} {clause} {notes}".strip().replace("  ", " ")
         return self.phrase(query, outer).np
 
-    def _row_value(self, b: Block) -> tuple[str, str] | None:
+    def _row_value(self, b: Block, plural: bool = False) -> tuple[str, str] | None:
         """(head, rows) of a plain SELECT of one column of its rows: ("salary", "the employee whose
-        employee id is 163"); None for any other."""
+        employee id is 163"), or of all of them (`plural`: "salaries", "the employees whose ...");
+        None for any other."""
         plain = not b.aggregated and not b.order and b.limit is None and not b.distinct
         if len(b.items) != 1 or not plain or not b.scope.sources:
             return None
-        own, related = b._heads(b.items, False)
+        own, related = b._heads(b.items, plural)
         if not own or related:
             return None
-        return own[0], f"the {b.entity.singular} {b.filter_clause(False)}".strip()
+        entity = b.entity.plural if plural else b.entity.singular
+        return own[0], f"the {entity} {b.filter_clause(plural)}".strip()
+
+    def values_phrase(self, query: exp.Expression, outer: Scope | None) -> str | None:
+        """The values a quantified comparison (ANY / ALL) goes through: "the unit prices of the
+        products whose category id is 3"; None if `query` is not a plain SELECT of one column."""
+        while isinstance(query, exp.Subquery):
+            query = query.this
+        if not isinstance(query, exp.Select):
+            return None
+        found = self._row_value(Block(self, query, outer), plural=True)
+        return f"the {found[0]} of {found[1]}" if found is not None else None
 
     def row_value_atom(
         self, left: exp.Expression, cls: type[exp.Expression], inner: exp.Expression, phr: ConditionPhraser
