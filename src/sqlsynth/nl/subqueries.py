@@ -101,15 +101,15 @@ class SubqueryPhrases:
             or len(inner.expressions) != 1
         ):
             return None
+        item = inner.expressions[0]
+        item = item.this if isinstance(item, exp.Alias) else item
+        outer_src = phr.scope.source_of(left)
+        # a column, not an aggregate: known before the Block is built (`value` builds its own)
+        if not isinstance(item, exp.Column) or outer_src is None or outer_src.kind != "table":
+            return None
         b = Block(self, inner, phr.scope)
-        item, outer_src = b._item_expr(b.items[0]), phr.scope.source_of(left)
         found = self._row_value(b)
-        if (
-            found is None
-            or not isinstance(item, exp.Column)
-            or outer_src is None
-            or outer_src.kind != "table"
-        ):
+        if found is None:
             return None
         inner_src = b.scope.source_of(item)
         if inner_src is None or inner_src.kind != "table":
