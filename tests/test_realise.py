@@ -1295,3 +1295,36 @@ def test_questions_command(tmp_path: Path) -> None:
     assert rows[2]["question"] is None and "not a query" in rows[2]["error"]
     again = CliRunner().invoke(app, [*args[:-2], "-o", str(tmp_path / "again.jsonl")])
     assert again.exit_code == 0 and (tmp_path / "again.jsonl").read_text() == out.read_text()
+
+
+def places_schema() -> Schema:
+    """sakila's cities and countries: a column named as its table (`city.city`)."""
+    return Schema(
+        name="places",
+        tables=[
+            _table("country", [("country_id", "INTEGER"), ("country", "TEXT")], ["country_id"]),
+            _table(
+                "city", [("city_id", "INTEGER"), ("city", "TEXT"), ("country_id", "INTEGER")], ["city_id"]
+            ),
+        ],
+        foreign_keys=[_fk("city", "country_id", "country", "country_id")],
+    )
+
+
+SAID_ONCE = [
+    # (sql, said in some wording, said in none): "the distinct cities of cities" says it twice
+    ("SELECT DISTINCT city FROM city WHERE country_id <> 48", "distinct cities whose country", "cities of"),
+    ("SELECT city FROM city ORDER BY city DESC", "the cities", "cities of"),
+    ("SELECT COUNT(DISTINCT country) FROM country", "number of d", "countries of"),
+    ("SELECT COUNT(DISTINCT city) FROM city WHERE country_id = 3", "cities whose country", "cities of"),
+    # another column of the rows, or the name with another: "of cities" stays
+    ("SELECT city_id FROM city WHERE country_id = 3", "city ids of cities whose", "city ids whose"),
+    ("SELECT city, city_id FROM city", "of cities", "city ids?"),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase", "avoided"), SAID_ONCE)
+def test_a_column_named_as_its_rows_is_said_once(sql: str, phrase: str, avoided: str) -> None:
+    texts = [realise(sql, places_schema(), seed=seed) for seed in range(8)]
+    assert any(phrase in t.lower() for t in texts), texts
+    assert not [t for t in texts if avoided in t.lower()], texts

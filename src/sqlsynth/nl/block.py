@@ -440,6 +440,19 @@ def counts_of(heads: list[str], rows: str) -> str | None:
     return f"the {join_words([f'number {rows}', *rest])}"
 
 
+def said_once(np: str, rows: str) -> str:
+    """ "the distinct cities whose ..." for "the distinct cities of cities whose ...": a column
+    named as its table (sakila's `city.city`, formula_1's `status.status`) is said once, the rows'
+    noun `rows` (plural) kept with its clause. `np` unchanged unless it is one head ending in
+    `rows`, then " of " and `rows` again."""
+    head, of, tail = np.partition(f" of {rows}")
+    if not of or " of " in head.removeprefix("the number of ") or " and " in head:
+        return np
+    if not head.endswith(f" {rows}") or (tail and not tail.startswith((" ", ","))):
+        return np
+    return head + tail
+
+
 def which_question(sup: str, rest: str, noun: str, heads: list[str]) -> str:
     """ "Which product has the highest unit price? Give its name." from "the product with the highest
     unit price"; "" when the superlative is not about one row."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from sqlsynth.nl.block import Block, Phrase, counts_of, which_question
+from sqlsynth.nl.block import Block, Phrase, counts_of, said_once, which_question
 from sqlsynth.nl.derived import DerivedTables
 from sqlsynth.nl.expressions import HIGHEST, LOWEST
 from sqlsynth.nl.grouping import GroupedQueries
@@ -122,6 +122,8 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         else:
             np = b.items_np(rows, plural=plural)
         head, _, _ = np.partition(" of ")
+        if rows.startswith(b.entity.plural):
+            np = said_once(np, b.entity.plural)
         return Phrase(
             np=np + suffix,
             singular=len(b.items) == 1 and (bool(each) or not plural) and not b.items[0].find(exp.Star),
@@ -152,7 +154,7 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
             heads = [views]  # "the lowest, average and highest price", not "lowest price, average price ..."
         np = f"the {join_words(heads)} {of_rows}"
         if not related and b.having is None and of_rows.startswith("of "):
-            np = counts_of(heads, of_rows) or np
+            np = counts_of(heads, of_rows) or said_once(np, b.entity.plural)
         suffix = ""
         if b.order:
             suffix = ", " + b.order_suffix(b.order)
