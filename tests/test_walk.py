@@ -1596,3 +1596,47 @@ def test_count_distinct_never_counts_a_key_over_its_own_table(populated):
         table = p.schema.table(q.expr.args["from_"].this.name)
         column = table.column(c.this.expressions[0].name)
         assert table.primary_key != [column.name] and not column.unique, q.expr.sql()
+
+
+def test_length_is_taken_of_names_only(populated):
+    # "the length of the currency code", "... of the position 'goalie'", "... of the order quantity"
+    # ('12' stored as text) mean nothing; "the longest product name" does
+    p = populated["demo"]
+    gen = p.generator(ComplexitySpec(functions=1, set_ops=0, cte=0, window=0, subqueries=0), seed=4)
+    lengths = [
+        (q, f.this)
+        for q in map(gen.generate, range(300))
+        if q is not None
+        for f in q.expr.find_all(exp.Length)
+    ]
+    assert len(lengths) >= 20
+    for q, col in lengths:
+        source = q.expr.args["from_"].this
+        if col.table and col.table != source.alias_or_name:
+            source = next(j.this for j in q.expr.args["joins"] if j.this.alias_or_name == col.table)
+        roles = gen.roles[source.name]
+        assert col.name in roles.labels and col.name not in roles.categories, q.expr.sql()
+        digits = [v for v in p.pool.values(source.name, col.name) if str(v).strip().isdigit()]
+        assert len(digits) < len(p.pool.values(source.name, col.name)), q.expr.sql()
+
+
+@pytest.mark.parametrize(
+    ("values", "measurable"),
+    [(["Rock", "Jazz"], True), (["12", "3.50", "-4"], False), (["12", "twelve"], True), ([], False)],
+)
+def test_only_text_that_is_not_digits_is_measured(populated, values, measurable):
+    p = populated["demo"]
+    gen = p.generator(seed=0)
+    table, label = next(
+        (t, c)
+        for t in p.schema.tables
+        for c in gen.roles[t.name].labels
+        if c not in gen.roles[t.name].categories
+    )
+    inst = Inst(table, None, gen.roles[table.name])
+    kept = gen.pool.columns[(table.name, label)]
+    gen.pool.columns[(table.name, label)] = ColumnValues(values=values, counts=[1] * len(values))
+    try:
+        assert gen._measurable_text(inst, label) is measurable
+    finally:
+        gen.pool.columns[(table.name, label)] = kept

@@ -22,6 +22,7 @@ import bisect
 import functools
 import itertools
 import random
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -604,11 +605,20 @@ class WalkGenerator:
         if lt in (LogicalType.DATE, LogicalType.DATETIME):
             fmt = rng.choice(("%Y", "%Y-%m"))
             return exp.TimeToStr(this=exp.TsOrDsToTimestamp(this=col), format=exp.Literal.string(fmt))
-        if lt is LogicalType.TEXT:
+        if lt is LogicalType.TEXT and self._measurable_text(inst, name):
             # not UPPER/LOWER: SQLite changes the case of ASCII letters only, so any non-ASCII
             # value (one the value sample may not show) gives different answers on other engines
             return exp.Length(this=col)
         return col
+
+    def _measurable_text(self, inst: Inst, name: str) -> bool:
+        """A name or free text, whose length means something ("the longest track name"); not a
+        code or a category ("the length of the currency code", of a position "goalie") nor digits
+        stored as text ("the length of the order quantity")."""
+        if name not in inst.roles.labels or name in inst.roles.categories:
+            return False
+        values = self.pool.values(inst.table.name, name)
+        return not all(isinstance(v, str) and _NUMBER_TEXT.fullmatch(v.strip()) for v in values)
 
     def _keyed_group(
         self, rng: random.Random, block: Block, t: Targets
@@ -1906,6 +1916,8 @@ ABOVE_AVERAGE = 0.85  # 24 of the 28 with an average
 FILTERED_AVERAGE = 0.1
 FILTERED_EXTREME = 0.75
 BEYOND_EXTREME = 0.4
+
+_NUMBER_TEXT = re.compile(r"[-+]?\d+(\.\d*)?")  # "12", "3.50": a number stored as text
 
 SET_OPS = {"union": exp.Union, "union_all": exp.Union, "intersect": exp.Intersect, "except": exp.Except}
 # Spider's twin set operations (one SELECT under two values): INTERSECT 28, EXCEPT 26, UNION 6
