@@ -1193,6 +1193,9 @@ def test_plurals(single: str, plural: str) -> None:
         ("dog_breed", "dog breed", "dog breeds"),  # -eed is a noun, not a participle
         ("Breeds", "breed", "breeds"),
         ("garden_shed", "garden shed", "garden sheds"),  # too short to be a participle
+        ("Performers_in_Bookings", "performer in booking", "performers in bookings"),  # each noun
+        ("Products_in_Events", "product in event", "products in events"),
+        ("check_in_times", "check in time", "check in times"),  # one noun: "check in" is no plural
     ],
 )
 def test_table_nouns(table: str, singular: str, plural: str) -> None:

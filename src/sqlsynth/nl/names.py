@@ -55,6 +55,12 @@ def noun_from_name(name: str) -> Noun:
     if head and is_participle(last):
         inner = noun_from_name(head.replace(" ", "_"))  # "student tests taken" -> "student test taken"
         return Noun(f"{inner.singular} {last}", f"{inner.plural} {last}")
+    inner, _, where = words.partition(" in ")
+    if where and singularise(inner) != inner:
+        # "performers in bookings" -> "performer in booking" (not "performers in booking"); a
+        # name that is not plural before "in" is one noun: "check in times" -> "check in time"
+        a, b = noun_from_name(inner.replace(" ", "_")), noun_from_name(where.replace(" ", "_"))
+        return Noun(f"{a.singular} in {b.singular}", f"{a.plural} in {b.plural}")
     if " and " in words:  # "course authors and tutors" -> "course author and tutor"
         parts = [noun_from_name(p.replace(" ", "_")) for p in words.split(" and ")]
         return Noun(" and ".join(p.singular for p in parts), " and ".join(p.plural for p in parts))
