@@ -1196,6 +1196,10 @@ def test_plurals(single: str, plural: str) -> None:
         ("Performers_in_Bookings", "performer in booking", "performers in bookings"),  # each noun
         ("Products_in_Events", "product in event", "products in events"),
         ("check_in_times", "check in time", "check in times"),  # one noun: "check in" is no plural
+        # a relation named by its verb (hospital_1): its noun, not "affiliated withs"
+        ("Affiliated_With", "affiliation", "affiliations"),
+        ("Trained_In", "training record", "training records"),
+        ("authorised_by", "authorisation", "authorisations"),
     ],
 )
 def test_table_nouns(table: str, singular: str, plural: str) -> None:

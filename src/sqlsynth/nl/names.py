@@ -51,6 +51,11 @@ class Noun:
 def noun_from_name(name: str) -> Noun:
     """A table-like identifier as a countable noun: "order_items" -> order item / order items."""
     words = humanise(name)
+    verb = _VERB_TABLE.fullmatch(words)
+    if verb and is_participle(verb["done"]) and verb["done"].lower().endswith("ed"):
+        # a relation named by its verb: "affiliated with" -> "affiliation", "trained in" ->
+        # "training record" (not "affiliated withs", "physicians that have no trained in")
+        words = f"{verb['head']}{_nominal(verb['done'])}"
     head, _, last = words.rpartition(" ")
     if head and is_participle(last):
         inner = noun_from_name(head.replace(" ", "_"))  # "student tests taken" -> "student test taken"
@@ -71,6 +76,16 @@ def noun_from_name(name: str) -> Noun:
         return Noun(head, _plural_of_phrase(head))
     plural = pluralise(single)
     return Noun(single, plural)
+
+
+_VERB_TABLE = re.compile(r"(?P<head>(?:.* )?)(?P<done>\w+) (?:by|to|for|from|in|at|on|with)")
+
+
+def _nominal(done: str) -> str:
+    """The noun of a past participle: "affiliated" -> "affiliation", "trained" -> "training record"."""
+    if done.lower().endswith(("ated", "ized", "ised")):
+        return done[:-2] + ("ion" if done.lower().endswith("ated") else "ation")
+    return f"{done[:-2]}ing record"
 
 
 def _plural_of_phrase(phrase: str) -> str:
