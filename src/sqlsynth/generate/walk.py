@@ -52,10 +52,6 @@ SPIDER_SHAPED = 0.85
 # 0: 4.6% of the records on Spider's databases)
 NESTED_ONE_TABLE = 0.97
 DRAWN_NESTED_ONE_TABLE = 0.7
-# Spider's nested conditions under an aggregate: 26 of its 118 nested questions ("how many artists
-# have no album"); the rest show rows. Shaped ones keep a drawn aggregate this often (at 1: 42% of
-# the nested records, 5.2% of all records on Spider's databases against its 1.9%)
-NESTED_AGGREGATE = 0.4
 # the ways to ask a grouping, weighted so that the records come out as Spider's questions are
 # (groups alone 35%, top groups 39%, past a HAVING 25%): top groups are drawn more, as more of
 # them are rejected (a tie at the cut) or repeat another (few columns to group by and order)
@@ -365,8 +361,6 @@ class WalkGenerator:
         have no album", "tracks longer than the average"). Only what the spec lets be 0 is
         dropped."""
         self._plain(t, joins=rng.random() < NESTED_ONE_TABLE)
-        if t.aggregates and rng.random() >= NESTED_AGGREGATE:
-            self._drop(t, ["aggregates"])
         if t.subqueries in self.spec.num_conditions:
             t.conditions = t.subqueries
 
