@@ -869,6 +869,12 @@ EXPECTED = [
         "WHERE (T2.country = 'France' OR T2.country = 'Spain') AND T1.status = 'paid'",
         'is either "France" or "Spain"',
     ),
+    # several top groups: their names, plural
+    (
+        "SELECT T1.first_name FROM customers AS T1 JOIN orders AS T2 ON T1.customer_id = T2.customer_id "
+        "GROUP BY T1.customer_id ORDER BY COUNT(*) DESC LIMIT 3",
+        "the first names of the 3 customers with the most orders",
+    ),
 ]
 
 
@@ -1324,6 +1330,19 @@ SAID_ONCE = [
     ("SELECT city FROM city ORDER BY city DESC", "the cities", "cities of"),
     ("SELECT COUNT(DISTINCT country) FROM country", "number of d", "countries of"),
     ("SELECT COUNT(DISTINCT city) FROM city WHERE country_id = 3", "cities whose country", "cities of"),
+    # the top groups by their label: "the 5 countries with the most cities", not "the country of"
+    (
+        "SELECT T1.country FROM country AS T1 JOIN city AS T2 ON T2.country_id = T1.country_id "
+        "GROUP BY T1.country_id ORDER BY COUNT(*) DESC LIMIT 5",
+        "the 5 countries with the most cities",
+        "country of",
+    ),
+    (
+        "SELECT T1.country FROM country AS T1 JOIN city AS T2 ON T2.country_id = T1.country_id "
+        "GROUP BY T1.country_id ORDER BY COUNT(*) DESC LIMIT 1",
+        "the country with the most cities",
+        "country of",
+    ),
     # another column of the rows, or the name with another: "of cities" stays
     ("SELECT city_id FROM city WHERE country_id = 3", "city ids of cities whose", "city ids whose"),
     ("SELECT city, city_id FROM city", "of cities", "city ids?"),

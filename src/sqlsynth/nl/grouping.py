@@ -183,7 +183,8 @@ class GroupedQueries:
                     keys.append((len(others), b.phr.label(node, strip=False)))
                 else:
                     others.append(item)
-            plural = not agg_heads and not sup
+            # "the first names of the 3 customers with the most orders" (of the one customer: name)
+            plural = not agg_heads and (not sup or k != 1)
             own, related = b._heads(others, plural=plural)
             # in the order of the select list: "the first name, last name and customer id"
             for at, words in reversed(keys):
@@ -197,10 +198,15 @@ class GroupedQueries:
         if sup:
             count_noun = counted.noun.plural if counted is not None else fact.noun.plural
             parts = own + g_related + [h if h != "number" else f"number of {count_noun}" for h in agg_heads]
+            base = b.superlative(b.order[0], g_noun, k)
             if not parts:
                 return Phrase(np=sup, singular=k == 1, body=sup)
+            if parts in ([g_noun.singular], [g_noun.plural]):
+                # the groups' label named as they are (sakila's `country.country`): "the 5 countries
+                # with the most cities", "which country has the most cities?", not "the country of"
+                which = which_question(base, sup[len(base) :], g_noun.singular, [])
+                return Phrase(np=sup, singular=k == 1, body=sup, which=which)
             np = f"the {join_words(parts)} of {sup}"
-            base = b.superlative(b.order[0], g_noun, k)
             which = which_question(base, sup[len(base) :], g_noun.singular, parts)
             return Phrase(np=np, singular=k == 1 and len(parts) == 1, body=np, which=which)
         lead = f"for each {g_noun.singular} {which_one}".strip()
