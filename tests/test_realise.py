@@ -1343,6 +1343,18 @@ SAID_ONCE = [
         "the country with the most cities",
         "country of",
     ),
+    (
+        "SELECT T1.country FROM country AS T1 JOIN city AS T2 ON T2.country_id = T1.country_id "
+        "GROUP BY T1.country_id HAVING COUNT(*) >= 3",
+        "the countries with at least 3 cities",
+        "countries of",
+    ),
+    (
+        "SELECT COUNT(DISTINCT T2.city), T1.country FROM country AS T1 JOIN city AS T2 "
+        "ON T2.country_id = T1.country_id GROUP BY T1.country",
+        "cities for each country",
+        "cities of",
+    ),
     # another column of the rows, or the name with another: "of cities" stays
     ("SELECT city_id FROM city WHERE country_id = 3", "city ids of cities whose", "city ids whose"),
     ("SELECT city, city_id FROM city", "of cities", "city ids?"),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from sqlsynth.nl.block import Block, Phrase, aggregates_in, counts_of, which_question
+from sqlsynth.nl.block import Block, Phrase, aggregates_in, counts_of, said_once, which_question
 from sqlsynth.nl.conditions import FLIP
 from sqlsynth.nl.lexicon import aside, join_words, pluralise, singularise
 from sqlsynth.nl.names import Noun
@@ -212,7 +212,10 @@ class GroupedQueries:
         lead = f"for each {g_noun.singular} {which_one}".strip()
         if not agg_heads:
             rows_part = f", counting only {rows}" if clause else ""
-            text = f"the {g_text} of {g_noun.plural}" if g_text else f"the {g_noun.plural}"
+            # "the countries with at least 3 cities" when their label is named as they are (sakila's
+            # `country.country`), not "the countries of countries with ..."
+            named = g_text and g_text not in (g_noun.plural, g_noun.singular)
+            text = f"the {g_text} of {g_noun.plural}" if named else f"the {g_noun.plural}"
             if having:
                 np = f"{text} {which_all}{rows_part}".strip()
             else:
@@ -313,7 +316,7 @@ class GroupedQueries:
         of_rows = b.of_rows(True)
         body = f"the {join_words(own + related)} {of_rows}"
         if not related and of_rows.startswith("of "):
-            body = counts_of(own, of_rows) or body
+            body = counts_of(own, of_rows) or said_once(body, b.entity.plural)
         np = f"{body} {lead}{suffix}"
         return Phrase(np=np, lead=lead, body=body + suffix, singular=len(own + related) == 1)
 
