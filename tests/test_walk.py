@@ -1565,27 +1565,6 @@ def test_no_count_of_distinct_values_the_grouping_fixes(populated):
     assert distinct_counts >= 30, distinct_counts
 
 
-def test_count_distinct_never_counts_a_key_over_its_own_table(populated):
-    # `COUNT(DISTINCT order_id) FROM orders` counts the orders: "the number of distinct order ids
-    # and the number of orders" (128 of 14,000 records on Spider's databases before); over a join
-    # that repeats the rows it still counts something ("how many customers have an order")
-    p = populated["demo"]
-    spec = ComplexitySpec(aggregates="1-2", group_by=0, set_ops=0, cte=0, window=0, subqueries=0)
-    counts = [
-        (q, c)
-        for q in map(p.generator(spec, seed=2).generate, range(600))
-        if q is not None
-        for c in q.expr.find_all(exp.Count)
-        if isinstance(c.this, exp.Distinct)
-    ]
-    one_table = [(q, c) for q, c in counts if not q.expr.args.get("joins")]
-    assert len(one_table) >= 10 and len(counts) > len(one_table), (len(one_table), len(counts))
-    for q, c in one_table:
-        table = p.schema.table(q.expr.args["from_"].this.name)
-        column = table.column(c.this.expressions[0].name)
-        assert table.primary_key != [column.name] and not column.unique, q.expr.sql()
-
-
 def test_length_is_taken_of_names_only(populated):
     # "the length of the currency code", "... of the position 'goalie'", "... of the order quantity"
     # ('12' stored as text) mean nothing; "the longest product name" does
