@@ -19,6 +19,8 @@ from sqlglot import exp
 from sqlsynth.render import quote
 from sqlsynth.schema.types import LogicalType
 
+_NUMBER_TEXT = re.compile(r"[-+]?\d+(\.\d*)?")  # "12", "3.50": a number stored as text
+
 if TYPE_CHECKING:
     from sqlsynth.engines.base import Engine
     from sqlsynth.schema.model import Schema
@@ -35,6 +37,12 @@ class ColumnValues:
     def long_text(self) -> bool:
         """`long_text(values)`, worked out once per column (generators ask for every predicate)."""
         return long_text(self.values)
+
+    @functools.cached_property
+    def number_texts(self) -> bool:
+        """Sampled values that are all numbers written as text ("12", "3.50"): a quantity stored
+        in a text column, whose length means nothing."""
+        return all(isinstance(v, str) and _NUMBER_TEXT.fullmatch(v.strip()) for v in self.values)
 
     @functools.cached_property
     def whole_numbers(self) -> bool:

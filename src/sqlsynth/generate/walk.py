@@ -22,7 +22,6 @@ import bisect
 import functools
 import itertools
 import random
-import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -611,8 +610,7 @@ class WalkGenerator:
         stored as text ("the length of the order quantity")."""
         if name not in inst.roles.labels or name in inst.roles.categories:
             return False
-        values = self.pool.values(inst.table.name, name)
-        return not all(isinstance(v, str) and _NUMBER_TEXT.fullmatch(v.strip()) for v in values)
+        return not self.pool.get(inst.table.name, name).number_texts
 
     def _keyed_group(
         self, rng: random.Random, block: Block, t: Targets
@@ -1900,8 +1898,6 @@ ABOVE_AVERAGE = 0.85  # 24 of the 28 with an average
 FILTERED_AVERAGE = 0.1
 FILTERED_EXTREME = 0.75
 BEYOND_EXTREME = 0.4
-
-_NUMBER_TEXT = re.compile(r"[-+]?\d+(\.\d*)?")  # "12", "3.50": a number stored as text
 
 SET_OPS = {"union": exp.Union, "union_all": exp.Union, "intersect": exp.Intersect, "except": exp.Except}
 # Spider's twin set operations (one SELECT under two values): INTERSECT 28, EXCEPT 26, UNION 6

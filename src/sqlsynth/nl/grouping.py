@@ -198,9 +198,9 @@ class GroupedQueries:
         if sup:
             count_noun = counted.noun.plural if counted is not None else fact.noun.plural
             parts = own + g_related + [h if h != "number" else f"number of {count_noun}" for h in agg_heads]
-            base = b.superlative(b.order[0], g_noun, k)
             if not parts:
                 return Phrase(np=sup, singular=k == 1, body=sup)
+            base = b.superlative(b.order[0], g_noun, k)
             if parts in ([g_noun.singular], [g_noun.plural]):
                 # the groups' label named as they are (sakila's `country.country`): "the 5 countries
                 # with the most cities", "which country has the most cities?", not "the country of"
