@@ -869,6 +869,17 @@ EXPECTED = [
         "WHERE (T2.country = 'France' OR T2.country = 'Spain') AND T1.status = 'paid'",
         'is either "France" or "Spain"',
     ),
+    # a measure beside them: said of each of the groups
+    (
+        "SELECT T1.first_name, COUNT(*) FROM customers AS T1 JOIN orders AS T2 "
+        "ON T1.customer_id = T2.customer_id GROUP BY T1.customer_id ORDER BY COUNT(*) DESC LIMIT 3",
+        "the first name and number of orders of each of the 3 customers with the most orders",
+    ),
+    (
+        "SELECT COUNT(*) FROM customers AS T1 JOIN orders AS T2 ON T1.customer_id = T2.customer_id "
+        "GROUP BY T1.customer_id ORDER BY COUNT(*) DESC LIMIT 3",
+        "What is the number of orders of each of the 3 customers",
+    ),
     # several top groups: their names, plural
     (
         "SELECT T1.first_name FROM customers AS T1 JOIN orders AS T2 ON T1.customer_id = T2.customer_id "

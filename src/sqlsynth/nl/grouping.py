@@ -206,9 +206,12 @@ class GroupedQueries:
                 # with the most cities", "which country has the most cities?", not "the country of"
                 which = which_question(base, sup[len(base) :], g_noun.singular, [])
                 return Phrase(np=sup, singular=k == 1, body=sup, which=which)
-            np = f"the {join_words(parts)} of {sup}"
+            # names beside a measure stay singular, said of each of several groups: "the first
+            # name and number of orders of each of the 3 customers with the most orders"
+            each = "each of " if agg_heads and k != 1 and sup.startswith("the ") else ""
+            np = f"the {join_words(parts)} of {each}{sup}"
             which = which_question(base, sup[len(base) :], g_noun.singular, parts)
-            return Phrase(np=np, singular=k == 1 and len(parts) == 1, body=np, which=which)
+            return Phrase(np=np, singular=(k == 1 or bool(each)) and len(parts) == 1, body=np, which=which)
         lead = f"for each {g_noun.singular} {which_one}".strip()
         if not agg_heads:
             rows_part = f", counting only {rows}" if clause else ""
