@@ -27,7 +27,12 @@ MASS_NOUNS = {
     "media": "media item",
     "metadata": "metadata record",
 }
-_PREPOSITION_END = re.compile(r"\b(by|to|for|from|of|in|at|on|with|as)$")
+_PREPOSITIONS = ("by", "to", "for", "from", "of", "in", "at", "on", "with", "as")
+_PREPOSITION_END = re.compile(rf"\b({'|'.join(_PREPOSITIONS)})$")
+# a table named by a participle and its preposition ("affiliated with", "trained in"; not "of", "as")
+_VERB_TABLE = re.compile(
+    rf"(?P<head>(?:.* )?)(?P<done>\w+) (?:{'|'.join(p for p in _PREPOSITIONS if p not in ('of', 'as'))})"
+)
 # what a row calls the row its verb-phrase column points at: employees.reports_to -> "manager"
 _VERB_ROLES = {
     "reports to": "manager",
@@ -76,9 +81,6 @@ def noun_from_name(name: str) -> Noun:
         return Noun(head, _plural_of_phrase(head))
     plural = pluralise(single)
     return Noun(single, plural)
-
-
-_VERB_TABLE = re.compile(r"(?P<head>(?:.* )?)(?P<done>\w+) (?:by|to|for|from|in|at|on|with)")
 
 
 def _nominal(done: str) -> str:
