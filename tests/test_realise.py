@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from sqlsynth.nl import realise
 from sqlsynth.nl.batch import split_statements
 from sqlsynth.nl.lexicon import aside, humanise, name_part, pluralise, singularise
-from sqlsynth.nl.names import Namer, noun_from_name
+from sqlsynth.nl.names import Namer, Noun, noun_from_name
 from sqlsynth.nl.realise import parse_query, quoted_strings_as_literals
 from sqlsynth.schema.demo import demo_schema
 from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
@@ -1217,10 +1217,24 @@ def test_plurals(single: str, plural: str) -> None:
         ("Affiliated_With", "affiliation", "affiliations"),
         ("Trained_In", "training record", "training records"),
         ("authorised_by", "authorisation", "authorisations"),
+        # named by a verb in the third person (hospital_1, college_2): not "undergo" / "undergos"
+        ("Undergoes", "treatment", "treatments"),
+        ("Prescribes", "prescription", "prescriptions"),
+        ("teaches", "teaching record", "teaching records"),
+        ("takes", "enrollment", "enrollments"),
     ],
 )
 def test_table_nouns(table: str, singular: str, plural: str) -> None:
     assert (noun_from_name(table).singular, noun_from_name(table).plural) == (singular, plural)
+
+
+def test_a_table_named_by_a_verb_keeps_its_noun_over_its_description() -> None:
+    # Spider's college_2 describes `takes` as "takes classes": its rows are enrollments
+    takes = _table("takes", [("ID", "text"), ("course_id", "text"), ("grade", "text")], ["ID", "course_id"])
+    schema = Schema(name="college", tables=[takes.model_copy(update={"description": "takes classes"})])
+    assert Namer(schema).entity("takes") == Noun("enrollment", "enrollments")
+    q = realise("SELECT grade FROM takes GROUP BY grade ORDER BY COUNT(*) DESC LIMIT 1", schema)
+    assert "enrollments" in q and "takes" not in q, q
 
 
 def test_identifiers_as_words() -> None:

@@ -27,6 +27,21 @@ MASS_NOUNS = {
     "media": "media item",
     "metadata": "metadata record",
 }
+# A table named by a verb in the third person: the noun of what one row records (hospital_1's
+# Prescribes and Undergoes, college_2's Teaches and Takes; not "physicians that have no undergo")
+VERB_TABLES = {
+    "prescribes": "prescription",
+    "undergoes": "treatment",
+    "teaches": "teaching record",
+    "takes": "enrollment",
+    "enrolls": "enrollment",
+    "enrols": "enrollment",
+    "attends": "attendance record",
+    "advises": "advising record",
+    "supervises": "supervision record",
+    "manages": "management record",
+    "owns": "ownership record",
+}
 _PREPOSITIONS = ("by", "to", "for", "from", "of", "in", "at", "on", "with", "as")
 _PREPOSITION_END = re.compile(rf"\b({'|'.join(_PREPOSITIONS)})$")
 # a table named by a participle and its preposition ("affiliated with", "trained in"; not "of", "as")
@@ -56,6 +71,9 @@ class Noun:
 def noun_from_name(name: str) -> Noun:
     """A table-like identifier as a countable noun: "order_items" -> order item / order items."""
     words = humanise(name)
+    if words.lower() in VERB_TABLES:
+        noun = VERB_TABLES[words.lower()]
+        return Noun(noun, pluralise(noun))
     verb = _VERB_TABLE.fullmatch(words)
     if verb and is_participle(verb["done"]) and verb["done"].lower().endswith("ed"):
         # a relation named by its verb: "affiliated with" -> "affiliation", "trained in" ->
@@ -209,6 +227,8 @@ class Namer:
     def entity(self, table: str) -> Noun:
         """The noun for the rows of `table`: its short description if it is a name, else its name."""
         t = self.table(table)
+        if t is not None and humanise(t.name).lower() in VERB_TABLES:
+            return noun_from_name(t.name)  # "takes" is an enrollment, whatever its description says
         if t is not None and _short_name(t.description, t.name) and t.description.lower() != t.name.lower():
             desc = t.description.strip().lower()
             last = desc.rsplit(" ", 1)[-1]
