@@ -185,6 +185,13 @@ def _error_text(err: SqlglotError) -> str:
 
 
 # -- canonical form ---------------------------------------------------------------------------
+def unwrapped(query: exp.Expression) -> exp.Expression:
+    """A query out of its subquery wrappers: `(SELECT ...)` -> `SELECT ...`, at any depth."""
+    while isinstance(query, exp.Subquery):
+        query = query.this
+    return query
+
+
 def conjuncts(cond: exp.Expression) -> list[exp.Expression]:
     """The AND-ed parts of a condition (parentheses looked through, at every depth)."""
     while isinstance(cond, exp.Paren):

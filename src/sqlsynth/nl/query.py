@@ -20,7 +20,7 @@ from sqlsynth.nl.phrasing import Chooser
 from sqlsynth.nl.scope import Scope
 from sqlsynth.nl.subqueries import SubqueryPhrases
 from sqlsynth.nl.values import literal_text, number_of
-from sqlsynth.render import sqlglot_dialect
+from sqlsynth.render import sqlglot_dialect, unwrapped
 
 
 class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
@@ -47,8 +47,7 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         if with_ is not None:
             for cte in with_.expressions:
                 ctes[cte.alias_or_name.lower()] = cte.this
-        while isinstance(query, exp.Subquery):
-            query = query.this
+        query = unwrapped(query)
         self.depth += 1
         try:
             if isinstance(query, exp.SetOperation):

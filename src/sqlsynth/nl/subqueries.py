@@ -12,7 +12,7 @@ from sqlsynth.nl.block import Block
 from sqlsynth.nl.conditions import Atom, ConditionPhraser
 from sqlsynth.nl.lexicon import article, join_words, with_article
 from sqlsynth.nl.scope import Scope
-from sqlsynth.render import conjuncts
+from sqlsynth.render import conjuncts, unwrapped
 
 if TYPE_CHECKING:
     from sqlsynth.nl.query import QueryRealiser  # noqa: F401 - the class these methods belong to
@@ -23,8 +23,7 @@ class SubqueryPhrases:
 
     def scalar_phrase(self, query: exp.Expression, outer: Scope | None) -> str:
         """A subquery used as one value: "the average unit price of all products"."""
-        while isinstance(query, exp.Subquery):
-            query = query.this
+        query = unwrapped(query)
         if isinstance(query, exp.Select) and not (query.args.get("with_") or query.args.get("with")):
             b = Block(self, query, outer)
             if (found := self._row_value(b)) is not None:
@@ -79,8 +78,7 @@ class SubqueryPhrases:
     def values_phrase(self, query: exp.Expression, outer: Scope | None) -> str | None:
         """The values a quantified comparison (ANY / ALL) goes through: "the unit prices of the
         products whose category id is 3"; None if `query` is not a plain SELECT of one column."""
-        while isinstance(query, exp.Subquery):
-            query = query.this
+        query = unwrapped(query)
         if not isinstance(query, exp.Select):
             return None
         found = self._row_value(Block(self, query, outer), plural=True)
@@ -93,8 +91,7 @@ class SubqueryPhrases:
         the employee whose employee id is 163", "whose department id is the same as that of the
         employee whose first name is "Clara"", or a foreign key with the key of the row it would
         refer to, "whose manager is the employee whose first name is "Payam""; None for others."""
-        while isinstance(inner, exp.Subquery):
-            inner = inner.this
+        inner = unwrapped(inner)
         if (
             not isinstance(left, exp.Column)
             or not isinstance(inner, exp.Select)
@@ -227,8 +224,7 @@ class SubqueryPhrases:
         return phr._subject(left, f"is {'not ' if neg else ''}among {np}")
 
     def exists_atom(self, inner: exp.Expression, phr: ConditionPhraser, neg: bool) -> Atom:
-        while isinstance(inner, exp.Subquery):
-            inner = inner.this
+        inner = unwrapped(inner)
         if isinstance(inner, exp.Select) and not inner.args.get("group") and inner.args.get("limit") is None:
             b = Block(self, inner, phr.scope)
             corr, rest = self.correlation(b)
