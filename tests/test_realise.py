@@ -1391,3 +1391,65 @@ def test_a_column_named_as_its_rows_is_said_once(sql: str, phrase: str, avoided:
     texts = [realise(sql, places_schema(), seed=seed) for seed in range(8)]
     assert any(phrase in t.lower() for t in texts), texts
     assert not [t for t in texts if avoided in t.lower()], texts
+
+
+def stores_schema() -> Schema:
+    """department_store-like (Spider): a store's columns repeat the last word of its table's name."""
+    return Schema(
+        name="stores",
+        tables=[
+            _table(
+                "Department_Stores",
+                [("dept_store_id", "integer"), ("store_name", "text"), ("store_email", "text")],
+                ["dept_store_id"],
+            ),
+            _table(
+                "Departments",
+                [("department_id", "integer"), ("dept_store_id", "integer"), ("department_name", "text")],
+                ["department_id"],
+            ),
+            _table(
+                "jobs",
+                [
+                    ("job_id", "text"),
+                    ("job_title", "text"),
+                    ("min_salary", "integer"),
+                    ("max_salary", "integer"),
+                ],
+                ["job_id"],
+            ),
+        ],
+        foreign_keys=[_fk("Departments", "dept_store_id", "Department_Stores", "dept_store_id")],
+    )
+
+
+REPEATED_WORDS = [
+    # the word that ends the table's noun and starts the column's label is said once
+    (
+        "SELECT T1.store_email, COUNT(*) FROM Department_Stores AS T1 JOIN Departments AS T2 "
+        "ON T2.dept_store_id = T1.dept_store_id GROUP BY T1.store_email",
+        "department store email",
+        "store store",
+    ),
+    (
+        "SELECT T2.department_name FROM Department_Stores AS T1 JOIN Departments AS T2 "
+        "ON T2.dept_store_id = T1.dept_store_id WHERE T1.store_email = 'a@b.org'",
+        "department store's email",
+        "store's store",
+    ),
+    # MIN / MAX of a column named "minimum ..." / "maximum ..." take another word
+    ("SELECT MAX(max_salary) FROM jobs", "highest maximum salary", "maximum maximum"),
+    ("SELECT MIN(min_salary) FROM jobs", "lowest minimum salary", "minimum minimum"),
+    (
+        "SELECT MIN(max_salary), AVG(max_salary), MAX(max_salary) FROM jobs",
+        "lowest, average and highest maximum salary",
+        "maximum maximum",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase", "avoided"), REPEATED_WORDS)
+def test_a_word_is_not_said_twice_in_a_row(sql: str, phrase: str, avoided: str) -> None:
+    texts = [realise(sql, stores_schema(), seed=seed) for seed in range(8)]
+    assert any(phrase in t.lower() for t in texts), texts
+    assert not [t for t in texts if avoided in t.lower()], texts

@@ -146,6 +146,8 @@ class ExpressionPhraser:
             if style == "compound":
                 return label
             words = words[:-1]
+        elif words and (rest := _after_shared_word(words[-1], label)):
+            label = rest  # "department store email", not "department store store email"
         if not words:
             return label
         if style == "compound":
@@ -297,12 +299,14 @@ class ExpressionPhraser:
         if name == "AVG":
             word = self.choose.pick("avg", ("average", "average", "average", "mean"))
             return f"{word} {dist}{target}"
-        if name == "MAX":
-            words = ("latest", "most recent") if temporal else HIGHEST
-            return f"{self.choose.pick('max', words)} {target}"
-        if name == "MIN":
-            words = ("earliest", "earliest") if temporal else LOWEST
-            return f"{self.choose.pick('min', words)} {target}"
+        if name in ("MAX", "MIN"):
+            high = name == "MAX"
+            temporal_words = ("latest", "most recent") if high else ("earliest", "earliest")
+            words = temporal_words if temporal else HIGHEST if high else LOWEST
+            word = self.choose.pick(name.lower(), words)
+            if target.split(" ", 1)[0].lower() == word:
+                word = words[0]  # "the highest maximum salary", not "the maximum maximum salary"
+            return f"{word} {target}"
         other = {
             "STDDEV": "standard deviation of",
             "STDDEV_POP": "population standard deviation of",
@@ -642,6 +646,13 @@ def _strip_entity(label: str, noun: Noun) -> str:
 def _starts_with(label: str, word: str) -> bool:
     low, w = label.lower(), word.lower()
     return low == w or low.startswith(w + " ")
+
+
+def _after_shared_word(noun: str, label: str) -> str | None:
+    """The rest of `label` when it starts with the word that ends `noun` ("store email" after
+    "department store": "email"); None otherwise."""
+    first, _, rest = label.partition(" ")
+    return rest if rest and first.lower() == noun.rsplit(" ", 1)[-1].lower() else None
 
 
 def _func_name(node: exp.Expression | None) -> str:

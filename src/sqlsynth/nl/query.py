@@ -287,6 +287,8 @@ def _views_of_one_measure(b: Block, heads: list[str]) -> str | None:
         return None
     # one register for all: "the lowest, average and highest", not "the highest, minimum and mean"
     register = next((r for r in VIEW_REGISTERS if words[0][0] in r.values()), None)
+    if register is not None and tail[0] in register.values():  # not "the minimum and maximum maximum salary"
+        register = next(r for r in VIEW_REGISTERS if tail[0] not in r.values())
     said = [register[type(n)] for n in nodes] if register else [w[0] for w in words]
     return f"{join_words(said)} {' '.join(tail)}"
 
