@@ -462,13 +462,18 @@ def report(
         "",
         f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, kind {info['kind']}; "
         f"Python {info['python']}, sqlglot {info['sqlglot']} (with sqlglotc), duckdb {info['duckdb']}. "
-        "**The machine was shared with other processes (other engineers' builds and tests) during the "
-        f"run**: other processes kept {min(others):.2f} to {max(others):.2f} of the 2 CPUs busy during the "
+        + (
+            "**The machine was shared with other processes (other engineers' builds and tests) during the "
+            "run**: other"
+            if max(others) >= QUIET
+            else "The machine was quiet during the run: other"
+        )
+        + f" processes kept {min(others):.2f} to {max(others):.2f} of the 2 CPUs busy during the "
         f"timed runs (column *others* below; from /proc/stat minus this benchmark's own CPU time), "
         f"{100 * info['busy_before']:.0f}% of the CPUs in the 2 s before (after waiting "
         f"{info['waited_s']:.0f} s for a quiet machine, `--wait-quiet`); load average "
         f"{info['loadavg_start'][0]:.1f} at the start, {info['loadavg_end'][0]:.1f} at the end. Wall-clock "
-        "figures are therefore noisy: both the median and the best run are given, and the 2-worker speedup "
+        "figures vary from run to run: both the median and the best run are given, and the 2-worker speedup "
         "is the median of back-to-back pairs.",
         "",
         f"Workload: demo model (49 tables), {args.rows} rows per table populated into SQLite and DuckDB "
