@@ -242,6 +242,7 @@ PARTICIPLES = {
     "seen",
     "bought",
     "paid",
+    "taught",
 }
 
 

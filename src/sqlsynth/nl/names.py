@@ -32,8 +32,8 @@ MASS_NOUNS = {
 VERB_TABLES = {
     "prescribes": "prescription",
     "undergoes": "treatment",
-    "teaches": "teaching record",
-    "takes": "enrollment",
+    "teaches": "courses taught",  # the university schema of database textbooks (Spider's college_2)
+    "takes": "courses taken",
     "enrolls": "enrollment",
     "enrols": "enrollment",
     "attends": "attendance record",
@@ -72,8 +72,7 @@ def noun_from_name(name: str) -> Noun:
     """A table-like identifier as a countable noun: "order_items" -> order item / order items."""
     words = humanise(name)
     if words.lower() in VERB_TABLES:
-        noun = VERB_TABLES[words.lower()]
-        return Noun(noun, pluralise(noun))
+        return noun_from_name(VERB_TABLES[words.lower()].replace(" ", "_"))
     verb = _VERB_TABLE.fullmatch(words)
     if verb and is_participle(verb["done"]) and verb["done"].lower().endswith("ed"):
         # a relation named by its verb: "affiliated with" -> "affiliation", "trained in" ->
