@@ -1453,3 +1453,42 @@ def test_a_word_is_not_said_twice_in_a_row(sql: str, phrase: str, avoided: str) 
     texts = [realise(sql, stores_schema(), seed=seed) for seed in range(8)]
     assert any(phrase in t.lower() for t in texts), texts
     assert not [t for t in texts if avoided in t.lower()], texts
+
+
+ONE_OF_MANY = [
+    # a condition on a row the focus row has many of is said as having one ("whose track's name"
+    # reads as the playlist's one track)
+    (
+        "SELECT p.name FROM playlists AS p JOIN playlist_tracks AS pt ON pt.playlist_id = p.id "
+        "JOIN tracks AS t ON pt.track_id = t.id WHERE t.name = 'Hells Bells'",
+        'a track whose name is "Hells bells"',
+        "track's name",
+    ),
+    # several conditions on that row are said of one of them, after the focus row's own ones
+    (
+        "SELECT p.name FROM playlists AS p JOIN playlist_tracks AS pt ON pt.playlist_id = p.id "
+        "JOIN tracks AS t ON pt.track_id = t.id WHERE t.milliseconds > 300000 AND t.unit_price < 1 "
+        "AND p.name LIKE 'M%'",
+        'whose name starts with the letter "m" and that',
+        "a track whose unit price",
+    ),
+    (
+        "SELECT p.name FROM playlists AS p JOIN playlist_tracks AS pt ON pt.playlist_id = p.id "
+        "JOIN tracks AS t ON pt.track_id = t.id WHERE t.milliseconds > 300000 AND t.unit_price < 1",
+        "whose milliseconds",
+        "a track whose unit price",
+    ),
+    # the row it refers to stays "whose artist's name": an album has one artist
+    (
+        "SELECT b.title FROM artists AS a JOIN albums AS b ON b.artist_id = a.id WHERE a.name = 'AC/DC'",
+        "whose artist's name is",
+        "that have an artist",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase", "avoided"), ONE_OF_MANY)
+def test_a_condition_on_one_of_many_rows_is_said_as_having_one(sql: str, phrase: str, avoided: str) -> None:
+    texts = [realise(sql, music_schema(), seed=seed) for seed in range(8)]
+    assert all(phrase.lower() in t.lower() for t in texts), texts
+    assert not [t for t in texts if avoided in t.lower()], texts

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from sqlsynth.nl.expressions import ExpressionPhraser
-from sqlsynth.nl.lexicon import join_words, name_part
+from sqlsynth.nl.expressions import ExpressionPhraser, starts_with_word
+from sqlsynth.nl.lexicon import join_words, name_part, possessive, with_article
+from sqlsynth.nl.scope import Source
 from sqlsynth.nl.values import is_date_text, is_literal, literal_text, truth_of
 from sqlsynth.schema.types import LogicalType
 
 FLIP = {exp.GT: exp.LT, exp.LT: exp.GT, exp.GTE: exp.LTE, exp.LTE: exp.GTE, exp.EQ: exp.EQ, exp.NEQ: exp.NEQ}
 COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
+SIMPLE = (exp.Like, exp.ILike, exp.In, exp.Between, exp.Is)  # predicates on one column
 
 
 @dataclass
@@ -34,6 +36,8 @@ class Atom:
     subject: str
     vp: str
     vp_singular: str = ""
+    # a "have" atom on a row the focus row has many of: (id of its source, "a track", "whose ...")
+    one_of_many: tuple[int, str, str] | None = None
 
 
 class ConditionPhraser(ExpressionPhraser):
@@ -78,9 +82,11 @@ class ConditionPhraser(ExpressionPhraser):
             is_and = isinstance(cond, exp.And) != neg
             children = _flatten(cond, type(cond))
             named: list[str] = []
+            many: list[str] = []  # said last: "whose X and that have a Y whose Z", not "... and whose X"
             if isinstance(cond, exp.And) and not neg:
                 named, children = self._full_names(children, plural)
-            parts = named + [self._rel(p, neg, plural, top=False) for p in children]
+                many, children = self._one_of_many_together(children, plural)
+            parts = named + [self._rel(p, neg, plural, top=False) for p in children] + many
             if is_and:
                 parts.sort(key=lambda text: text.startswith("either "))  # alternatives last
                 return join_words(parts, "and")
@@ -117,6 +123,30 @@ class ConditionPhraser(ExpressionPhraser):
             clauses.append(self._atom_clause(atom, plural))
             used |= {id(first), id(last)}
         return clauses, [c for c in conds if id(c) not in used]
+
+    def _one_of_many_together(
+        self, conds: list[exp.Expression], plural: bool
+    ) -> tuple[list[str], list[exp.Expression]]:
+        """ANDed conditions on a row the focus row has many of, said of one such row: "that have a
+        course whose subject id is 1 and whose name is not "AI"" (not "that have a course ... and
+        that have a course ...", two courses); the other conditions."""
+        atoms = {}
+        for c in conds:
+            bare = c.unnest() if isinstance(c, exp.Paren) else c
+            bare = _one_column_values(bare) or bare  # "whose subject id is 1 or 2"
+            if isinstance(bare, (*COMPARISONS, *SIMPLE)):
+                atoms[id(c)] = self.atom(bare, False)
+        groups: dict[int, list[tuple[str, str]]] = {}  # source -> (its noun, "whose ...") of each
+        for atom in atoms.values():
+            if atom.one_of_many is not None:
+                key, noun, whose = atom.one_of_many
+                groups.setdefault(key, []).append((noun, whose))
+        verb = "have" if plural else "has"
+        clauses = [
+            f"that {verb} {said[0][0]} {join_words([w for _, w in said], 'and')}" for said in groups.values()
+        ]
+        rest = [c for c in conds if id(c) not in atoms or atoms[id(c)].one_of_many is None]
+        return clauses, rest
 
     def _atom_clause(self, atom: Atom, plural: bool) -> str:
         if atom.kind == "column":
@@ -172,10 +202,36 @@ class ConditionPhraser(ExpressionPhraser):
             src = self.scope.source_of(node)
             if src is not None and not self.scope.is_local(src):
                 return Atom("expr", self.column(node), vp)
+            if (have := self._on_one_of_many(node, src, vp)) is not None:
+                return have
             return Atom("column", self.column(node, "subject"), vp)
         if isinstance(node, exp.AggFunc):
             return Atom("column", self.noun(node), vp)
         return Atom("expr", self.noun(node), vp)
+
+    def _on_one_of_many(self, col: exp.Column, src: Source | None, vp: str) -> Atom | None:
+        """A condition on a row the focus row has many of, as having one: "playlists that have a
+        track whose name is X", "customers that have an invoice whose total is 5" (not "whose
+        track's name", which reads as the playlist's one track); None for the focus row's own
+        columns and the rows it refers to."""
+        if src is None or self.is_focus(src) or self.scope.summary_link(src) is not None:
+            return None
+        steps = self.scope.path(src)
+        if not steps or steps[0].up:
+            return None
+        shown = [s for s in steps if not s.hidden]
+        if not shown:
+            return None
+        child, rest = shown[0].word, shown[1:]
+        label = self.label(col, src, strip=False)
+        if rest and starts_with_word(label, rest[-1].word):
+            rest = rest[:-1]
+        elif not rest and label.lower().startswith(child.lower() + " "):
+            label = label[len(child) + 1 :]  # "a track whose name", not "a track whose track name"
+        owner = " ".join([*(possessive(s.word) for s in rest)])
+        subject = f"{owner} {label}" if owner else label
+        noun, whose = with_article(child), f"whose {subject} {vp}"
+        return Atom("have", "", f"have {noun} {whose}", f"has {noun} {whose}", (id(src), noun, whose))
 
     def _comparison(self, cond: exp.Expression, neg: bool) -> Atom:
         left, right = cond.this, cond.expression

@@ -142,7 +142,7 @@ class ExpressionPhraser:
         label = self.label(col, src, strip=False)
         if style == "item":
             return f"{label} of {self.their_path(src)}"
-        if words and _starts_with(label, words[-1]):
+        if words and starts_with_word(label, words[-1]):
             if style == "compound":
                 return label
             words = words[:-1]
@@ -643,7 +643,8 @@ def _strip_entity(label: str, noun: Noun) -> str:
     return label
 
 
-def _starts_with(label: str, word: str) -> bool:
+def starts_with_word(label: str, word: str) -> bool:
+    """`label` is `word` or begins with it as a whole word ("store email", "store")."""
     low, w = label.lower(), word.lower()
     return low == w or low.startswith(w + " ")
 
