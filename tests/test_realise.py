@@ -1492,3 +1492,10 @@ def test_a_condition_on_one_of_many_rows_is_said_as_having_one(sql: str, phrase:
     texts = [realise(sql, music_schema(), seed=seed) for seed in range(8)]
     assert all(phrase.lower() in t.lower() for t in texts), texts
     assert not [t for t in texts if avoided in t.lower()], texts
+
+
+def test_a_plain_count_is_asked_as_people_ask_it() -> None:
+    # Spider: 35 of its 37 questions that start with "Count" say "Count the number of ..."
+    texts = {realise("SELECT COUNT(*) FROM tracks", music_schema(), seed=seed) for seed in range(40)}
+    assert "Count the number of tracks." in texts, texts
+    assert "Count the tracks." not in texts, texts
