@@ -402,6 +402,11 @@ def missing_mentions(question: str, schema: Schema, dialect: str | None, sql: st
             continue
         if isinstance(col.parent, exp.EQ) and name_part(col.name) and "named " in q:
             continue  # first and last name read as one: "named "Ann Lee"" (the values are checked)
+        if isinstance(col.parent, exp.Distinct) and isinstance(col.parent.parent, exp.Count):
+            # COUNT(DISTINCT fk) counts the rows it refers to: "the number of departments that have ..."
+            targets = [fk.target_table for fk in schema.foreign_keys if fk.source_columns == [col.name]]
+            if any(form in q for t in targets for form in _table_forms(namer, schema, t)):
+                continue
         for owner in owners:
             if owner in used_tables:
                 used_tables[owner] = True
@@ -1499,3 +1504,40 @@ def test_a_plain_count_is_asked_as_people_ask_it() -> None:
     texts = {realise("SELECT COUNT(*) FROM tracks", music_schema(), seed=seed) for seed in range(40)}
     assert "Count the number of tracks." in texts, texts
     assert "Count the tracks." not in texts, texts
+
+
+OWNERS_COUNTED = [
+    # COUNT(DISTINCT fk) over the rows holding it counts the rows it refers to that have one
+    ("SELECT COUNT(DISTINCT artist_id) FROM albums", "artists", "have an album", "artist ids"),
+    (
+        "SELECT COUNT(DISTINCT artist_id) FROM albums WHERE title LIKE '%Rock%'",
+        "artists",
+        'have an album whose title contains "rock"',
+        "artist ids",
+    ),
+    # a link table named after the two it links leads to the other one
+    (
+        "SELECT COUNT(DISTINCT playlist_id) FROM playlist_tracks",
+        "playlists",
+        "have a track",
+        "playlist track",
+    ),
+    # a foreign key to its own table is not its owner: "the number of distinct managers" says it
+    ("SELECT COUNT(DISTINCT reports_to) FROM employees", "number", "", "have an employee"),
+]
+
+
+@pytest.mark.parametrize(("sql", "owners", "has", "avoided"), OWNERS_COUNTED)
+def test_a_distinct_count_of_a_foreign_key_counts_the_rows_it_refers_to(
+    sql: str, owners: str, has: str, avoided: str
+) -> None:
+    texts = [realise(sql, music_schema(), seed=seed) for seed in range(8)]
+    assert all(owners in t.lower() and has in t.lower() for t in texts), texts
+    assert not [t for t in texts if avoided in t.lower()], texts
+
+
+def test_how_many_rows_that_have_is_asked_as_having() -> None:
+    sql = "SELECT COUNT(*) FROM artists WHERE id NOT IN (SELECT artist_id FROM albums)"
+    texts = {realise(sql, music_schema(), seed=seed) for seed in range(40)}
+    assert "How many artists have no album?" in texts, texts
+    assert not [t for t in texts if "that have no album are there" in t], texts

@@ -14,7 +14,7 @@ from sqlsynth.nl.block import Block, Phrase, counts_of, said_once, which_questio
 from sqlsynth.nl.derived import DerivedTables
 from sqlsynth.nl.expressions import HIGHEST, LOWEST
 from sqlsynth.nl.grouping import GroupedQueries
-from sqlsynth.nl.lexicon import join_words, with_article
+from sqlsynth.nl.lexicon import humanise, join_words, singularise, with_article
 from sqlsynth.nl.names import Namer, Noun
 from sqlsynth.nl.phrasing import Chooser
 from sqlsynth.nl.scope import Scope
@@ -138,6 +138,10 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         )
 
     def _aggregate(self, b: Block) -> Phrase:
+        if (owners := self._owners_counted(b)) is not None:
+            return Phrase(
+                np=f"the number of {owners}", singular=True, count_of=owners, body=f"the number of {owners}"
+            )
         only_count = (
             len(b.items) == 1
             and isinstance(b._item_expr(b.items[0]), exp.Count)
@@ -167,6 +171,55 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         if only_count and not suffix and not b.per_group_entity() and b.having is None:
             count_of = b.rows(True)
         return Phrase(np=np + suffix, singular=singular, count_of=count_of, body=np + suffix)
+
+    def _owners_counted(self, b: Block) -> str | None:
+        """For `COUNT(DISTINCT fk)` alone over the rows that hold the foreign key: the rows it refers
+        to that have one, "students that have an advisor whose ..." ("How many students have
+        advisors?", not "the number of distinct student ids of advisors"); else None."""
+        if (
+            len(b.items) != 1
+            or b.having is not None
+            or b.order
+            or b.limit is not None
+            or b.offset is not None
+        ):
+            return None
+        count = b._item_expr(b.items[0])
+        arg = count.this if isinstance(count, exp.Count) else None
+        if not isinstance(arg, exp.Distinct) or len(arg.expressions) != 1:
+            return None
+        col = arg.expressions[0]
+        src = b.scope.source_of(col) if isinstance(col, exp.Column) else None
+        if src is None or src.kind != "table" or not b.phr.is_focus(src) or b.per_group_entity():
+            return None
+        fk = self.namer.foreign_key_from(src.name, col.name)
+        if fk is None or fk.target_table.lower() == src.name.lower():
+            return None  # none, or one to the same table: "the number of distinct managers" says it
+        owners = self.namer.entity(fk.target_table).plural
+        clause = b.filter_clause(False)
+        if clause:
+            return f"{owners} that have {with_article(b.entity.singular)} {clause}"
+        # a pure link table links to a row of the other table: "actors that have a film", not "a film actor"
+        other = self._other_end(src.name, fk.target_table)
+        return f"{owners} that have {with_article(other or b.entity.singular)}"
+
+    def _other_end(self, link: str, end: str) -> str | None:
+        """The singular noun of the other table that `link` joins to `end` when `link` is a pure link
+        table named after the two (film_actor, PlaylistTrack: two foreign keys to two different
+        tables, and at most two columns besides its keys, as Scope's bridges); else None (a
+        certificate, an advisor say more)."""
+        schema, table = self.namer.schema, self.namer.table(link)
+        if schema is None or table is None:
+            return None
+        fks = schema.foreign_keys_of(table.name)
+        targets = {fk.target_table.lower() for fk in fks}
+        keys = {c.lower() for fk in fks for c in fk.source_columns} | {k.lower() for k in table.primary_key}
+        if len(fks) != 2 or len(targets) != 2 or sum(c.name.lower() not in keys for c in table.columns) > 2:
+            return None
+        other = next(fk.target_table for fk in fks if fk.target_table.lower() != end.lower())
+        words = {singularise(w) for w in humanise(link).lower().split()}
+        named = all(singularise(humanise(t).lower().split()[-1]) in words for t in (end, other))
+        return self.namer.entity(other).singular if named else None
 
     # -- set operations ------------------------------------------------------------------------------
     def set_operation(

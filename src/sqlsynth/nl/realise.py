@@ -13,6 +13,7 @@ question quotes the SQL rather than dropping anything.
 from __future__ import annotations
 
 import logging
+import re
 
 import sqlglot
 from sqlglot import exp
@@ -151,7 +152,11 @@ def realise(
 def frame(phrase: Phrase, chooser: Chooser) -> str:
     """Put a query's noun phrase into a question or a request."""
     if phrase.count_of and chooser.chance("how_many", 75):
-        return chooser.pick("count_frame", COUNT_FRAMES).format(rows=phrase.count_of)
+        form = chooser.pick("count_frame", COUNT_FRAMES)
+        head, have, rest = phrase.count_of.partition(" that have ")
+        if form == COUNT_FRAMES[0] and have and not re.search(r"\b(whose|that|of|with)\b", head):
+            return f"How many {head} have {rest}?"  # not "How many artists that have no album are there?"
+        return form.format(rows=phrase.count_of)
     if phrase.which and chooser.chance("which", 60):
         return phrase.which
     if phrase.lead and chooser.chance("lead", 40):
