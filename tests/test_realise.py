@@ -1541,3 +1541,16 @@ def test_how_many_rows_that_have_is_asked_as_having() -> None:
     texts = {realise(sql, music_schema(), seed=seed) for seed in range(40)}
     assert "How many artists have no album?" in texts, texts
     assert not [t for t in texts if "that have no album are there" in t], texts
+
+
+def test_requests_are_worded_in_the_shares_people_use() -> None:
+    # Spider's requests: "Find" about half of them, then "List", "Show", "Return"; never "Retrieve"
+    texts = [realise("SELECT name FROM artists", music_schema(), seed=seed) for seed in range(300)]
+    first = Counter(t.split()[0] for t in texts if not t.endswith("?"))
+    assert first.most_common(1)[0][0] == "Find" and first["Find"] > 2 * first["List"] > 0, first
+    assert "Retrieve" not in first, first
+    grouped = [
+        realise("SELECT genre_id, COUNT(*) FROM tracks GROUP BY genre_id", music_schema(), seed=s)
+        for s in range(300)
+    ]
+    assert sum(t.startswith("For each") for t in grouped) < 0.25 * len(grouped)  # Spider: 1.5%

@@ -28,8 +28,20 @@ log = logging.getLogger(__name__)
 
 QUESTIONS_PLURAL = ("What are {np}?", "What are {np}?")
 QUESTIONS_SINGULAR = ("What is {np}?", "What is {np}?")
-REQUESTS = ("List {np}.", "Show {np}.", "Find {np}.", "Give me {np}.", "Return {np}.", "Retrieve {np}.")
-SINGULAR_REQUESTS = ("Find {np}.", "Show {np}.", "Give me {np}.", "Tell me {np}.", "Return {np}.")
+# requests in about the shares people use (Spider: "Find" half of them, then "List", "Show", "Return")
+REQUESTS = (
+    "Find {np}.",
+    "List {np}.",
+    "Find {np}.",
+    "Show {np}.",
+    "Find {np}.",
+    "Return {np}.",
+    "Find {np}.",
+    "List {np}.",
+    "Find {np}.",
+    "Give me {np}.",
+)
+SINGULAR_REQUESTS = ("Find {np}.", "Show {np}.", "Find {np}.", "Return {np}.", "Find {np}.", "Give me {np}.")
 COUNT_FRAMES = (  # as people ask to count rows (Spider, one-table counts: 58% "How many", 23% "Count")
     "How many {rows} are there?",
     "Count the number of {rows}.",
@@ -162,7 +174,7 @@ def frame(phrase: Phrase, chooser: Chooser) -> str:
         return form.format(rows=phrase.count_of)
     if phrase.which and chooser.chance("which", 60):
         return phrase.which
-    if phrase.lead and chooser.chance("lead", 40):
+    if phrase.lead and chooser.chance("lead", 20):  # "For each ...": 1.5% of Spider's questions
         form = chooser.pick("lead_frame", LEAD_FRAMES)
         return form.format(Lead=_cap(phrase.lead), body=phrase.body)
     ask = chooser.chance("ask", 45)
