@@ -1554,3 +1554,10 @@ def test_requests_are_worded_in_the_shares_people_use() -> None:
         for s in range(300)
     ]
     assert sum(t.startswith("For each") for t in grouped) < 0.25 * len(grouped)  # Spider: 1.5%
+
+
+def test_how_many_puts_are_there_before_a_long_clause() -> None:
+    sql = "SELECT COUNT(*) FROM albums WHERE title = 'Let There Be Rock'"
+    texts = {realise(sql, music_schema(), seed=seed) for seed in range(40)}
+    assert 'How many albums are there whose title is "Let There Be Rock"?' in texts, texts
+    assert not [t for t in texts if t.endswith("are there?")], texts

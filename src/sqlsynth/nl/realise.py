@@ -171,6 +171,9 @@ def frame(phrase: Phrase, chooser: Chooser) -> str:
         head, have, rest = phrase.count_of.partition(" that have ")
         if form == COUNT_FRAMES[0] and have and not re.search(r"\b(whose|that|of|with)\b", head):
             return f"How many {head} have {rest}?"  # not "How many artists that have no album are there?"
+        head, whose, rest = phrase.count_of.partition(" whose ")
+        if form == COUNT_FRAMES[0] and whose and not re.search(r"\b(that|of|with)\b", head):
+            return f"How many {head} are there whose {rest}?"  # not "How many X whose Y is Z are there?"
         return form.format(rows=phrase.count_of)
     if phrase.which and chooser.chance("which", 60):
         return phrase.which
