@@ -1561,3 +1561,33 @@ def test_how_many_puts_are_there_before_a_long_clause() -> None:
     texts = {realise(sql, music_schema(), seed=seed) for seed in range(40)}
     assert 'How many albums are there whose title is "Let There Be Rock"?' in texts, texts
     assert not [t for t in texts if t.endswith("are there?")], texts
+
+
+OWNERS_LISTED = [
+    # SELECT DISTINCT of the rows the focus rows refer to: those that have one
+    (
+        "SELECT DISTINCT a.name FROM artists AS a JOIN albums AS b ON b.artist_id = a.id",
+        "the distinct names of artists that have an album",
+        "of the artists of albums",
+    ),
+    (
+        "SELECT DISTINCT a.name FROM artists AS a JOIN albums AS b ON b.artist_id = a.id "
+        "WHERE b.title LIKE '%Rock%'",
+        'artists that have an album whose title contains "rock"',
+        "of the artists of albums",
+    ),
+    # a condition on the owner itself keeps the old wording
+    (
+        "SELECT DISTINCT a.name FROM artists AS a JOIN albums AS b ON b.artist_id = a.id "
+        "WHERE a.name LIKE 'A%'",
+        "albums",
+        "that have an album",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase", "avoided"), OWNERS_LISTED)
+def test_distinct_owners_are_those_that_have_one(sql: str, phrase: str, avoided: str) -> None:
+    texts = [realise(sql, music_schema(), seed=seed) for seed in range(8)]
+    assert all(phrase in t.lower() for t in texts), texts
+    assert not [t for t in texts if avoided in t.lower()], texts

@@ -14,7 +14,7 @@ from sqlsynth.nl.block import Block, Phrase, counts_of, said_once, which_questio
 from sqlsynth.nl.derived import DerivedTables
 from sqlsynth.nl.expressions import HIGHEST, LOWEST
 from sqlsynth.nl.grouping import GroupedQueries
-from sqlsynth.nl.lexicon import humanise, join_words, singularise, with_article
+from sqlsynth.nl.lexicon import humanise, join_words, pluralise, singularise, with_article
 from sqlsynth.nl.names import Namer, Noun
 from sqlsynth.nl.phrasing import Chooser
 from sqlsynth.nl.scope import Scope
@@ -72,6 +72,8 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         return self._plain(b)
 
     def _plain(self, b: Block) -> Phrase:
+        if (owners := self._owners_listed(b)) is not None:
+            return owners
         k = number_of(b.limit) if b.limit is not None else None
         keys = b.order
         plural = True
@@ -202,6 +204,37 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         # a pure link table links to a row of the other table: "actors that have a film", not "a film actor"
         other = self._other_end(src.name, fk.target_table)
         return f"{owners} that have {with_article(other or b.entity.singular)}"
+
+    def _owners_listed(self, b: Block) -> Phrase | None:
+        """`SELECT DISTINCT` of columns of the row the focus rows refer to, the focus rows only
+        filtered: those rows that have one, "the distinct names of departments that have an employee
+        whose ..." (not "the distinct department names of the departments of employees"); else None."""
+        if not b.distinct or b.distinct_on or b.order or b.limit is not None or len(b.scope.sources) != 2:
+            return None
+        focus = b.focus
+        owner = next((src for src in b.scope.sources if src is not focus), None)
+        if focus is None or owner is None or focus.kind != "table" or owner.kind != "table":
+            return None
+        steps = b.scope.path(owner)
+        if len(steps) != 1 or not steps[0].up or steps[0].hidden:
+            return None
+        items = [b._item_expr(i) for i in b.items]
+        if not all(isinstance(c, exp.Column) and b.scope.source_of(c) is owner for c in items):
+            return None
+        if any(isinstance(c.this, exp.Star) for c in items):
+            return None
+        where = b.select.args.get("where")
+        if where is not None and any(b.scope.source_of(c) is owner for c in where.find_all(exp.Column)):
+            return None  # a condition on the owner reads as it does now
+        clause = b.filter_clause(False)
+        child = b.entity.singular if clause else self._other_end(focus.name, owner.name) or b.entity.singular
+        noun = self.namer.entity(owner.name)
+        labels = [b.phr.label(c, owner) for c in items]
+        heads = join_words([pluralise(label) for label in labels])
+        rows = f"{noun.plural} that have {with_article(child)}" + (f" {clause}" if clause else "")
+        # "distinct": one row per value, not per owner ("the distinct salaries of employees that ...")
+        np = said_once(f"the distinct {heads} of {rows}", noun.plural)
+        return Phrase(np=np, singular=False, body=np, head=f"the distinct {heads}", rows=noun.plural)
 
     def _other_end(self, link: str, end: str) -> str | None:
         """The singular noun of the other table that `link` joins to `end` when `link` is a pure link
