@@ -178,13 +178,7 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         """For `COUNT(DISTINCT fk)` alone over the rows that hold the foreign key: the rows it refers
         to that have one, "students that have an advisor whose ..." ("How many students have
         advisors?", not "the number of distinct student ids of advisors"); else None."""
-        if (
-            len(b.items) != 1
-            or b.having is not None
-            or b.order
-            or b.limit is not None
-            or b.offset is not None
-        ):
+        if len(b.items) != 1 or b.having is not None or b.order or b.limit is not None:
             return None
         count = b._item_expr(b.items[0])
         arg = count.this if isinstance(count, exp.Count) else None
@@ -197,13 +191,7 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         fk = self.namer.foreign_key_from(src.name, col.name)
         if fk is None or fk.target_table.lower() == src.name.lower():
             return None  # none, or one to the same table: "the number of distinct managers" says it
-        owners = self.namer.entity(fk.target_table).plural
-        clause = b.filter_clause(False)
-        if clause:
-            return f"{owners} that have {with_article(b.entity.singular)} {clause}"
-        # a pure link table links to a row of the other table: "actors that have a film", not "a film actor"
-        other = self._other_end(src.name, fk.target_table)
-        return f"{owners} that have {with_article(other or b.entity.singular)}"
+        return self._having_one(b, fk.target_table)
 
     def _owners_listed(self, b: Block) -> Phrase | None:
         """`SELECT DISTINCT` of columns of the row the focus rows refer to, the focus rows only
@@ -226,15 +214,22 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         where = b.select.args.get("where")
         if where is not None and any(b.scope.source_of(c) is owner for c in where.find_all(exp.Column)):
             return None  # a condition on the owner reads as it does now
-        clause = b.filter_clause(False)
-        child = b.entity.singular if clause else self._other_end(focus.name, owner.name) or b.entity.singular
-        noun = self.namer.entity(owner.name)
-        labels = [b.phr.label(c, owner) for c in items]
-        heads = join_words([pluralise(label) for label in labels])
-        rows = f"{noun.plural} that have {with_article(child)}" + (f" {clause}" if clause else "")
+        heads = join_words([pluralise(b.phr.label(c, owner)) for c in items])
         # "distinct": one row per value, not per owner ("the distinct salaries of employees that ...")
-        np = said_once(f"the distinct {heads} of {rows}", noun.plural)
-        return Phrase(np=np, singular=False, body=np, head=f"the distinct {heads}", rows=noun.plural)
+        np = said_once(f"the distinct {heads} of {self._having_one(b, owner.name)}", owner.noun.plural)
+        return Phrase(np=np, singular=False, body=np, head=f"the distinct {heads}", rows=owner.noun.plural)
+
+    def _having_one(self, b: Block, owner: str) -> str:
+        """The rows of table `owner` that have one of the block's (filtered) focus rows: "students
+        that have an advisor whose ...". A pure link table named after the two it links, unfiltered,
+        leads to the other one: "actors that have a film", not "that have a film actor"."""
+        owners = self.namer.entity(owner).plural
+        clause = b.filter_clause(False)
+        if clause:
+            return f"{owners} that have {with_article(b.entity.singular)} {clause}"
+        focus = b.focus
+        other = self._other_end(focus.name, owner) if focus is not None else None
+        return f"{owners} that have {with_article(other or b.entity.singular)}"
 
     def _other_end(self, link: str, end: str) -> str | None:
         """The singular noun of the other table that `link` joins to `end` when `link` is a pure link
