@@ -226,7 +226,7 @@ class ConditionPhraser(ExpressionPhraser):
         label = self.label(col, src, strip=False)
         if rest and starts_with_word(label, rest[-1].word):
             rest = rest[:-1]
-        elif not rest and label.lower().startswith(child.lower() + " "):
+        elif not rest and starts_with_word(label, child) and len(label) > len(child):
             label = label[len(child) + 1 :]  # "a track whose name", not "a track whose track name"
         owner = " ".join([*(possessive(s.word) for s in rest)])
         subject = f"{owner} {label}" if owner else label
