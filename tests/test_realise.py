@@ -1590,3 +1590,26 @@ OWNERS_LISTED = [
 @pytest.mark.parametrize(("sql", "phrase", "avoided"), OWNERS_LISTED)
 def test_distinct_owners_are_those_that_have_one(sql: str, phrase: str, avoided: str) -> None:
     _check_wording(sql, music_schema(), phrase, avoided, every=True)
+
+
+def test_a_link_named_for_the_part_one_end_plays_keeps_the_neutral_wording() -> None:
+    # college_2's advisor: a student has one, an instructor is one; which end is which is not in
+    # the schema, so neither count says "that have an advisor"
+    advisor = _table("advisor", [("s_ID", "text"), ("i_ID", "text")], ["s_ID"])
+    student = _table("student", [("ID", "text"), ("name", "text")], ["ID"])
+    instructor = _table("instructor", [("ID", "text"), ("name", "text")], ["ID"])
+    schema = Schema(
+        name="advising",
+        tables=[advisor, student, instructor],
+        foreign_keys=[_fk("advisor", "s_ID", "student", "ID"), _fk("advisor", "i_ID", "instructor", "ID")],
+    )
+    _check_wording(
+        "SELECT COUNT(DISTINCT i_ID) FROM advisor", schema, "ids of advisors", "have an advisor", every=True
+    )
+    _check_wording(
+        "SELECT DISTINCT T2.name FROM advisor AS T1 JOIN instructor AS T2 ON T1.i_ID = T2.ID",
+        schema,
+        "advisors",
+        "that have an advisor",
+        every=True,
+    )

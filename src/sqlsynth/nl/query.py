@@ -191,7 +191,19 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         fk = self.namer.foreign_key_from(src.name, col.name)
         if fk is None or fk.target_table.lower() == src.name.lower():
             return None  # none, or one to the same table: "the number of distinct managers" says it
+        if self._agent_link(src.name):
+            return None
         return self._having_one(b, fk.target_table)
+
+    def _agent_link(self, table: str) -> bool:
+        """A link table named for the part one of its ends plays (college_2's advisor: a student
+        has one, an instructor is one): "instructors that have an advisor" would be wrong, and
+        which end plays it is not in the schema."""
+        schema = self.namer.schema
+        if schema is None or len({fk.target_table.lower() for fk in schema.foreign_keys_of(table)}) < 2:
+            return False
+        noun = self.namer.entity(table).singular.lower()
+        return noun.endswith(("or", "er", "ist")) and not noun.endswith("order")  # an order is no part
 
     def _owners_listed(self, b: Block) -> Phrase | None:
         """`SELECT DISTINCT` of columns of the row the focus rows refer to, the focus rows only
@@ -214,6 +226,8 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         where = b.select.args.get("where")
         if where is not None and any(b.scope.source_of(c) is owner for c in where.find_all(exp.Column)):
             return None  # a condition on the owner reads as it does now
+        if self._agent_link(focus.name):
+            return None
         heads = join_words([pluralise(b.phr.label(c, owner)) for c in items])
         # "distinct": one row per value, not per owner ("the distinct salaries of employees that ...")
         np = said_once(f"the distinct {heads} of {self._having_one(b, owner.name)}", owner.noun.plural)
