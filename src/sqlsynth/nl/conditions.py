@@ -83,10 +83,11 @@ class ConditionPhraser(ExpressionPhraser):
             children = _flatten(cond, type(cond))
             named: list[str] = []
             many: list[str] = []  # said last: "whose X and that have a Y whose Z", not "... and whose X"
+            said: dict[int, str] = {}  # the clauses of the other atoms, worked out on the way
             if isinstance(cond, exp.And) and not neg:
                 named, children = self._full_names(children, plural)
-                many, children = self._one_of_many_together(children, plural)
-            parts = named + [self._rel(p, neg, plural, top=False) for p in children] + many
+                many, said, children = self._one_of_many_together(children, plural)
+            parts = named + [said.get(id(p)) or self._rel(p, neg, plural, top=False) for p in children] + many
             if is_and:
                 parts.sort(key=lambda text: text.startswith("either "))  # alternatives last
                 return join_words(parts, "and")
@@ -126,10 +127,11 @@ class ConditionPhraser(ExpressionPhraser):
 
     def _one_of_many_together(
         self, conds: list[exp.Expression], plural: bool
-    ) -> tuple[list[str], list[exp.Expression]]:
+    ) -> tuple[list[str], dict[int, str], list[exp.Expression]]:
         """ANDed conditions on a row the focus row has many of, said of one such row: "that have a
         course whose subject id is 1 and whose name is not "AI"" (not "that have a course ... and
-        that have a course ...", two courses); the other conditions."""
+        that have a course ...", two courses); the clauses of the other one-atom conditions (by id,
+        as `_rel` says them); the other conditions."""
         atoms = {}
         for c in conds:
             bare = c.unnest() if isinstance(c, exp.Paren) else c
@@ -146,7 +148,8 @@ class ConditionPhraser(ExpressionPhraser):
             f"that {verb} {said[0][0]} {join_words([w for _, w in said], 'and')}" for said in groups.values()
         ]
         rest = [c for c in conds if id(c) not in atoms or atoms[id(c)].one_of_many is None]
-        return clauses, rest
+        said = {key: self._atom_clause(a, plural) for key, a in atoms.items() if a.one_of_many is None}
+        return clauses, said, rest
 
     def _atom_clause(self, atom: Atom, plural: bool) -> str:
         if atom.kind == "column":

@@ -227,7 +227,7 @@ class Namer:
         """The noun for the rows of `table`: its short description if it is a name, else its name."""
         t = self.table(table)
         if t is not None and humanise(t.name).lower() in VERB_TABLES:
-            return noun_from_name(t.name)  # "takes" is an enrollment, whatever its description says
+            return noun_from_name(t.name)  # "takes" rows are courses taken, whatever its description says
         if t is not None and _short_name(t.description, t.name) and t.description.lower() != t.name.lower():
             desc = t.description.strip().lower()
             last = desc.rsplit(" ", 1)[-1]

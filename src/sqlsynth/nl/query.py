@@ -191,8 +191,6 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         fk = self.namer.foreign_key_from(src.name, col.name)
         if fk is None or fk.target_table.lower() == src.name.lower():
             return None  # none, or one to the same table: "the number of distinct managers" says it
-        if self._agent_link(src.name):
-            return None
         return self._having_one(b, fk.target_table)
 
     def _agent_link(self, table: str) -> bool:
@@ -226,23 +224,26 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         where = b.select.args.get("where")
         if where is not None and any(b.scope.source_of(c) is owner for c in where.find_all(exp.Column)):
             return None  # a condition on the owner reads as it does now
-        if self._agent_link(focus.name):
+        if (rows := self._having_one(b, owner.name)) is None:
             return None
         heads = join_words([pluralise(b.phr.label(c, owner)) for c in items])
         # "distinct": one row per value, not per owner ("the distinct salaries of employees that ...")
-        np = said_once(f"the distinct {heads} of {self._having_one(b, owner.name)}", owner.noun.plural)
+        np = said_once(f"the distinct {heads} of {rows}", owner.noun.plural)
         return Phrase(np=np, singular=False, body=np, head=f"the distinct {heads}", rows=owner.noun.plural)
 
-    def _having_one(self, b: Block, owner: str) -> str:
-        """The rows of table `owner` that have one of the block's (filtered) focus rows: "students
-        that have an advisor whose ...". A pure link table named after the two it links, unfiltered,
-        leads to the other one: "actors that have a film", not "that have a film actor"."""
+    def _having_one(self, b: Block, owner: str) -> str | None:
+        """The rows of table `owner` that have one of the block's (filtered) focus rows: "employees
+        that have a certificate whose ...". A pure link table named after the two it links,
+        unfiltered, leads to the other one: "actors that have a film", not "that have a film actor".
+        None when the focus rows are named for a part one end plays (see _agent_link)."""
+        focus = b.focus
+        if focus is None or self._agent_link(focus.name):
+            return None
         owners = self.namer.entity(owner).plural
         clause = b.filter_clause(False)
         if clause:
             return f"{owners} that have {with_article(b.entity.singular)} {clause}"
-        focus = b.focus
-        other = self._other_end(focus.name, owner) if focus is not None else None
+        other = self._other_end(focus.name, owner)
         return f"{owners} that have {with_article(other or b.entity.singular)}"
 
     def _other_end(self, link: str, end: str) -> str | None:
