@@ -535,6 +535,10 @@ SAME_CANONICAL = [
     ),
     # ASC is the default order, spelled out or not
     ("SELECT a FROM t ORDER BY b ASC, c DESC LIMIT 3", "SELECT a FROM t ORDER BY b, c DESC LIMIT 3"),
+    # NOT LIKE, however the negation is spelled (sqlglot reads the two into different trees)
+    ("SELECT a FROM t WHERE NOT b LIKE 'x%'", "SELECT a FROM t WHERE b NOT LIKE 'x%'"),
+    ("SELECT a FROM t WHERE NOT (b LIKE 'x%')", "SELECT a FROM t WHERE b NOT LIKE 'x%'"),
+    ("SELECT a FROM t WHERE NOT b NOT LIKE 'x%'", "SELECT a FROM t WHERE b LIKE 'x%'"),
 ]
 DIFFERENT_CANONICAL = [
     ("SELECT a FROM t WHERE b > 1", "SELECT a FROM t WHERE b < 1"),
@@ -628,6 +632,8 @@ TEMPLATES = [
         "SELECT col FROM tab WHERE (col = num OR col = num) AND col = num",
     ),
     ("SELECT a FROM t WHERE NOT (b = 1)", "SELECT col FROM tab WHERE NOT (col = num)"),
+    # the form people write (Spider's `first_name NOT LIKE '%M%'`), from the walk's tree too
+    ("SELECT a FROM t WHERE NOT b LIKE '%M%'", "SELECT col FROM tab WHERE col NOT LIKE str"),
 ]
 
 

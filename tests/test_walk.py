@@ -714,7 +714,9 @@ def test_like_is_negated_now_and_then_and_asks_for_one_letter_as_people_do(popul
         if q is not None
         for like in q.expr.find_all(exp.Like)
     ]
-    negated = [q for q, like in likes if isinstance(like.parent, exp.Not)]
+    negated = [q for q, like in likes if like.args.get("negate")]
+    # written `a NOT LIKE b`, as people do (Spider's templates read `col NOT LIKE str`)
+    assert all("NOT LIKE" in q.expr.sql() for q in negated)
     letters = [like for _, like in likes if len(like.expression.name.strip("%")) == 1]
     assert 0.04 * len(likes) <= len(negated) <= 0.3 * len(likes), (len(negated), len(likes))
     assert len(letters) >= 0.1 * len(likes)

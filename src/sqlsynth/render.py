@@ -310,8 +310,8 @@ def _postorder(tree: exp.Expression, fun: Callable[[exp.Expression], exp.Express
 
 def _sort_operands(tree: exp.Expression) -> exp.Expression:
     """AND / OR operands sorted, `a = b` ordered, `5 < x` turned `x > 5`, literal IN lists sorted,
-    an explicit ASC dropped (`ORDER BY x ASC` is `ORDER BY x`). Changes `tree`, and moves nodes
-    out of it into new ones: give it a copy."""
+    `NOT a LIKE b` turned `a NOT LIKE b`, an explicit ASC dropped (`ORDER BY x ASC` is
+    `ORDER BY x`). Changes `tree`, and moves nodes out of it into new ones: give it a copy."""
 
     def flatten(node: exp.Expression, kind: type[exp.Expression]) -> list[exp.Expression]:
         node_ = node.unnest() if isinstance(node, exp.Paren) else node
@@ -320,6 +320,10 @@ def _sort_operands(tree: exp.Expression) -> exp.Expression:
         return [node]
 
     def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Not) and isinstance(node.this.unnest(), (exp.Like, exp.ILike)):
+            like = node.this.unnest()  # `NOT a LIKE b` is `a NOT LIKE b`, as sqlglot reads the latter
+            like.set("negate", not like.args.get("negate"))
+            return like
         if type(node) is exp.Ordered:
             if node.args.get("desc") is False:
                 node.set("desc", None)

@@ -1119,10 +1119,9 @@ class WalkGenerator:
         pattern = like_pattern(rng, values)
         if pattern is None:
             raise Skip
-        like = exp.Like(this=col, expression=exp.Literal.string(pattern))
-        if self.spec.allow_not and rng.random() < NOT_LIKE_SHARE:
-            return exp.Not(this=like)  # "whose first name does not contain M"
-        return like
+        # "whose first name does not contain M": `a NOT LIKE b`, as people write it and sqlglot reads it
+        negate = self.spec.allow_not and rng.random() < NOT_LIKE_SHARE
+        return exp.Like(this=col, expression=exp.Literal.string(pattern), negate=negate or None)
 
     def _subquery_predicate(self, rng: random.Random, block: Block) -> exp.Expression:
         # IN / NOT IN / EXISTS / NOT EXISTS through a foreign key to a table outside FROM.
