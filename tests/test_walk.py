@@ -1278,6 +1278,38 @@ def test_rows_are_not_ordered_by_an_id(populated):
     assert not [sql for name, ids, sql in first_keys if name in ids]
 
 
+def test_sorted_lists_run_from_the_smallest_and_top_rows_mostly_from_the_largest(populated):
+    # Spider: 62 of its 72 sorted lists are ascending ("sorted by age"); 158 of its 200 top-k
+    # questions take the largest ("the genre with the most tracks")
+    p = populated["demo"]
+    gen = p.generator(ComplexitySpec(order_by=1, set_ops=0, cte=0, subqueries=0, window=0), seed=2)
+    desc: dict[bool, list[bool]] = {False: [], True: []}
+    for q in map(gen.generate, range(600)):
+        if q is not None and q.expr.args.get("order"):
+            first = q.expr.args["order"].expressions[0]
+            desc[q.expr.args.get("limit") is not None].append(bool(first.args.get("desc")))
+    lists, tops = desc[False], desc[True]
+    assert len(lists) >= 60 and len(tops) >= 60, (len(lists), len(tops))
+    assert sum(lists) <= 0.35 * len(lists), (sum(lists), len(lists))
+    assert sum(tops) >= 0.6 * len(tops), (sum(tops), len(tops))
+
+
+def test_filtered_rows_over_a_join_are_distinct_now_and_then(populated):
+    # Spider writes DISTINCT in one in five filtered lists over joins ("the distinct names of
+    # customers with an invoice over 20": the join repeats a customer per invoice)
+    p = populated["demo"]
+    gen = p.generator(ComplexitySpec(num_joins=(1, 2), set_ops=0, cte=0, subqueries=0, window=0), seed=6)
+    plain = [
+        bool(q.expr.args.get("distinct"))
+        for q in map(gen.generate, range(800))
+        if q is not None
+        and q.expr.args.get("where")
+        and not (q.expr.args.get("group") or q.expr.args.get("order") or q.expr.find(exp.AggFunc))
+    ]
+    assert len(plain) >= 100, len(plain)
+    assert 0.12 * len(plain) <= sum(plain) <= 0.45 * len(plain), (sum(plain), len(plain))
+
+
 def test_distinct_never_shows_a_tables_own_key(populated):
     # "the distinct order item ids of order items": every row holds its own key, nothing to remove
     p = populated["demo"]

@@ -43,6 +43,9 @@ HAVING_OPS = (exp.GT, exp.GTE, exp.LTE, exp.EQ, exp.LT)
 HAVING_OP_WEIGHTS = (40, 38, 6, 6, 4)  # Spider's HAVING COUNT(...): > and >=, seldom <=, = or <
 FULL_NAME = 0.5  # share of WHERE clauses of 2+ conditions on a person that name them by both names
 TWO_CONDITIONS = 0.25  # share of one-condition ungrouped queries given a second one
+# share of plain filtered queries over joins made DISTINCT on top of those drawn so (Spider: 44 of
+# 214, about one in five; drawn alone, one in seven over one join and one in 25 over two)
+JOINED_DISTINCT = 0.12
 # share of grouped, nested and two-condition queries shaped the way Spider's people ask them (see
 # _grouped, _plain_nested); the rest keep their drawn extras, for variety
 SPIDER_SHAPED = 0.85
@@ -305,6 +308,8 @@ class WalkGenerator:
         plain = not (t.aggregates or t.group_by or t.order_by or t.distinct)
         if plain and not t.conditions and s.num_conditions.max and rng.random() < 0.7:
             t.conditions = 1
+        if plain and t.joins and t.conditions and s.distinct.max and rng.random() < JOINED_DISTINCT:
+            t.distinct = 1  # "the distinct names of customers with an invoice over 20": a join repeats them
         ungrouped = not (t.group_by or t.subqueries or t.set_ops or t.cte)
         if t.conditions == 1 and ungrouped and s.num_conditions.max >= 2 and rng.random() < TWO_CONDITIONS:
             t.conditions = 2  # a tenth of Spider's queries: "named Steve Johnson", "goalies accepted"
@@ -1459,9 +1464,9 @@ class WalkGenerator:
             if got is None or got[1] in got[0].roles.ids:
                 raise Skip  # a table without names is labelled by its key: no order to ask for
             keys.append(block.col(*got))
-        desc = rng.random() < 0.6
-        ordered = [exp.Ordered(this=keys[0], desc=desc, nulls_first=not desc)]
         limit = t.limit > 0
+        desc = rng.random() < DESCENDING[(limit, bool(aggs))]
+        ordered = [exp.Ordered(this=keys[0], desc=desc, nulls_first=not desc)]
         # top-k by one key, as people ask it; the validator rejects it if rows tie at the cut
         # one key and a LIMIT: a bare top-k (with tiebreakers it would take a second key)
         bare_top = limit and t.order_by == 1 and not query.args.get("distinct")
@@ -1872,6 +1877,10 @@ OPERATOR_WEIGHTS = {
 # Spider groups by two columns in 14 of its 340 grouped queries ("each semester and year", "the
 # most common first and last name")
 TWO_GROUP_COLUMNS = 0.04
+# share of orderings from the largest, by (LIMIT, by an aggregate): Spider's sorted lists run from
+# the smallest (62 of 72: "sorted by age"), its top rows are mostly the largest (52 of 78 by a
+# column, 106 of 122 by an aggregate: "the genre with the most tracks")
+DESCENDING = {(False, False): 0.15, (False, True): 0.5, (True, False): 0.65, (True, True): 0.85}
 
 # Spider negates 6 of its 46 LIKEs ("employees without the letter M in their first name")
 NOT_LIKE_SHARE = 0.13
