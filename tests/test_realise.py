@@ -1394,7 +1394,7 @@ SAID_ONCE = [
     ),
     # another column of the rows, or the name with another: "of cities" stays
     ("SELECT city_id FROM city WHERE country_id = 3", "city ids of cities whose", "city ids whose"),
-    ("SELECT city, city_id FROM city", "of cities", "city ids?"),
+    ("SELECT city, city_id FROM city", "cities?", "city ids?"),  # "... of (all) cities?"
 ]
 
 
@@ -1461,6 +1461,30 @@ REPEATED_WORDS = [
 @pytest.mark.parametrize(("sql", "phrase", "avoided"), REPEATED_WORDS)
 def test_a_word_is_not_said_twice_in_a_row(sql: str, phrase: str, avoided: str) -> None:
     _check_wording(sql, stores_schema(), phrase, avoided)
+
+
+WHOLE_TABLE = [
+    # a whole table's rows are "all" of them now and then, as people say (Spider: 29 of 46 lists)
+    ("SELECT name FROM playlists", "names of all playlists", "all the"),
+    ("SELECT name FROM playlists ORDER BY name", "names of all playlists, in", "all the"),
+    ("SELECT AVG(milliseconds) FROM tracks", "milliseconds of all tracks", "all the"),
+    # ... never of filtered, joined, limited, distinct or counted rows, nor of "all details"
+    ("SELECT name FROM playlists WHERE name LIKE 'A%'", "names of playlists whose", "all playlists"),
+    (
+        "SELECT T1.name, T2.name FROM tracks AS T1 JOIN albums AS T2 ON T1.album_id = T2.id",
+        "of tracks",
+        "all tracks",
+    ),
+    ("SELECT name FROM playlists ORDER BY name LIMIT 3", "playlists", "all playlists"),
+    ("SELECT DISTINCT composer FROM tracks", "distinct composers", "all tracks"),
+    ("SELECT COUNT(*), AVG(milliseconds) FROM tracks", "tracks", "all tracks"),
+    ("SELECT * FROM playlists", "all details of", "all playlists"),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase", "avoided"), WHOLE_TABLE)
+def test_a_whole_tables_rows_are_all_of_them_now_and_then(sql: str, phrase: str, avoided: str) -> None:
+    _check_wording(sql, music_schema(), phrase, avoided, seeds=16)
 
 
 ONE_OF_MANY = [
