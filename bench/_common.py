@@ -82,9 +82,14 @@ def pct(a: int, b: int) -> str:
     return f"{100 * a / b:.1f}%" if b else "–"
 
 
+# A section's hand-written notes (earlier runs, what was tried) follow this line; a rewrite keeps them
+NOTES_MARK = "<!-- notes below: kept when the benchmark rewrites this section -->"
+
+
 def write_section(path: Path, section_md: str, header: str) -> None:
     """Replace the section that starts with the line `header` (up to the next '## ' line), or append
-    it; other sections are left byte for byte as they are."""
+    it; other sections are left byte for byte as they are, and so is the section's part from a line
+    NOTES_MARK on (put after the new text)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         path.write_text("# Benchmarks\n\n" + section_md, encoding="utf-8")
@@ -97,6 +102,9 @@ def write_section(path: Path, section_md: str, header: str) -> None:
         path.write_text(text + sep + section_md, encoding="utf-8")
         return
     end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
+    mark = next((j for j in range(start + 1, end) if lines[j].rstrip("\n") == NOTES_MARK), None)
+    notes = "".join(lines[mark:end]).rstrip("\n") + "\n" if mark is not None else ""
+    new = section_md.rstrip("\n") + "\n\n" + notes if notes else section_md
     tail = lines[end:]
-    new = section_md if not tail else section_md.rstrip("\n") + "\n\n"
+    new = new if not tail else new.rstrip("\n") + "\n\n"
     path.write_text("".join(lines[:start]) + new + "".join(tail), encoding="utf-8")
