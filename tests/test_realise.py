@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from sqlsynth.nl import realise
 from sqlsynth.nl.batch import split_statements
-from sqlsynth.nl.lexicon import aside, humanise, name_part, pluralise, singularise
+from sqlsynth.nl.lexicon import aside, humanise, name_part, pluralise, relative_pronoun, singularise
 from sqlsynth.nl.names import Namer, Noun, noun_from_name
 from sqlsynth.nl.realise import parse_query, quoted_strings_as_literals
 from sqlsynth.schema.demo import demo_schema
@@ -676,7 +676,7 @@ EXPECTED = [
     (
         "SELECT first_name FROM customers WHERE customer_id IN "
         "(SELECT customer_id FROM customers WHERE city = 'Rome')",
-        'customers that are among the customers whose city is "Rome"',
+        'customers who are among the customers whose city is "Rome"',
     ),
     # ANY / ALL go through the values of all the rows
     (
@@ -748,7 +748,7 @@ EXPECTED = [
     (
         "SELECT first_name FROM customers AS c WHERE EXISTS (SELECT 1 FROM orders AS o WHERE o.customer_id = "
         "c.customer_id AND o.total_amount > 500)",
-        "customers that have an order whose total amount",
+        "customers who have an order whose total amount",
     ),
     (
         "SELECT city FROM customers UNION SELECT city FROM locations",
@@ -1487,6 +1487,35 @@ def test_a_whole_tables_rows_are_all_of_them_now_and_then(sql: str, phrase: str,
     _check_wording(sql, music_schema(), phrase, avoided, seeds=16)
 
 
+RELATIVE_PRONOUNS = [
+    # people are "who" (Spider: one question in five says it), other rows "that"
+    (
+        "SELECT first_name FROM customers WHERE customer_id NOT IN (SELECT customer_id FROM orders)",
+        "customers who have no order",
+        "customers that",
+    ),
+    ("SELECT COUNT(DISTINCT customer_id) FROM orders", "How many customers have an order?", "that have"),
+    (
+        "SELECT name FROM products WHERE product_id NOT IN (SELECT product_id FROM reviews)",
+        "products that have no review",
+        "products who",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase", "avoided"), RELATIVE_PRONOUNS)
+def test_people_are_who_and_other_rows_that(sql: str, phrase: str, avoided: str) -> None:
+    _check_wording(sql, schemas()["demo"], phrase, avoided)
+
+
+@pytest.mark.parametrize(
+    ("noun", "pronoun"),
+    [("students", "who"), ("support reps", "who"), ("staff", "who"), ("people", "who"), ("tracks", "that")],
+)
+def test_relative_pronoun(noun: str, pronoun: str) -> None:
+    assert relative_pronoun(noun) == pronoun
+
+
 ONE_OF_MANY = [
     # a condition on a row the focus row has many of is said as having one ("whose track's name"
     # reads as the playlist's one track)
@@ -1592,13 +1621,13 @@ OWNERS_LISTED = [
     # SELECT DISTINCT of the rows the focus rows refer to: those that have one
     (
         "SELECT DISTINCT a.name FROM artists AS a JOIN albums AS b ON b.artist_id = a.id",
-        "the distinct names of artists that have an album",
+        "the distinct names of artists who have an album",
         "of the artists of albums",
     ),
     (
         "SELECT DISTINCT a.name FROM artists AS a JOIN albums AS b ON b.artist_id = a.id "
         "WHERE b.title LIKE '%Rock%'",
-        'artists that have an album whose title contains "rock"',
+        'artists who have an album whose title contains "rock"',
         "of the artists of albums",
     ),
     # a condition on the owner itself keeps the old wording

@@ -14,7 +14,7 @@ from sqlsynth.nl.block import Block, Phrase, counts_of, said_once, which_questio
 from sqlsynth.nl.derived import DerivedTables
 from sqlsynth.nl.expressions import HIGHEST, LOWEST
 from sqlsynth.nl.grouping import GroupedQueries
-from sqlsynth.nl.lexicon import humanise, join_words, pluralise, singularise, with_article
+from sqlsynth.nl.lexicon import humanise, join_words, pluralise, relative_pronoun, singularise, with_article
 from sqlsynth.nl.names import Namer, Noun
 from sqlsynth.nl.phrasing import Chooser
 from sqlsynth.nl.scope import Scope
@@ -274,11 +274,12 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         if focus is None or self._agent_link(focus.name):
             return None
         owners = self.namer.entity(owner).plural
+        that = relative_pronoun(owners)
         clause = b.filter_clause(False)
         if clause:
-            return f"{owners} that have {with_article(b.entity.singular)} {clause}"
+            return f"{owners} {that} have {with_article(b.entity.singular)} {clause}"
         other = self._other_end(focus.name, owner)
-        return f"{owners} that have {with_article(other or b.entity.singular)}"
+        return f"{owners} {that} have {with_article(other or b.entity.singular)}"
 
     def _other_end(self, link: str, end: str) -> str | None:
         """The singular noun of the other table that `link` joins to `end` when `link` is a pure link

@@ -168,11 +168,12 @@ def frame(phrase: Phrase, chooser: Chooser) -> str:
     """Put a query's noun phrase into a question or a request."""
     if phrase.count_of and chooser.chance("how_many", 85):
         form = chooser.pick("count_frame", COUNT_FRAMES)
-        head, have, rest = phrase.count_of.partition(" that have ")
-        if form == COUNT_FRAMES[0] and have and not re.search(r"\b(whose|that|of|with)\b", head):
-            return f"How many {head} have {rest}?"  # not "How many artists that have no album are there?"
+        have = re.match(r"(.+?) (?:that|who) have (.+)", phrase.count_of)
+        if form == COUNT_FRAMES[0] and have and not re.search(r"\b(whose|that|who|of|with)\b", have[1]):
+            # not "How many artists that have no album are there?"
+            return f"How many {have[1]} have {have[2]}?"
         head, whose, rest = phrase.count_of.partition(" whose ")
-        if form == COUNT_FRAMES[0] and whose and not re.search(r"\b(that|of|with)\b", head):
+        if form == COUNT_FRAMES[0] and whose and not re.search(r"\b(that|who|of|with)\b", head):
             return f"How many {head} are there whose {rest}?"  # not "How many X whose Y is Z are there?"
         return form.format(rows=phrase.count_of)
     if phrase.which and chooser.chance("which", 60):
