@@ -1516,6 +1516,34 @@ def test_relative_pronoun(noun: str, pronoun: str) -> None:
     assert relative_pronoun(noun) == pronoun
 
 
+def test_rows_with_a_first_and_a_last_name_are_people() -> None:
+    # "contact" is no word for people, but a table of first and last names holds people
+    schema = Schema(
+        name="crm",
+        tables=[
+            _table("contacts", [("id", "INTEGER"), ("first_name", "TEXT"), ("last_name", "TEXT")], ["id"]),
+            _table("offices", [("id", "INTEGER"), ("city", "TEXT")], ["id"]),
+            _table("calls", [("id", "INTEGER"), ("contact_id", "INTEGER"), ("office_id", "INTEGER")], ["id"]),
+        ],
+        foreign_keys=[
+            _fk("calls", "contact_id", "contacts", "id"),
+            _fk("calls", "office_id", "offices", "id"),
+        ],
+    )
+    _check_wording(
+        "SELECT first_name FROM contacts WHERE id NOT IN (SELECT contact_id FROM calls)",
+        schema,
+        "contacts who have no call",
+        "contacts that",
+    )
+    _check_wording(
+        "SELECT city FROM offices WHERE id NOT IN (SELECT office_id FROM calls)",
+        schema,
+        "offices that have no call",
+        "offices who",
+    )
+
+
 ONE_OF_MANY = [
     # a condition on a row the focus row has many of is said as having one ("whose track's name"
     # reads as the playlist's one track)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from sqlsynth.nl.expressions import ExpressionPhraser, starts_with_word
-from sqlsynth.nl.lexicon import join_words, name_part, possessive, relative_pronoun, with_article
+from sqlsynth.nl.lexicon import join_words, name_part, possessive, with_article
 from sqlsynth.nl.scope import Source
 from sqlsynth.nl.values import is_date_text, is_literal, literal_text, truth_of
 from sqlsynth.schema.types import LogicalType
@@ -144,7 +144,7 @@ class ConditionPhraser(ExpressionPhraser):
                 key, noun, whose = atom.one_of_many
                 groups.setdefault(key, []).append((noun, whose))
         verb = "have" if plural else "has"
-        that = relative_pronoun(self.entity.singular)
+        that = self.entity.who
         clauses = [
             f"{that} {verb} {said[0][0]} {join_words([w for _, w in said], 'and')}"
             for said in groups.values()
@@ -158,7 +158,7 @@ class ConditionPhraser(ExpressionPhraser):
             return f"whose {atom.subject} {atom.vp}"
         if atom.kind == "expr":
             return f"for which the {atom.subject} {atom.vp}"
-        that = relative_pronoun(self.entity.singular)  # "students who have ...", "tracks that have ..."
+        that = self.entity.who  # "students who have ...", "tracks that have ..."
         if atom.kind == "adj":
             return f"{that} {'are' if plural else 'is'} {atom.vp}"
         if atom.kind == "have":

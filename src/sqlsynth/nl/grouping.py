@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from sqlsynth.nl.block import Block, Phrase, aggregates_in, counts_of, said_once, which_question
 from sqlsynth.nl.conditions import FLIP
-from sqlsynth.nl.lexicon import aside, join_words, pluralise, relative_pronoun, singularise
+from sqlsynth.nl.lexicon import aside, join_words, pluralise, singularise
 from sqlsynth.nl.names import Noun
 from sqlsynth.nl.scope import Source
 from sqlsynth.nl.values import literal_text, number_of
@@ -222,7 +222,7 @@ class GroupedQueries:
             if having:
                 np = f"{text} {which_all}{rows_part}".strip()
             else:
-                np = f"{text} {which_all} {relative_pronoun(g_noun.plural)} have {rows}".replace("  ", " ")
+                np = f"{text} {which_all} {g_noun.who} have {rows}".replace("  ", " ")
             return Phrase(np=np + suffix, body=np + suffix)
         counts = counts_of(agg_heads, f"of its {rows}")  # "the number of its X and the number of their Y"
         agg_text = counts or f"the {join_words(agg_heads)} of its {rows}"

@@ -196,6 +196,7 @@ _NAME_PARTS = (
 )
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called with the same few names
 def name_part(column: str) -> str | None:
     """ "first" or "last" for a column holding that part of a person's name, else None."""
     return next((part for part, pattern in _NAME_PARTS if pattern.search(column)), None)

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from sqlsynth.nl.lexicon import humanise, is_participle, is_plural_word, pluralise, singularise
+from sqlsynth.nl.lexicon import (
+    humanise,
+    is_participle,
+    is_plural_word,
+    name_part,
+    pluralise,
+    relative_pronoun,
+    singularise,
+)
 from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
 
@@ -66,6 +74,13 @@ _KEY_SUFFIX = re.compile(r"\s*\b(id|ids|key|fk|ref|code|no|number|name)$")
 class Noun:
     singular: str
     plural: str
+    # rows of people (their table holds a first and a last name): a clause about them says "who"
+    person: bool = field(default=False, compare=False)
+
+    @property
+    def who(self) -> str:
+        """The relative pronoun of these rows: "students who", "contacts who", "tracks that"."""
+        return "who" if self.person else relative_pronoun(self.plural)
 
 
 def noun_from_name(name: str) -> Noun:
@@ -224,7 +239,15 @@ class Namer:
 
     # -- nouns ----------------------------------------------------------------------------
     def entity(self, table: str) -> Noun:
-        """The noun for the rows of `table`: its short description if it is a name, else its name."""
+        """The noun for the rows of `table`: its short description if it is a name, else its name;
+        a person's when the table holds a first and a last name."""
+        noun = self._entity(table)
+        t = self.table(table)
+        if t is not None and {"first", "last"} <= {name_part(c.name) for c in t.columns}:
+            return replace(noun, person=True)
+        return noun
+
+    def _entity(self, table: str) -> Noun:
         t = self.table(table)
         if t is not None and humanise(t.name).lower() in VERB_TABLES:
             return noun_from_name(t.name)  # "takes" rows are courses taken, whatever its description says

@@ -14,7 +14,7 @@ from sqlsynth.nl.block import Block, Phrase, counts_of, said_once, which_questio
 from sqlsynth.nl.derived import DerivedTables
 from sqlsynth.nl.expressions import HIGHEST, LOWEST
 from sqlsynth.nl.grouping import GroupedQueries
-from sqlsynth.nl.lexicon import humanise, join_words, pluralise, relative_pronoun, singularise, with_article
+from sqlsynth.nl.lexicon import humanise, join_words, pluralise, singularise, with_article
 from sqlsynth.nl.names import Namer, Noun
 from sqlsynth.nl.phrasing import Chooser
 from sqlsynth.nl.scope import Scope
@@ -273,8 +273,8 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         focus = b.focus
         if focus is None or self._agent_link(focus.name):
             return None
-        owners = self.namer.entity(owner).plural
-        that = relative_pronoun(owners)
+        owner_noun = self.namer.entity(owner)
+        owners, that = owner_noun.plural, owner_noun.who
         clause = b.filter_clause(False)
         if clause:
             return f"{owners} {that} have {with_article(b.entity.singular)} {clause}"
