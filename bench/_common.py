@@ -103,8 +103,9 @@ def write_section(path: Path, section_md: str, header: str) -> None:
         return
     end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
     mark = next((j for j in range(start + 1, end) if lines[j].rstrip("\n") == NOTES_MARK), None)
-    notes = "".join(lines[mark:end]).rstrip("\n") + "\n" if mark is not None else ""
-    new = section_md.rstrip("\n") + "\n\n" + notes if notes else section_md
-    tail = lines[end:]
-    new = new if not tail else new.rstrip("\n") + "\n\n"
-    path.write_text("".join(lines[:start]) + new + "".join(tail), encoding="utf-8")
+    new = section_md
+    if mark is not None:  # the section's notes follow its new text
+        new = section_md.rstrip("\n") + "\n\n" + "".join(lines[mark:end]).rstrip("\n") + "\n"
+    if end < len(lines):
+        new = new.rstrip("\n") + "\n\n"
+    path.write_text("".join(lines[:start]) + new + "".join(lines[end:]), encoding="utf-8")
