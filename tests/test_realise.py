@@ -18,7 +18,15 @@ from typer.testing import CliRunner
 
 from sqlsynth.nl import realise
 from sqlsynth.nl.batch import split_statements
-from sqlsynth.nl.lexicon import aside, humanise, name_part, pluralise, relative_pronoun, singularise
+from sqlsynth.nl.lexicon import (
+    aside,
+    humanise,
+    name_part,
+    pluralise,
+    relative_pronoun,
+    row_preposition,
+    singularise,
+)
 from sqlsynth.nl.names import Namer, Noun, noun_from_name
 from sqlsynth.nl.realise import parse_query, quoted_strings_as_literals
 from sqlsynth.schema.demo import demo_schema
@@ -382,6 +390,24 @@ def _table_forms(namer: Namer, schema: Schema, table: str) -> set[str]:
     return forms
 
 
+def _said_as_its_row(col: exp.Column, q: str, namer: Namer, schema: Schema) -> bool:
+    """`col = 'x'` on the name of a row (or on a column that refers to such a name) is said as the
+    row: "the genre "x"", "the department "x""."""
+    eq = col.parent
+    value = eq.expression if isinstance(eq, exp.EQ) and eq.this is col else None
+    if not (isinstance(value, exp.Literal) and value.is_string):
+        return False
+    rows = [t.name for t in schema.tables if t.has_column(col.name) and namer.names_rows(t.name, col.name)]
+    rows += [
+        fk.target_table
+        for fk in schema.foreign_keys
+        if [c.lower() for c in fk.source_columns] == [col.name.lower()]
+        and namer.names_rows(fk.target_table, fk.target_columns[0])
+    ]
+    said = {f'the {form} "{value.this.lower()}"' for t in rows for form in _table_forms(namer, schema, t)}
+    return any(s in q for s in said)
+
+
 def missing_mentions(question: str, schema: Schema, dialect: str | None, sql: str) -> list[str]:
     """Parts of the SQL that the question does not mention (empty when all are there)."""
     q = question.lower()
@@ -402,6 +428,8 @@ def missing_mentions(question: str, schema: Schema, dialect: str | None, sql: st
             continue
         if isinstance(col.parent, exp.EQ) and name_part(col.name) and "named " in q:
             continue  # first and last name read as one: "named "Ann Lee"" (the values are checked)
+        if _said_as_its_row(col, q, namer, schema):
+            continue  # a row said by its name: "tracks in the genre "Rock"" (the value is checked)
         if isinstance(col.parent, exp.Distinct) and isinstance(col.parent.parent, exp.Count):
             # COUNT(DISTINCT fk) counts the rows it refers to: "the number of departments that have ..."
             targets = [fk.target_table for fk in schema.foreign_keys if fk.source_columns == [col.name]]
@@ -1567,10 +1595,11 @@ ONE_OF_MANY = [
         "whose milliseconds",
         "a track whose unit price",
     ),
-    # the row it refers to stays "whose artist's name": an album has one artist
+    # the row it refers to stays one row ("by the artist", "whose artist's name is"): an album has
+    # one artist
     (
         "SELECT b.title FROM artists AS a JOIN albums AS b ON b.artist_id = a.id WHERE a.name = 'AC/DC'",
-        "whose artist's name is",
+        '"AC/DC"',
         "that have an artist",
     ),
 ]
@@ -1694,3 +1723,69 @@ def test_a_link_named_for_the_part_one_end_plays_keeps_the_neutral_wording() -> 
         "that have an advisor",
         every=True,
     )
+
+
+BELONGING = [
+    # a row named by a value, as people say it (three times in four): in a container, by a maker,
+    # else of
+    (
+        "SELECT T1.title FROM albums AS T1 JOIN artists AS T2 ON T1.artist_id = T2.id "
+        "WHERE T2.name = 'AC/DC'",
+        'albums by the artist "AC/DC"',
+        "in the artist",
+    ),
+    (
+        "SELECT T1.name FROM tracks AS T1 JOIN genres AS T2 ON T1.genre_id = T2.id WHERE T2.name = 'Rock'",
+        'tracks in the genre "Rock"',
+        "by the genre",
+    ),
+    (
+        "SELECT T1.name FROM tracks AS T1 JOIN albums AS T2 ON T1.album_id = T2.id "
+        "WHERE T2.title = 'Facelift'",
+        'tracks in the album "Facelift"',
+        'of the album "Facelift"',
+    ),
+    (
+        "SELECT COUNT(*) FROM playlist_tracks AS T1 JOIN tracks AS T2 ON T1.track_id = T2.id "
+        "WHERE T2.name = 'Go Down'",
+        'of the track "Go Down"',
+        "in the track",
+    ),
+    # ... not for people, who are named, nor for other conditions, nor two steps away
+    (
+        "SELECT T1.total FROM invoices AS T1 JOIN customers AS T2 ON T1.customer_id = T2.id "
+        "WHERE T2.first_name = 'Ann'",
+        "whose customer's first name is",
+        'the customer "Ann"',
+    ),
+    (
+        "SELECT T1.name FROM tracks AS T1 JOIN genres AS T2 ON T1.genre_id = T2.id WHERE T2.name <> 'Rock'",
+        "whose genre's name is",
+        'the genre "Rock"',
+    ),
+    (
+        "SELECT T1.name FROM tracks AS T1 JOIN albums AS T2 ON T1.album_id = T2.id "
+        "JOIN artists AS T3 ON T2.artist_id = T3.id WHERE T3.name = 'AC/DC'",
+        "artist's name is",
+        'the artist "AC/DC"',
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase", "avoided"), BELONGING)
+def test_rows_of_a_named_row_belong_to_it(sql: str, phrase: str, avoided: str) -> None:
+    _check_wording(sql, music_schema(), phrase, avoided, seeds=16)
+
+
+def test_rows_referring_to_a_name_belong_to_its_row() -> None:
+    # instructor.dept_name refers to department's name: "instructors in the department ..."
+    sql = "SELECT name FROM instructor WHERE dept_name = 'Physics'"
+    _check_wording(sql, college_schema(), 'instructors in the department "Physics"', "the the")
+
+
+@pytest.mark.parametrize(
+    ("noun", "preposition"),
+    [("department", "in"), ("play list", "in"), ("artist", "by"), ("record label", "of"), ("track", "of")],
+)
+def test_row_preposition(noun: str, preposition: str) -> None:
+    assert row_preposition(noun) == preposition

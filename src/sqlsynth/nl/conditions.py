@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from sqlsynth.nl.expressions import ExpressionPhraser, starts_with_word
-from sqlsynth.nl.lexicon import join_words, name_part, possessive, with_article
+from sqlsynth.nl.lexicon import join_words, name_part, possessive, row_preposition, with_article
 from sqlsynth.nl.scope import Source
 from sqlsynth.nl.values import is_date_text, is_literal, literal_text, truth_of
 from sqlsynth.schema.types import LogicalType
@@ -96,7 +96,45 @@ class ConditionPhraser(ExpressionPhraser):
                 return "either " + ", or ".join(parts)
             text = join_words(parts, "or")
             return text if top else f"either {text}"
+        if top and not neg and (belonging := self._belonging(cond)) is not None:
+            return belonging
         return self._atom_clause(self.atom(cond, neg), plural)
+
+    def _belonging(self, cond: exp.Expression) -> str | None:
+        """The focus rows as belonging to a row named by a value, as people say it: "in the
+        department "Physics"", "by the artist "AC/DC"", "of the track "Go Down"" (row_preposition),
+        three times in four; None for any other condition. The row is one the focus rows refer to
+        (one step), said by its name (`Namer.names_rows`): compared in its own table, or in the
+        focus row's column that refers to it (instructor.dept_name). Not for a first or a last name
+        ("whose customer's first name is "Ann"", "whose support rep is named ..."), nor for a name
+        that is not a string."""
+        if not isinstance(cond, exp.EQ):
+            return None
+        col, value = (cond.expression, cond.this) if is_literal(cond.this) else (cond.this, cond.expression)
+        if not isinstance(col, exp.Column) or not (isinstance(value, exp.Literal) and value.is_string):
+            return None
+        src = self.scope.source_of(col)
+        if src is None or src.kind != "table" or not self.scope.is_local(src):
+            return None
+        if self.is_focus(src):
+            fk = self.namer.foreign_key_from(src.name, col.name)
+            if fk is None or len(fk.source_columns) != 1:
+                return None
+            table, column = fk.target_table, fk.target_columns[0]
+            noun = self.namer.entity(table)
+            word = self.namer.role(src.name, col.name, noun)
+        else:
+            steps = self.scope.paths.get(id(src))
+            if not steps or len(steps) != 1 or not steps[0].up:
+                return None
+            table, column, noun, word = src.name, col.name, src.noun, steps[0].word
+        if noun.person or name_part(column) is not None or not self.namer.names_rows(table, column):
+            return None
+        if not self.choose.chance("belonging", 75):
+            return None
+        # a role other than the row's own noun ties loosely: "matches of the home team "X""
+        preposition = row_preposition(word) if word == noun.singular else "of"
+        return f"{preposition} the {word} {self.value(value)}"
 
     def _full_names(
         self, conds: list[exp.Expression], plural: bool

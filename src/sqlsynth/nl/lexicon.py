@@ -438,6 +438,95 @@ PEOPLE = frozenset(
 )
 
 
+# A row named by a row it belongs to: "instructors in the department "Physics"", "tracks in the
+# album "Let There Be Rock"" (containers); "albums by the artist "AC/DC"" (makers); any other "of"
+# ("invoice lines of the track "Balls to the Wall"").
+CONTAINERS = frozenset(
+    {
+        "album",
+        "area",
+        "branch",
+        "building",
+        "campus",
+        "category",
+        "channel",
+        "city",
+        "class",
+        "club",
+        "collection",
+        "continent",
+        "country",
+        "county",
+        "course",
+        "department",
+        "district",
+        "division",
+        "faculty",
+        "folder",
+        "genre",
+        "group",
+        "league",
+        "location",
+        "market",
+        "neighborhood",
+        "neighbourhood",
+        "office",
+        "playlist",
+        "play list",
+        "program",
+        "programme",
+        "project",
+        "province",
+        "region",
+        "room",
+        "school",
+        "section",
+        "shop",
+        "state",
+        "store",
+        "team",
+        "territory",
+        "town",
+        "warehouse",
+        "zone",
+    }
+)
+MAKERS = frozenset(
+    {
+        "architect",
+        "artist",
+        "author",
+        "band",
+        "brand",
+        "composer",
+        "creator",
+        "designer",
+        "developer",
+        "director",
+        "maker",
+        "manufacturer",
+        "musician",
+        "painter",
+        "performer",
+        "photographer",
+        "producer",
+        "publisher",
+        "singer",
+        "studio",
+        "writer",
+    }
+)
+
+
+def row_preposition(noun: str) -> str:
+    """The preposition that ties rows to a row of `noun` they belong to: "in" a container, "by" a
+    maker, else "of"."""
+    last = noun.lower()
+    if last in CONTAINERS or last.rpartition(" ")[2] in CONTAINERS:
+        return "in"
+    return "by" if last.rpartition(" ")[2] in MAKERS else "of"
+
+
 @functools.lru_cache(maxsize=8192)  # pure, and called with the same few nouns
 def relative_pronoun(noun: str) -> str:
     """ "who" for a noun phrase of people ("students", "support reps"), else "that"."""
