@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from sqlsynth.cli import app
 from sqlsynth.dataset import read_records
-from sqlsynth.generate.runner import GenerateConfig, run_generate
+from sqlsynth.generate import runner as runner_module
+from sqlsynth.generate.runner import GenerateConfig, auto_workers, run_generate
 from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.populate import populate
 from sqlsynth.render import DIALECTS
@@ -196,7 +197,8 @@ def test_same_seed_same_records_with_one_two_or_three_workers(dbs, tmp_path):
 _SLOW_SENDER = """
 import os, sys, time
 from multiprocessing import connection
-from sqlsynth.generate.runner import GenerateConfig, run_generate
+from sqlsynth.generate import runner as runner_module
+from sqlsynth.generate.runner import GenerateConfig, auto_workers, run_generate
 from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.schema.loaders import load_schema
 
@@ -270,6 +272,50 @@ def test_rerun_resumes_after_the_process_is_killed(dbs, tmp_path):
     assert stable(records) == stable(full / "records.jsonl")
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _running(pid: int) -> bool:
+    """The process exists and has not ended (an ended one nobody reaped yet is a zombie, Z)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_worker_processes_end_when_their_parent_is_killed(dbs, tmp_path):
+    # a parent killed outright cannot stop its workers: they must notice, not wait for ever
+    cmd = [sys.executable, "-m", "sqlsynth", "generate", dbs["schema"], "--db", dbs["sqlite"]]
+    records = tmp_path / "o" / "records.jsonl"
+    args = [*cmd, "-n", "100000", "--workers", "2", "-o", str(tmp_path / "o")]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (records.exists() and records.read_bytes().count(b"\n") >= 5):
+        time.sleep(0.01)
+    workers = _children(proc.pid)
+    assert workers, "no worker process was started"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(_running(w) for w in workers):
+        time.sleep(0.05)
+    left = [w for w in workers if _running(w)]
+    for w in left:
+        os.kill(w, signal.SIGKILL)
+    assert not left, "worker processes outlived their parent"
+
+
 def test_resuming_with_other_settings_is_refused(dbs, tmp_path):
     out = str(tmp_path / "r")
     base = ["generate", dbs["schema"], "--db", dbs["sqlite"], "-n", "5", "-o", out]
@@ -300,6 +346,27 @@ def test_bad_options_fail_before_any_work(dbs, tmp_path, extra, message):
     assert message in result.output
     assert "Traceback" not in result.output
     assert not (out / "records.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("cpus", "n", "workers"),
+    [(16, 50, 1), (16, 250, 2), (16, 100_000, 8), (2, 100_000, 2), (1, 1_000, 1)],
+)
+def test_workers_by_default_one_per_cpu_and_per_hundred_records(monkeypatch, cpus, n, workers):
+    monkeypatch.setattr(runner_module.os, "sched_getaffinity", lambda _pid: set(range(cpus)), raising=False)
+    assert auto_workers(n) == workers
+
+
+def test_the_command_uses_the_cpus_unless_told(dbs, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner_module.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    args = ["generate", dbs["schema"], "--db", dbs["sqlite"], "-n", "200"]
+    for extra, workers in (([], 2), (["--workers", "1"], 1)):
+        out = tmp_path / f"w{workers}"
+        result = runner.invoke(app, [*args, *extra, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert json.loads((out / "manifest.json").read_text())["config"]["workers"] == workers
+        assert f"({workers} worker{'s' if workers > 1 else ''})" in result.output
+    assert stable(tmp_path / "w2" / "records.jsonl") == stable(tmp_path / "w1" / "records.jsonl")
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

@@ -62,7 +62,14 @@ def generate(
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (records.jsonl, manifest.json)."),
     n: int = typer.Option(100, "-n", help="How many validated records to write."),
     seed: int = typer.Option(0, "--seed"),
-    workers: int = typer.Option(1, "--workers", "-w", help="Workers: this process and W - 1 more processes."),
+    workers: int = typer.Option(
+        0,
+        "--workers",
+        "-w",
+        min=0,
+        help="Workers: this process and W - 1 more processes. 0 (default): one per CPU, at most 8, "
+        "and one per 100 records. The records are the same for any number.",
+    ),
     dialects: str = typer.Option(
         "sqlite,postgres,duckdb,mysql,bigquery,tsql,snowflake", "--dialects", help="Dialects to render."
     ),
@@ -126,7 +133,7 @@ def generate(
     """Generate validated SQL queries (with questions) for a schema and database; re-running resumes."""
     from sqlsynth.cli.questions import llm_from_options
     from sqlsynth.engines.url import SCHEMES, parse_url
-    from sqlsynth.generate.runner import GenerateConfig, run_generate
+    from sqlsynth.generate.runner import GenerateConfig, auto_workers, run_generate
     from sqlsynth.schema.demo import demo_schema
     from sqlsynth.schema.loaders import load_schema
     from sqlsynth.validate.filters import ValidateConfig
@@ -179,7 +186,7 @@ def generate(
             dbs=urls,
             n=n,
             seed=seed,
-            workers=workers,
+            workers=workers or auto_workers(n),
             dialects=_split(dialects) or [],
             spec=spec,
             validate=ValidateConfig(
@@ -255,10 +262,12 @@ def print_summary(manifest: dict[str, Any]) -> None:
     t = manifest["timings"]
     hardness = ", ".join(f"{k} {v}" for k, v in manifest["hardness"].items())
     made = manifest.get("generated", manifest["records"])  # before later stages (question dedup)
+    workers = manifest.get("config", {}).get("workers", 1)
     console.print(
         f"{made} records of {manifest['wanted']} wanted from {manifest['candidates']} "
         f"candidates ({manifest['generate_failed']} draws gave no query); {manifest['templates']} templates; "
-        f"hardness: {hardness}; {t['seconds']} s, {t['records_per_s']} records/s"
+        f"hardness: {hardness}; {t['seconds']} s, {t['records_per_s']} records/s "
+        f"({workers} worker{'s' if workers != 1 else ''})"
     )
     if manifest.get("inferred_join_keys"):
         console.print(f"join keys found in the data: {', '.join(manifest['inferred_join_keys'])}")

@@ -24,8 +24,10 @@ import importlib.metadata
 import itertools
 import json
 import multiprocessing
+import os
 import platform
 import sys
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Set
@@ -68,6 +70,22 @@ AUTO_CAP_FLOOR, AUTO_CAP_SHARE = 10, 100  # template_cap 'auto': max(10, n / 100
 # queries on DuckDB, optimized vs not: 2.26 vs 1.49 s at 1,000 rows a table, 3.10 vs 2.47 s at 5,000
 # (worst query 2.5 vs 14.5 ms), 5.1 vs 5.3 s at 20,000 (a correlated EXISTS 4 vs 198 ms)
 SMALL_TABLE_ROWS = 5_000
+
+
+AUTO_MAX_WORKERS = 8  # more processes hold more connections (PostgreSQL's default limit is 100)
+AUTO_RECORDS_PER_WORKER = 100  # a process started for fewer records costs more than it saves
+
+
+def auto_workers(n: int) -> int:
+    """Workers for a run of `n` records when the user names none: one per CPU this process may
+    use, at most AUTO_MAX_WORKERS, and one per AUTO_RECORDS_PER_WORKER records (a worker process
+    takes about 0.1 s to start, open its engines and profile its part of the tables). The records
+    are the same for any number of workers."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, AUTO_MAX_WORKERS, n // AUTO_RECORDS_PER_WORKER))
 
 
 class GenerateConfig(BaseModel):
@@ -334,12 +352,24 @@ _FAILED: SqlsynthError | None = None  # why this worker could not connect: raise
 _STOP: Any = None  # an Event the parent sets when it needs no more outcomes (see _stop)
 
 
-def _init_worker(config: GenerateConfig, schema: Schema, pools: Any, stop: Any) -> None:
+ORPHAN_CHECK_S = 0.5  # how often a worker process looks whether its parent is still there
+
+
+def _init_worker(config: GenerateConfig, schema: Schema, pools: Any, stop: Any, parent: int) -> None:
     """Remember the run. The engines open in the tasks: a profile part needs only the first, and
     the others (DuckDB's import and connection take 60 ms) open before the first chunk, while the
     parent merges the parts and sends the pool."""
     global _SETUP, _STOP
     _SETUP, _STOP = (config, schema, pools), stop
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="orphan-check", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker process once its parent is gone: a parent killed outright (SIGKILL, the
+    out-of-memory killer) cannot stop its workers, which would wait for tasks for ever."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(1)
 
 
 def _worker_engines(count: int | None = None) -> list[Any]:
@@ -435,9 +465,8 @@ def _outcomes(
     pools.cancel_join_thread()  # nor at exit
     stop = ctx.Event()
     children = config.workers - 1
-    executor = ProcessPoolExecutor(
-        children, mp_context=ctx, initializer=_init_worker, initargs=(config, schema, pools, stop)
-    )
+    setup = (config, schema, pools, stop, os.getpid())
+    executor = ProcessPoolExecutor(children, mp_context=ctx, initializer=_init_worker, initargs=setup)
     parts: list[Future[ValuePool]] = []
     # chunks in index order: a Future a worker process computes, or the outcomes this one made
     pending: deque[Future[list[Outcome]] | list[Outcome]] = deque()
