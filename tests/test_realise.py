@@ -684,7 +684,7 @@ EXPECTED = [
         "SELECT T1.first_name, COUNT(*) FROM customers AS T1 JOIN orders AS T2 "
         "ON T1.customer_id = T2.customer_id "
         "GROUP BY T1.customer_id",
-        "number of its orders for each customer",
+        "number of their orders for each customer",
     ),
     (
         "SELECT product_name FROM products WHERE unit_price > (SELECT AVG(unit_price) FROM products)",
@@ -758,12 +758,12 @@ EXPECTED = [
     (
         "SELECT T2.customer_id, T2.first_name, COUNT(*) FROM orders AS T1 JOIN customers AS T2 "
         "ON T1.customer_id = T2.customer_id GROUP BY T2.customer_id",
-        "the customer id, first name and the number of its orders",
+        "the customer id, first name and the number of their orders",
     ),
     (
         "SELECT T2.customer_id, T2.first_name, COUNT(*), MAX(T1.total_amount) FROM orders AS T1 "
         "JOIN customers AS T2 ON T1.customer_id = T2.customer_id GROUP BY T2.customer_id",
-        "the customer id and first name, and the number and largest total amount of its orders",
+        "the customer id and first name, and the number and largest total amount of their orders",
     ),
     ("SELECT first_name FROM customers WHERE NOT last_name LIKE 'M%'", 'does not start with the letter "M"'),
     ("SELECT first_name FROM customers WHERE last_name LIKE '%7'", 'last name ends with "7"'),
@@ -1577,9 +1577,9 @@ ONE_OF_MANY = [
     # reads as the playlist's one track)
     (
         "SELECT p.name FROM playlists AS p JOIN playlist_tracks AS pt ON pt.playlist_id = p.id "
-        "JOIN tracks AS t ON pt.track_id = t.id WHERE t.name = 'Hells Bells'",
-        'a track whose name is "Hells bells"',
-        "track's name",
+        "JOIN tracks AS t ON pt.track_id = t.id WHERE t.composer = 'AC/DC'",
+        'a track whose composer is "AC/DC"',
+        "track's composer",
     ),
     # several conditions on that row are said of one of them, after the focus row's own ones
     (
@@ -1751,6 +1751,32 @@ BELONGING = [
         'of the track "Go Down"',
         "in the track",
     ),
+    # ... or one of many rows, named: "playlists that have the track ..."
+    (
+        "SELECT p.name FROM playlists AS p JOIN playlist_tracks AS pt ON pt.playlist_id = p.id "
+        "JOIN tracks AS t ON pt.track_id = t.id WHERE t.name = 'Hells Bells'",
+        'playlists that have the track "Hells bells"',
+        "track's name",
+    ),
+    (
+        "SELECT p.name FROM playlists AS p JOIN playlist_tracks AS pt ON pt.playlist_id = p.id "
+        "JOIN tracks AS t ON pt.track_id = t.id WHERE t.name = 'Hells Bells' AND t.milliseconds > 5",
+        'have a track whose name is "Hells bells" and whose milliseconds',
+        "the track",
+    ),
+    # ... said first among ANDed conditions ("and" before alternatives only)
+    (
+        "SELECT T1.name FROM tracks AS T1 JOIN genres AS T2 ON T1.genre_id = T2.id "
+        "WHERE T1.unit_price > 1 AND T2.name = 'Rock'",
+        'tracks in the genre "Rock" whose unit price',
+        "and in the genre",
+    ),
+    (
+        "SELECT T1.name FROM tracks AS T1 JOIN genres AS T2 ON T1.genre_id = T2.id "
+        "WHERE T2.name = 'Rock' AND (T1.unit_price > 1 OR T1.milliseconds < 5000)",
+        'in the genre "Rock" and either whose',
+        '"Rock" either',
+    ),
     # ... not for people, who are named, nor for other conditions, nor two steps away
     (
         "SELECT T1.total FROM invoices AS T1 JOIN customers AS T2 ON T1.customer_id = T2.id "
@@ -1789,3 +1815,30 @@ def test_rows_referring_to_a_name_belong_to_its_row() -> None:
 )
 def test_row_preposition(noun: str, preposition: str) -> None:
     assert row_preposition(noun) == preposition
+
+
+POSSESSIVES = [
+    # one of several people is "their", one row of anything else "its"
+    (
+        "SELECT T1.first_name, COUNT(*) FROM customers AS T1 JOIN orders AS T2 "
+        "ON T1.customer_id = T2.customer_id GROUP BY T1.customer_id",
+        "of their orders",
+        "its orders",
+    ),
+    (
+        "SELECT T1.name, COUNT(*) FROM products AS T1 JOIN reviews AS T2 ON T1.product_id = T2.product_id "
+        "GROUP BY T1.product_id",
+        "of its reviews",
+        "their reviews",
+    ),
+    (
+        "SELECT first_name, email FROM employees ORDER BY salary DESC LIMIT 1",
+        "Give their first name",
+        "Give its",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase", "avoided"), POSSESSIVES)
+def test_one_persons_rows_are_theirs(sql: str, phrase: str, avoided: str) -> None:
+    _check_wording(sql, schemas()["demo"], phrase, avoided, seeds=16)

@@ -236,7 +236,7 @@ class Block:
         """Heads of focus items ("names") and phrases for items of related rows
         ("names and cities of their customers")."""
         own, related = self._heads(items, plural)
-        return own, self.related_phrases(related, plural, "their" if plural else "its")
+        return own, self.related_phrases(related, plural, "their" if plural else self.entity.its)
 
     def _heads(
         self, items: list[exp.Expression], plural: bool
@@ -307,7 +307,7 @@ class Block:
         text = f"the {distinct}{join_words(own)} of {rows_np}"
         if related:
             text += ", and the " + join_words(
-                self.related_phrases(related, plural, "their" if plural else "its"), "and the"
+                self.related_phrases(related, plural, "their" if plural else self.entity.its), "and the"
             )
         return text
 
@@ -453,16 +453,17 @@ def said_once(np: str, rows: str) -> str:
     return head + tail
 
 
-def which_question(sup: str, rest: str, noun: str, heads: list[str]) -> str:
+def which_question(sup: str, rest: str, noun: str, heads: list[str], its: str = "its") -> str:
     """ "Which product has the highest unit price? Give its name." from "the product with the highest
-    unit price"; "" when the superlative is not about one row."""
+    unit price"; "" when the superlative is not about one row. `its`: the noun's possessive ("their"
+    for people)."""
     lead = f"the {noun} with the "
     if not sup.startswith(lead):
         return ""
     question = f"Which {noun} has the {sup[len(lead) :]}{rest}?"
-    if any(" its " in h for h in heads):
+    if any(f" {its} " in h for h in heads):
         # "Give the name of its employee", not "Give its name of its employee"
         question += f" Give the {join_words(heads)}."
     elif heads:
-        question += f" Give its {join_words(heads)}."
+        question += f" Give {its} {join_words(heads)}."
     return question

@@ -38,6 +38,8 @@ class Atom:
     vp_singular: str = ""
     # a "have" atom on a row the focus row has many of: (id of its source, "a track", "whose ...")
     one_of_many: tuple[int, str, str] | None = None
+    # ... whose name is the condition: that row named ('the track "Go Down"'), else ""
+    named: str = ""
 
 
 class ConditionPhraser(ExpressionPhraser):
@@ -84,13 +86,18 @@ class ConditionPhraser(ExpressionPhraser):
             named: list[str] = []
             many: list[str] = []  # said last: "whose X and that have a Y whose Z", not "... and whose X"
             said: dict[int, str] = {}  # the clauses of the other atoms, worked out on the way
+            belonging = ""  # said first: "instructors in the department "Physics" whose salary ..."
             if isinstance(cond, exp.And) and not neg:
+                if top:
+                    belonging, children = self._belonging_first(children)
                 named, children = self._full_names(children, plural)
                 many, said, children = self._one_of_many_together(children, plural)
             parts = named + [said.get(id(p)) or self._rel(p, neg, plural, top=False) for p in children] + many
             if is_and:
                 parts.sort(key=lambda text: text.startswith("either "))  # alternatives last
-                return join_words(parts, "and")
+                if belonging and parts[0].startswith("either "):  # only alternatives follow
+                    return join_words([belonging, *parts], "and")
+                return f"{belonging} {join_words(parts, 'and')}".strip()
             if any(_is_compound(c, neg) for c in children):
                 # (A and B) or C: commas mark where each alternative ends
                 return "either " + ", or ".join(parts)
@@ -99,6 +106,14 @@ class ConditionPhraser(ExpressionPhraser):
         if top and not neg and (belonging := self._belonging(cond)) is not None:
             return belonging
         return self._atom_clause(self.atom(cond, neg), plural)
+
+    def _belonging_first(self, conds: list[exp.Expression]) -> tuple[str, list[exp.Expression]]:
+        """The first of ANDed conditions that says which named row the focus rows belong to (see
+        `_belonging`), and the others; "" and all of them when none does."""
+        for i, c in enumerate(conds):
+            if (said := self._belonging(c)) is not None:
+                return said, conds[:i] + conds[i + 1 :]
+        return "", conds
 
     def _belonging(self, cond: exp.Expression) -> str | None:
         """The focus rows as belonging to a row named by a value, as people say it: "in the
@@ -176,20 +191,22 @@ class ConditionPhraser(ExpressionPhraser):
             bare = _one_column_values(bare) or bare  # "whose subject id is 1 or 2"
             if isinstance(bare, (*COMPARISONS, *SIMPLE)):
                 atoms[id(c)] = self.atom(bare, False)
-        groups: dict[int, list[tuple[str, str]]] = {}  # source -> (its noun, "whose ...") of each
+        groups: dict[int, list[Atom]] = {}  # source -> its atoms
         for atom in atoms.values():
             if atom.one_of_many is not None:
-                key, noun, whose = atom.one_of_many
-                groups.setdefault(key, []).append((noun, whose))
-        verb = "have" if plural else "has"
-        that = self.entity.who
-        clauses = [
-            f"{that} {verb} {said[0][0]} {join_words([w for _, w in said], 'and')}"
-            for said in groups.values()
-        ]
+                groups.setdefault(atom.one_of_many[0], []).append(atom)
+        clauses = [self._having_one(group, plural) for group in groups.values()]
         rest = [c for c in conds if id(c) not in atoms or atoms[id(c)].one_of_many is None]
         said = {key: self._atom_clause(a, plural) for key, a in atoms.items() if a.one_of_many is None}
         return clauses, said, rest
+
+    def _having_one(self, atoms: list[Atom], plural: bool) -> str:
+        """ANDed atoms on one row the focus row has many of, said of one such row."""
+        if len(atoms) == 1:
+            return self._atom_clause(atoms[0], plural)
+        verb = "have" if plural else "has"
+        said = [a.one_of_many for a in atoms if a.one_of_many is not None]
+        return f"{self.entity.who} {verb} {said[0][1]} {join_words([w for _, _, w in said], 'and')}"
 
     def _atom_clause(self, atom: Atom, plural: bool) -> str:
         if atom.kind == "column":
@@ -200,6 +217,8 @@ class ConditionPhraser(ExpressionPhraser):
         if atom.kind == "adj":
             return f"{that} {'are' if plural else 'is'} {atom.vp}"
         if atom.kind == "have":
+            if atom.named and self.choose.chance("named_row", 75):
+                return f"{that} {'have' if plural else 'has'} {atom.named}"  # 'that have the track "Go"'
             return f"{that} {atom.vp if plural else atom.vp_singular}"
         return f"provided that {atom.vp}"
 
@@ -237,7 +256,8 @@ class ConditionPhraser(ExpressionPhraser):
             return self._truth(cond, not neg)
         return self._subject(cond, "does not hold" if neg else "holds", generic=True)
 
-    def _subject(self, node: exp.Expression, vp: str, generic: bool = False) -> Atom:
+    def _subject(self, node: exp.Expression, vp: str, generic: bool = False, named: str = "") -> Atom:
+        """An atom saying `vp` of `node`; `named`: the value when `vp` says `node` is that string."""
         while isinstance(node, exp.Paren):
             node = node.this
         if generic:
@@ -246,18 +266,19 @@ class ConditionPhraser(ExpressionPhraser):
             src = self.scope.source_of(node)
             if src is not None and not self.scope.is_local(src):
                 return Atom("expr", self.column(node), vp)
-            if (have := self._on_one_of_many(node, src, vp)) is not None:
+            if (have := self._on_one_of_many(node, src, vp, named)) is not None:
                 return have
             return Atom("column", self.column(node, "subject"), vp)
         if isinstance(node, exp.AggFunc):
             return Atom("column", self.noun(node), vp)
         return Atom("expr", self.noun(node), vp)
 
-    def _on_one_of_many(self, col: exp.Column, src: Source | None, vp: str) -> Atom | None:
+    def _on_one_of_many(self, col: exp.Column, src: Source | None, vp: str, named: str = "") -> Atom | None:
         """A condition on a row the focus row has many of, as having one: "playlists that have a
         track whose name is X", "customers that have an invoice whose total is 5" (not "whose
         track's name", which reads as the playlist's one track); None for the focus row's own
-        columns and the rows it refers to."""
+        columns and the rows it refers to. When the condition is that the row's name is `named`,
+        the atom also says it as that row: 'that have the track "Go Down"'."""
         if src is None or self.is_focus(src) or self.scope.summary_link(src) is not None:
             return None
         steps = self.scope.path(src)
@@ -275,7 +296,12 @@ class ConditionPhraser(ExpressionPhraser):
         owner = " ".join([*(possessive(s.word) for s in rest)])
         subject = f"{owner} {label}" if owner else label
         noun, whose = with_article(child), f"whose {subject} {vp}"
-        return Atom("have", "", f"have {noun} {whose}", f"has {noun} {whose}", (id(src), noun, whose))
+        the_row = ""
+        if named and not rest and src.kind == "table" and name_part(col.name) is None:
+            the_row = f"the {child} {named}" if self.namer.names_rows(src.name, col.name) else ""
+        return Atom(
+            "have", "", f"have {noun} {whose}", f"has {noun} {whose}", (id(src), noun, whose), the_row
+        )
 
     def _comparison(self, cond: exp.Expression, neg: bool) -> Atom:
         left, right = cond.this, cond.expression
@@ -314,7 +340,12 @@ class ConditionPhraser(ExpressionPhraser):
         temporal = (lt is not None and lt.is_temporal) or is_date_text(right)
         value = (quantifier and self.realiser.values_phrase(right, self.scope)) or self.value(right)
         word = self._operator(cls, temporal)
-        return self._subject(left, f"{word} {quantifier}{value}".replace("  ", " "))
+        named = (
+            value
+            if cls is exp.EQ and not quantifier and isinstance(right, exp.Literal) and right.is_string
+            else ""
+        )
+        return self._subject(left, f"{word} {quantifier}{value}".replace("  ", " "), named=named)
 
     def _operator(self, cls: type[exp.Expression], temporal: bool) -> str:
         if cls is exp.EQ:

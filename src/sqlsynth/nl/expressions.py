@@ -174,7 +174,7 @@ class ExpressionPhraser:
     def their_path(self, src: Source, plural: bool = True) -> str:
         """ "their customer", "its order items": the related rows of `src` as seen from the focus."""
         words = self._path_nouns(src, plural)
-        pron = "their" if plural else "its"
+        pron = "their" if plural else self.entity.its
         if not words:
             return pron + " " + (self.entity.plural if plural else self.entity.singular)
         return f"{pron} {' '.join([*(possessive(w) for w in words[:-1]), words[-1]])}"

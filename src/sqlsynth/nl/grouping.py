@@ -189,7 +189,7 @@ class GroupedQueries:
             # in the order of the select list: "the first name, last name and customer id"
             for at, words in reversed(keys):
                 own.insert(min(at, len(own)), pluralise(words) if plural else words)
-            g_related = b.related_phrases(related, plural, "the" if plural or sup else "its")
+            g_related = b.related_phrases(related, plural, "the" if plural or sup else g_noun.its)
         finally:
             b.scope.set_focus(original_focus)
             b.scope.grouped_by = None
@@ -204,13 +204,13 @@ class GroupedQueries:
             if parts in ([g_noun.singular], [g_noun.plural]):
                 # the groups' label named as they are (sakila's `country.country`): "the 5 countries
                 # with the most cities", "which country has the most cities?", not "the country of"
-                which = which_question(base, sup[len(base) :], g_noun.singular, [])
+                which = which_question(base, sup[len(base) :], g_noun.singular, [], g_noun.its)
                 return Phrase(np=sup, singular=k == 1, body=sup, which=which)
             # names beside a measure stay singular, said of each of several groups: "the first
             # name and number of orders of each of the 3 customers with the most orders"
             each = "each of " if agg_heads and k != 1 and sup.startswith("the ") else ""
             np = f"the {join_words(parts)} of {each}{sup}"
-            which = which_question(base, sup[len(base) :], g_noun.singular, parts)
+            which = which_question(base, sup[len(base) :], g_noun.singular, parts, g_noun.its)
             return Phrase(np=np, singular=(k == 1 or bool(each)) and len(parts) == 1, body=np, which=which)
         lead = f"for each {g_noun.singular} {which_one}".strip()
         if not agg_heads:
@@ -224,8 +224,9 @@ class GroupedQueries:
             else:
                 np = f"{text} {which_all} {g_noun.who} have {rows}".replace("  ", " ")
             return Phrase(np=np + suffix, body=np + suffix)
-        counts = counts_of(agg_heads, f"of its {rows}")  # "the number of its X and the number of their Y"
-        agg_text = counts or f"the {join_words(agg_heads)} of its {rows}"
+        its = g_noun.its  # "for each teacher, ... of their lists"
+        counts = counts_of(agg_heads, f"of {its} {rows}")  # "the number of its X and the number of their Y"
+        agg_text = counts or f"the {join_words(agg_heads)} of {its} {rows}"
         if not g_text:
             body = agg_text
         elif counts or len(own + g_related) == 1:

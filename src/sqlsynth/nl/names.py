@@ -82,6 +82,11 @@ class Noun:
         """The relative pronoun of these rows: "students who", "contacts who", "tracks that"."""
         return "who" if self.person else relative_pronoun(self.plural)
 
+    @property
+    def its(self) -> str:
+        """The possessive of one of these rows: "its tracks" of an album, "their lists" of a teacher."""
+        return "their" if self.who == "who" else "its"
+
 
 def noun_from_name(name: str) -> Noun:
     """A table-like identifier as a countable noun: "order_items" -> order item / order items."""

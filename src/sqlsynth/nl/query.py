@@ -95,7 +95,11 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
             rows = sup + rest
             own, related = b._heads(b.items, False)
             which = which_question(
-                sup, rest, b.entity.singular, own + b.related_phrases(related, False, "its")
+                sup,
+                rest,
+                b.entity.singular,
+                own + b.related_phrases(related, False, b.entity.its),
+                b.entity.its,
             )
         else:
             if b.limit is not None:
