@@ -1839,6 +1839,18 @@ POSSESSIVES = [
 ]
 
 
+def test_each_row_of_a_summary_is_its_own() -> None:
+    # "of each album" is one album: a summary's column is its count, not "their" count
+    sql = (
+        "WITH stats AS (SELECT album_id, COUNT(*) AS n FROM tracks GROUP BY album_id) "
+        "SELECT T1.title, T2.n FROM albums AS T1 JOIN stats AS T2 ON T1.id = T2.album_id"
+    )
+    texts = [realise(sql, music_schema(), seed=seed) for seed in range(16)]
+    each = [t for t in texts if "each album" in t]
+    assert each and all("number of its tracks" in t for t in each), texts
+    assert all("number of their tracks" in t for t in texts if t not in each), texts
+
+
 @pytest.mark.parametrize(("sql", "phrase", "avoided"), POSSESSIVES)
 def test_one_persons_rows_are_theirs(sql: str, phrase: str, avoided: str) -> None:
     _check_wording(sql, schemas()["demo"], phrase, avoided, seeds=16)

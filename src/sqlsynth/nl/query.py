@@ -128,6 +128,9 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
         )
         if each and not b.per_group_entity():
             np = b.items_np(f"each {b.entity.singular} {b.filter_clause(False)}".strip(), plural=False)
+            # a summary's columns say "their" of the focus rows: "of each album, and the number of
+            # its tracks"
+            np = np.replace(" their ", f" {b.entity.its} ")
         else:
             np = b.items_np(rows, plural=plural)
         head, _, _ = np.partition(" of ")
