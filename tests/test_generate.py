@@ -369,6 +369,23 @@ def test_the_command_uses_the_cpus_unless_told(dbs, tmp_path, monkeypatch):
     assert stable(tmp_path / "w2" / "records.jsonl") == stable(tmp_path / "w1" / "records.jsonl")
 
 
+def test_postgres_with_the_default_workers_agrees_with_sqlite(pg_server, tmp_path, monkeypatch):
+    # each worker process opens its own connections; PostgreSQL runs every query SQLite kept
+    monkeypatch.setattr(runner_module.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    pg = pg_server.url(f"gen_{os.getpid()}")  # populate creates it
+    lite = f"sqlite:///{tmp_path / 't.db'}"
+    populate(tricky(), lite, rows=60, seed=2, also=[pg], progress=False)
+    tricky().save(tmp_path / "s.json")
+    out = tmp_path / "o"
+    args = ["generate", str(tmp_path / "s.json"), "--db", lite, "--db", pg, "-n", "200", "-o", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "(2 workers)" in result.output
+    records = list(read_records(out / "records.jsonl"))
+    assert len(records) == 200
+    assert all(r.checked["postgres"] == "executed" and r.execution["postgres"].ok for r in records)
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_database_that_cannot_be_opened_is_named_also_with_workers(dbs, tmp_path, workers):
     # the worker processes connect while the parent profiles the values: their failure must come
