@@ -143,13 +143,18 @@ class ConditionPhraser(ExpressionPhraser):
             if not steps or len(steps) != 1 or not steps[0].up:
                 return None
             table, column, noun, word = src.name, col.name, src.noun, steps[0].word
-        if noun.person or name_part(column) is not None or not self.namer.names_rows(table, column):
+        if noun.person or not self._names_rows(table, column):
             return None
         if not self.choose.chance("belonging", 75):
             return None
         # a role other than the row's own noun ties loosely: "matches of the home team "X""
         preposition = row_preposition(word) if word == noun.singular else "of"
         return f"{preposition} the {word} {self.value(value)}"
+
+    def _names_rows(self, table: str, column: str) -> bool:
+        """`column` is what a row of `table` is called by (`Namer.names_rows`), and not a first or a
+        last name (people are "named ..." by both)."""
+        return name_part(column) is None and self.namer.names_rows(table, column)
 
     def _full_names(
         self, conds: list[exp.Expression], plural: bool
@@ -297,8 +302,8 @@ class ConditionPhraser(ExpressionPhraser):
         subject = f"{owner} {label}" if owner else label
         noun, whose = with_article(child), f"whose {subject} {vp}"
         the_row = ""
-        if named and not rest and src.kind == "table" and name_part(col.name) is None:
-            the_row = f"the {child} {named}" if self.namer.names_rows(src.name, col.name) else ""
+        if named and not rest and src.kind == "table" and self._names_rows(src.name, col.name):
+            the_row = f"the {child} {named}"
         return Atom(
             "have", "", f"have {noun} {whose}", f"has {noun} {whose}", (id(src), noun, whose), the_row
         )
