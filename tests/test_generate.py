@@ -348,6 +348,19 @@ def test_bad_options_fail_before_any_work(dbs, tmp_path, extra, message):
     assert not (out / "records.jsonl").exists()
 
 
+def test_worker_processes_learn_what_is_kept(dbs, tmp_path):
+    # each chunk carries the ids kept since the last one: a worker process rejects a duplicate before
+    # its queries run, as one worker does, instead of the parent's dedup after the whole validation
+    from sqlsynth.schema.loaders import load_schema
+
+    config = GenerateConfig(db_id="tricky", dbs=[dbs["sqlite"]], n=150, seed=11, workers=2, chunk=3)
+    result = run_generate(config, load_schema(dbs["schema"]), tmp_path / "o", progress=False)
+    filters = result.manifest["filters"]
+    early = filters["already_kept"]["rejected"].get("duplicate", 0)
+    late = filters["dedup"]["rejected"].get("duplicate", 0)
+    assert early > late, filters  # before: 5 early, 10 late
+
+
 @pytest.mark.parametrize(
     ("cpus", "n", "workers"),
     [(16, 50, 1), (16, 250, 2), (16, 100_000, 8), (2, 100_000, 2), (1, 1_000, 1)],

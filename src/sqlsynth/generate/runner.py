@@ -7,7 +7,8 @@ applies the filters that depend on what was kept before (dedup, the per-template
 output is the same for any number of workers, and a resumed run picks up at the index after the
 last record written, with the kept set rebuilt from the file. A candidate already kept, or of a
 template already full, is turned away before its query runs: by this process with all that is
-kept, by a worker process with the full templates as of when its chunk was sent.
+kept, by a worker process with the full templates as of when its chunk was sent and the ids kept
+as of then (those its chunks carried: with one worker process, all of them).
 
 Output folder: `records.jsonl` (appended, fsynced), `schema.json`, `state.json` (checkpoint:
 next index and counters) and, at the end, `manifest.json`.
@@ -350,6 +351,7 @@ _ENGINES: list[Any] = []  # this worker process's engines, opened as its tasks n
 _SETUP: tuple[GenerateConfig, Schema, Any] | None = None  # (config, schema, queue of value pools)
 _FAILED: SqlsynthError | None = None  # why this worker could not connect: raised by every task
 _STOP: Any = None  # an Event the parent sets when it needs no more outcomes (see _stop)
+_KEPT_IDS: set[str] = set()  # ids the parent had kept when it sent this worker's chunks
 
 
 ORPHAN_CHECK_S = 0.5  # how often a worker process looks whether its parent is still there
@@ -396,8 +398,13 @@ def _profile_part(part: tuple[int, int]) -> ValuePool:
     return ValuePool.from_engine(engine, _SETUP[1], part=part)
 
 
-def _run_chunk(lo: int, hi: int, full: frozenset[str] = frozenset()) -> list[Outcome]:
-    """The outcomes for indices lo..hi-1; `full`: the templates full when the parent sent the chunk."""
+def _run_chunk(
+    lo: int, hi: int, full: frozenset[str] = frozenset(), new_ids: tuple[str, ...] = ()
+) -> list[Outcome]:
+    """The outcomes for indices lo..hi-1; `full`: the templates full when the parent sent the chunk,
+    `new_ids`: the ids it kept since it sent the chunk before. A worker learns the ids of the chunks
+    it gets (with one worker process, all of them): a duplicate of one is rejected before its query
+    runs, as with one worker; one it does not know is rejected by the parent's `dedup`."""
     global _WORKER
     if _WORKER is None:  # the first chunk waits for the pool, which the parent sends once it has it
         engines = _worker_engines()
@@ -407,11 +414,12 @@ def _run_chunk(lo: int, hi: int, full: frozenset[str] = frozenset()) -> list[Out
         if pool is None:  # the parent stopped before it had one
             return []
         _WORKER = Worker(config, schema, pool, engines)
+    _KEPT_IDS.update(new_ids)
     out = []
     for i in range(lo, hi):
         if _STOP.is_set():  # the parent is done: the rest of the chunk would be thrown away
             break
-        out.append(_WORKER.run(i, full=full))
+        out.append(_WORKER.run(i, _KEPT_IDS, full))
     return out
 
 
@@ -470,7 +478,7 @@ def _outcomes(
     parts: list[Future[ValuePool]] = []
     # chunks in index order: a Future a worker process computes, or the outcomes this one made
     pending: deque[Future[list[Outcome]] | list[Outcome]] = deque()
-    lo, in_flight = start, 0
+    lo, in_flight, sent = start, 0, 0  # sent: how many of kept.added the chunks carried so far
 
     def take(size: int) -> tuple[int, int]:
         """The next `size` indices."""
@@ -480,9 +488,11 @@ def _outcomes(
 
     def fill() -> None:
         """Keep three chunks per worker process queued."""
-        nonlocal in_flight
+        nonlocal in_flight, sent
         while in_flight < 3 * children:
-            pending.append(executor.submit(_run_chunk, *take(config.chunk), frozenset(kept.full)))
+            new_ids = tuple(kept.added[sent:])
+            sent = len(kept.added)
+            pending.append(executor.submit(_run_chunk, *take(config.chunk), frozenset(kept.full), new_ids))
             in_flight += 1
 
     worker: Worker | None = None

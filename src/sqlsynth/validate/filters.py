@@ -87,9 +87,11 @@ class Kept:
     templates: Counter[str] = field(default_factory=Counter)
     cap: int | None = None
     full: set[str] = field(default_factory=set)
+    added: list[str] = field(default_factory=list)  # the ids in the order kept (to send what is new)
 
     def add(self, record: Record) -> None:
         self.ids.add(record.id)
+        self.added.append(record.id)
         self.templates[record.template] += 1
         if self.cap is not None and self.templates[record.template] >= self.cap:
             self.full.add(record.template)
