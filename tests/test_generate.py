@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from sqlsynth.cli import app
 from sqlsynth.dataset import read_records
 from sqlsynth.generate import runner as runner_module
-from sqlsynth.generate.runner import GenerateConfig, auto_workers, run_generate
+from sqlsynth.generate.runner import GenerateConfig, auto_workers, cpu_quota, run_generate
 from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.populate import populate
 from sqlsynth.render import DIALECTS
@@ -198,7 +198,7 @@ _SLOW_SENDER = """
 import os, sys, time
 from multiprocessing import connection
 from sqlsynth.generate import runner as runner_module
-from sqlsynth.generate.runner import GenerateConfig, auto_workers, run_generate
+from sqlsynth.generate.runner import GenerateConfig, auto_workers, cpu_quota, run_generate
 from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.schema.loaders import load_schema
 
@@ -367,11 +367,38 @@ def test_worker_processes_learn_what_is_kept(dbs, tmp_path):
 )
 def test_workers_by_default_one_per_cpu_and_per_hundred_records(monkeypatch, cpus, n, workers):
     monkeypatch.setattr(runner_module.os, "sched_getaffinity", lambda _pid: set(range(cpus)), raising=False)
+    monkeypatch.setattr(runner_module, "cpu_quota", lambda: None)
     assert auto_workers(n) == workers
+
+
+@pytest.mark.parametrize(
+    ("files", "cpus"),
+    [
+        ({"cpu.max": "150000 100000\n"}, 2),  # cgroup v2, `--cpus 1.5`
+        ({"cpu.max": "50000 100000\n"}, 1),
+        ({"cpu.max": "max 100000\n"}, None),
+        ({"cpu/cpu.cfs_quota_us": "400000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 4),  # v1
+        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+        ({}, None),
+    ],
+)
+def test_a_containers_cpu_quota_is_read(tmp_path, files, cpus):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert cpu_quota(tmp_path) == cpus
+
+
+def test_a_cpu_quota_caps_the_default_workers(monkeypatch):
+    # a container on a 64-core host sees 64 CPUs and may use 2
+    monkeypatch.setattr(runner_module.os, "sched_getaffinity", lambda _pid: set(range(64)), raising=False)
+    monkeypatch.setattr(runner_module, "cpu_quota", lambda: 2)
+    assert auto_workers(100_000) == 2
 
 
 def test_the_command_uses_the_cpus_unless_told(dbs, tmp_path, monkeypatch):
     monkeypatch.setattr(runner_module.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(runner_module, "cpu_quota", lambda: None)
     args = ["generate", dbs["schema"], "--db", dbs["sqlite"], "-n", "200"]
     for extra, workers in (([], 2), (["--workers", "1"], 1)):
         out = tmp_path / f"w{workers}"
@@ -385,6 +412,7 @@ def test_the_command_uses_the_cpus_unless_told(dbs, tmp_path, monkeypatch):
 def test_postgres_with_the_default_workers_agrees_with_sqlite(pg_server, tmp_path, monkeypatch):
     # each worker process opens its own connections; PostgreSQL runs every query SQLite kept
     monkeypatch.setattr(runner_module.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(runner_module, "cpu_quota", lambda: None)
     pg = pg_server.url(f"gen_{os.getpid()}")  # populate creates it
     lite = f"sqlite:///{tmp_path / 't.db'}"
     populate(tricky(), lite, rows=60, seed=2, also=[pg], progress=False)

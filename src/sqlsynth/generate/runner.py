@@ -77,16 +77,41 @@ AUTO_MAX_WORKERS = 8  # more processes hold more connections (PostgreSQL's defau
 AUTO_RECORDS_PER_WORKER = 100  # a process started for fewer records costs more than it saves
 
 
+CGROUP_ROOT = Path("/sys/fs/cgroup")  # a container's own cgroup (its cgroup namespace)
+
+
 def auto_workers(n: int) -> int:
     """Workers for a run of `n` records when the user names none: one per CPU this process may
-    use, at most AUTO_MAX_WORKERS, and one per AUTO_RECORDS_PER_WORKER records (a worker process
-    takes about 0.1 s to start, open its engines and profile its part of the tables). The records
-    are the same for any number of workers."""
+    use (its CPU affinity, and a container's CPU quota), at most AUTO_MAX_WORKERS, and one per
+    AUTO_RECORDS_PER_WORKER records (a worker process takes about 0.1 s to start, open its engines
+    and profile its part of the tables). The records are the same for any number of workers."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
         cpus = os.cpu_count() or 1
+    quota = cpu_quota()
+    if quota is not None:
+        cpus = min(cpus, quota)
     return max(1, min(cpus, AUTO_MAX_WORKERS, n // AUTO_RECORDS_PER_WORKER))
+
+
+def cpu_quota(root: Path = CGROUP_ROOT) -> int | None:
+    """The CPUs a CPU quota allows, rounded up (a container started with `--cpus 1.5`: 2), from
+    cgroup v2's `cpu.max` or v1's `cpu.cfs_quota_us`; None without a quota or a cgroup to read.
+    Affinity does not show a quota: on a 64-core host, such a container sees 64 CPUs."""
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
+        try:
+            quota = (root / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (root / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return None
+    try:
+        q, p = int(quota), int(period)
+    except ValueError:  # "max": no quota
+        return None
+    return max(1, -(-q // p)) if q > 0 and p > 0 else None
 
 
 class GenerateConfig(BaseModel):
