@@ -1854,3 +1854,29 @@ def test_each_row_of_a_summary_is_its_own() -> None:
 @pytest.mark.parametrize(("sql", "phrase", "avoided"), POSSESSIVES)
 def test_one_persons_rows_are_theirs(sql: str, phrase: str, avoided: str) -> None:
     _check_wording(sql, schemas()["demo"], phrase, avoided, seeds=16)
+
+
+TEACHES = (
+    "FROM instructor AS T1 JOIN teaches AS T2 ON T1.ID = T2.ID "
+    "JOIN course AS T3 ON T2.course_id = T3.course_id"
+)
+VERB_LINKS = [
+    # a link table named by a verb says how its rows relate: the agent (its first column's row) does
+    (
+        f"SELECT T1.name {TEACHES} WHERE T3.credits = 4",
+        "instructors who teach a course whose credits",
+        "have",
+    ),
+    (f"SELECT T1.name {TEACHES} WHERE T3.title = 'Algebra'", 'who teach the course "Algebra"', "have"),
+    # ... and the other end is done by it
+    (
+        f"SELECT T3.title {TEACHES} WHERE T1.salary > 5",
+        "courses that are taught by an instructor whose",
+        "have",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase", "avoided"), VERB_LINKS)
+def test_rows_linked_by_a_verb_are_said_with_it(sql: str, phrase: str, avoided: str) -> None:
+    _check_wording(sql, college_schema(), phrase, avoided)

@@ -40,6 +40,9 @@ class Atom:
     one_of_many: tuple[int, str, str] | None = None
     # ... whose name is the condition: that row named ('the track "Go Down"'), else ""
     named: str = ""
+    # ... and how the focus rows relate to it, plural and singular ("teach", "teaches" through a
+    # link table named by a verb)
+    verb: tuple[str, str] = ("have", "has")
 
 
 class ConditionPhraser(ExpressionPhraser):
@@ -209,7 +212,7 @@ class ConditionPhraser(ExpressionPhraser):
         """ANDed atoms on one row the focus row has many of, said of one such row."""
         if len(atoms) == 1:
             return self._atom_clause(atoms[0], plural)
-        verb = "have" if plural else "has"
+        verb = atoms[0].verb[0 if plural else 1]
         said = [a.one_of_many for a in atoms if a.one_of_many is not None]
         return f"{self.entity.who} {verb} {said[0][1]} {join_words([w for _, _, w in said], 'and')}"
 
@@ -223,7 +226,7 @@ class ConditionPhraser(ExpressionPhraser):
             return f"{that} {'are' if plural else 'is'} {atom.vp}"
         if atom.kind == "have":
             if atom.named and self.choose.chance("named_row", 75):
-                return f"{that} {'have' if plural else 'has'} {atom.named}"  # 'that have the track "Go"'
+                return f"{that} {atom.verb[0 if plural else 1]} {atom.named}"  # 'that have the track "Go"'
             return f"{that} {atom.vp if plural else atom.vp_singular}"
         return f"provided that {atom.vp}"
 
@@ -301,12 +304,16 @@ class ConditionPhraser(ExpressionPhraser):
         owner = " ".join([*(possessive(s.word) for s in rest)])
         subject = f"{owner} {label}" if owner else label
         noun, whose = with_article(child), f"whose {subject} {vp}"
+        verb = ("have", "has")
+        focus = self.scope.focus
+        if steps[0].hidden and len(steps) == 2 and focus is not None and focus.kind == "table":
+            # through a link table named by a verb: "instructors who teach a course whose ..."
+            verb = self.namer.link_verb(steps[0].source.name, focus.name) or verb
         the_row = ""
         if named and not rest and src.kind == "table" and self._names_rows(src.name, col.name):
             the_row = f"the {child} {named}"
-        return Atom(
-            "have", "", f"have {noun} {whose}", f"has {noun} {whose}", (id(src), noun, whose), the_row
-        )
+        plural_vp, singular_vp = (f"{v} {noun} {whose}" for v in verb)
+        return Atom("have", "", plural_vp, singular_vp, (id(src), noun, whose), the_row, verb)
 
     def _comparison(self, cond: exp.Expression, neg: bool) -> Atom:
         left, right = cond.this, cond.expression

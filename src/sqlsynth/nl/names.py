@@ -50,6 +50,20 @@ VERB_TABLES = {
     "manages": "management record",
     "owns": "ownership record",
 }
+# ... and its verb (base, third person, participle), said of the rows it links: "instructors who
+# teach a course whose ...", "courses that are taught by the instructor ..." (the agent is the row
+# its first column refers to: Spider's teaches(ID, course_id), prescribes(Physician, ...))
+VERB_FORMS = {
+    "prescribes": ("prescribe", "prescribes", "prescribed"),
+    "undergoes": ("undergo", "undergoes", "undergone"),
+    "teaches": ("teach", "teaches", "taught"),
+    "takes": ("take", "takes", "taken"),
+    "attends": ("attend", "attends", "attended"),
+    "advises": ("advise", "advises", "advised"),
+    "supervises": ("supervise", "supervises", "supervised"),
+    "manages": ("manage", "manages", "managed"),
+    "owns": ("own", "owns", "owned"),
+}
 _PREPOSITIONS = ("by", "to", "for", "from", "of", "in", "at", "on", "with", "as")
 _PREPOSITION_END = re.compile(rf"\b({'|'.join(_PREPOSITIONS)})$")
 # a table named by a participle and its preposition ("affiliated with", "trained in"; not "of", "as")
@@ -301,6 +315,27 @@ class Namer:
             ]:
                 return fk
         return None
+
+    def link_verb(self, link: str, focus: str) -> tuple[str, str] | None:
+        """How rows of `focus` relate to the rows a verb-named link table `link` ties them to, plural
+        and singular: ("teach", "teaches") for the agent (the table the link's first column refers
+        to), ("are taught by", "is taught by") for the other end. None unless the link ties exactly
+        two tables (Spider's prescribes ties a physician, a patient, a medication and an
+        appointment: which is the object cannot be told)."""
+        forms = VERB_FORMS.get(humanise(link).lower())
+        t = self.table(link)
+        if forms is None or t is None or not t.columns or self.schema is None:
+            return None
+        ends = {fk.target_table.lower() for fk in self.schema.foreign_keys_of(t.name)}
+        first = next(
+            (fk for fk in self.schema.foreign_keys_of(t.name) if fk.source_columns[0] == t.columns[0].name),
+            None,
+        )
+        if first is None or len(ends) != 2 or focus.lower() not in ends:
+            return None
+        if first.target_table.lower() == focus.lower():
+            return forms[0], forms[1]
+        return f"are {forms[2]} by", f"is {forms[2]} by"
 
     def role(self, child_table: str | None, child_column: str, parent_noun: Noun) -> str:
         """How a child row calls the parent it references through `child_column`:
