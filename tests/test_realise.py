@@ -1880,3 +1880,32 @@ VERB_LINKS = [
 @pytest.mark.parametrize(("sql", "phrase", "avoided"), VERB_LINKS)
 def test_rows_linked_by_a_verb_are_said_with_it(sql: str, phrase: str, avoided: str) -> None:
     _check_wording(sql, college_schema(), phrase, avoided)
+
+
+KEYS_AMONG = [
+    # a key among those of the rows passing one condition is that row's condition
+    (
+        "SELECT COUNT(*) FROM invoices WHERE customer_id IN "
+        "(SELECT id FROM customers WHERE country = 'Canada')",
+        'invoices whose customer\'s country is "Canada"',
+        "customer's country is not",
+    ),
+    # ... not with more conditions, nor negated (NOT IN keeps rows whose customer has no country)
+    (
+        "SELECT total FROM invoices WHERE customer_id IN "
+        "(SELECT id FROM customers WHERE country = 'Canada' AND first_name = 'Ann')",
+        "whose customer is one of the customers whose country",
+        "customer's country",
+    ),
+    (
+        "SELECT COUNT(*) FROM invoices WHERE customer_id NOT IN "
+        "(SELECT id FROM customers WHERE country = 'Canada')",
+        "whose customer is not one of the customers whose country",
+        "customer's country",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "phrase", "avoided"), KEYS_AMONG)
+def test_a_key_among_filtered_rows_is_said_of_its_row(sql: str, phrase: str, avoided: str) -> None:
+    _check_wording(sql, music_schema(), phrase, avoided)

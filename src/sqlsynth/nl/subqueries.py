@@ -4,13 +4,14 @@ unit price of all products"), correlated ones ("of their orders", "with the same
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from sqlsynth.nl.block import Block
 from sqlsynth.nl.conditions import Atom, ConditionPhraser
-from sqlsynth.nl.lexicon import article, join_words, with_article
+from sqlsynth.nl.lexicon import article, join_words, possessive, with_article
 from sqlsynth.nl.scope import Scope
 from sqlsynth.render import conjuncts, unwrapped
 
@@ -200,6 +201,16 @@ class SubqueryPhrases:
                     filt_p = b.filter_clause(True)
                     role = self.namer.role(outer_src.name, left.name, noun)
                     subject = role if phr.is_focus(outer_src) else f"{phr.path_phrase(outer_src)}'s {role}"
+                    filt_s = b.filter_clause(False)
+                    if (
+                        not neg
+                        and filt_s.startswith("whose ")
+                        and not re.search(r" (whose|and|or|that|who) ", filt_s)
+                        and self.chooser.chance("in_as_whose", 60)
+                    ):
+                        # the key among those of the rows passing one condition is that row's
+                        # condition: "whose customer's country is "Canada""
+                        return Atom("column", f"{possessive(subject)} {filt_s[len('whose ') :]}", "")
                     return Atom(
                         "column",
                         subject,
