@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from sqlsynth.cli import app
 from sqlsynth.dataset import read_records
 from sqlsynth.generate import runner as runner_module
-from sqlsynth.generate.runner import GenerateConfig, auto_workers, cpu_quota, run_generate
+from sqlsynth.generate.runner import GenerateConfig, RecentIds, auto_workers, cpu_quota, run_generate
 from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.populate import populate
 from sqlsynth.render import DIALECTS
@@ -198,7 +198,7 @@ _SLOW_SENDER = """
 import os, sys, time
 from multiprocessing import connection
 from sqlsynth.generate import runner as runner_module
-from sqlsynth.generate.runner import GenerateConfig, auto_workers, cpu_quota, run_generate
+from sqlsynth.generate.runner import GenerateConfig, RecentIds, auto_workers, cpu_quota, run_generate
 from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.schema.loaders import load_schema
 
@@ -359,6 +359,19 @@ def test_worker_processes_learn_what_is_kept(dbs, tmp_path):
     early = filters["already_kept"]["rejected"].get("duplicate", 0)
     late = filters["dedup"]["rejected"].get("duplicate", 0)
     assert early > late, filters  # before: 5 early, 10 late
+
+
+@pytest.mark.parametrize("children", [1, 2, 3, 7])
+def test_each_worker_process_learns_every_id_kept_before_its_chunk(children):
+    # chunks taken in turn by `children` worker processes, 4 ids kept between two chunks
+    recent = RecentIds(children)
+    added: list[str] = []
+    known: list[set[str]] = [set() for _ in range(children)]
+    for chunk in range(40):
+        worker = chunk % children
+        known[worker].update(recent.next(added))
+        assert known[worker] == set(added), (chunk, worker)
+        added.extend(f"id{chunk}-{k}" for k in range(4))
 
 
 @pytest.mark.parametrize(

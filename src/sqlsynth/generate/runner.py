@@ -427,9 +427,9 @@ def _run_chunk(
     lo: int, hi: int, full: frozenset[str] = frozenset(), new_ids: tuple[str, ...] = ()
 ) -> list[Outcome]:
     """The outcomes for indices lo..hi-1; `full`: the templates full when the parent sent the chunk,
-    `new_ids`: the ids it kept since it sent the chunk before. A worker learns the ids of the chunks
-    it gets (with one worker process, all of them): a duplicate of one is rejected before its query
-    runs, as with one worker; one it does not know is rejected by the parent's `dedup`."""
+    `new_ids`: ids it kept lately (see `_outcomes`). A worker learns the ids its chunks carry: a
+    duplicate of one is rejected before its query runs, as with one worker; one it does not know
+    is rejected by the parent's `dedup`."""
     global _WORKER
     if _WORKER is None:  # the first chunk waits for the pool, which the parent sends once it has it
         engines = _worker_engines()
@@ -449,6 +449,21 @@ def _run_chunk(
 
 
 # -- the parent side --------------------------------------------------------------------------
+class RecentIds:
+    """The kept ids each chunk carries to the worker process that takes it: those kept since the
+    chunk `children` before it was sent. A worker taking one chunk in `children` (as they do, about)
+    so learns every id kept before its chunk was sent; with one worker process, exactly."""
+
+    def __init__(self, children: int) -> None:
+        self._marks: deque[int] = deque([0], maxlen=children)  # len(added) as each chunk was sent
+
+    def next(self, added: list[str]) -> tuple[str, ...]:
+        """The ids for the next chunk; `added`: all kept ids in the order kept (it only grows)."""
+        ids = tuple(added[self._marks[0] :])
+        self._marks.append(len(added))
+        return ids
+
+
 class RunState(BaseModel):
     """The checkpoint in `state.json`."""
 
@@ -503,7 +518,8 @@ def _outcomes(
     parts: list[Future[ValuePool]] = []
     # chunks in index order: a Future a worker process computes, or the outcomes this one made
     pending: deque[Future[list[Outcome]] | list[Outcome]] = deque()
-    lo, in_flight, sent = start, 0, 0  # sent: how many of kept.added the chunks carried so far
+    lo, in_flight = start, 0
+    recent = RecentIds(children)
 
     def take(size: int) -> tuple[int, int]:
         """The next `size` indices."""
@@ -513,10 +529,9 @@ def _outcomes(
 
     def fill() -> None:
         """Keep three chunks per worker process queued."""
-        nonlocal in_flight, sent
+        nonlocal in_flight
         while in_flight < 3 * children:
-            new_ids = tuple(kept.added[sent:])
-            sent = len(kept.added)
+            new_ids = recent.next(kept.added)
             pending.append(executor.submit(_run_chunk, *take(config.chunk), frozenset(kept.full), new_ids))
             in_flight += 1
 
