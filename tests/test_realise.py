@@ -1395,6 +1395,8 @@ SAID_ONCE = [
     ("SELECT city FROM city ORDER BY city DESC", "the cities", "cities of"),
     ("SELECT COUNT(DISTINCT country) FROM country", "number of d", "countries of"),
     ("SELECT COUNT(DISTINCT city) FROM city WHERE country_id = 3", "cities whose country", "cities of"),
+    # ... also where a list is said of each row ("the title of each album"): not "the city of each city"
+    ("SELECT city FROM city WHERE country_id = 3", "the cities whose country", "of each city"),
     # the top groups by their label: "the 5 countries with the most cities", not "the country of"
     (
         "SELECT T1.country FROM country AS T1 JOIN city AS T2 ON T2.country_id = T1.country_id "

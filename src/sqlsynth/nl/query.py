@@ -126,13 +126,15 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
             and self.chooser.chance("each", 30)
             and b._heads(b.items, False)[0]
         )
-        if each and not b.per_group_entity():
+        np = b.items_np(rows, plural=plural)
+        # a column named as its rows ("the countries whose ..."): not "the country of each country"
+        named_as_rows = rows.startswith(b.entity.plural) and said_once(np, b.entity.plural) != np
+        each = each and not b.per_group_entity() and not named_as_rows
+        if each:
             np = b.items_np(f"each {b.entity.singular} {b.filter_clause(False)}".strip(), plural=False)
             # a summary's columns say "their" of the focus rows: "of each album, and the number of
             # its tracks"
             np = np.replace(" their ", f" {b.entity.its} ")
-        else:
-            np = b.items_np(rows, plural=plural)
         head, _, _ = np.partition(" of ")
         if rows.startswith(b.entity.plural):
             once = said_once(np, b.entity.plural)
