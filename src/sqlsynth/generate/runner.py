@@ -451,8 +451,8 @@ def _run_chunk(
 # -- the parent side --------------------------------------------------------------------------
 class RecentIds:
     """The kept ids each chunk carries to the worker process that takes it: those kept since the
-    chunk `children` before it was sent. A worker taking one chunk in `children` (as they do, about)
-    so learns every id kept before its chunk was sent; with one worker process, exactly."""
+    chunk `children` before it was sent. The worker processes take chunks about in turn, so each
+    learns every id kept before its chunk was sent (with one worker process, exactly)."""
 
     def __init__(self, children: int) -> None:
         self._marks: deque[int] = deque([0], maxlen=children)  # len(added) as each chunk was sent
