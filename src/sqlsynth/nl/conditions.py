@@ -135,8 +135,8 @@ class ConditionPhraser(ExpressionPhraser):
         if src is None or src.kind != "table" or not self.scope.is_local(src):
             return None
         if self.is_focus(src):
-            fk = self.namer.foreign_key_from(src.name, col.name)
-            if fk is None or len(fk.source_columns) != 1:
+            fk = self.namer.foreign_key_from(src.name, col.name)  # single-column keys only
+            if fk is None:
                 return None
             table, column = fk.target_table, fk.target_columns[0]
             noun = self.namer.entity(table)

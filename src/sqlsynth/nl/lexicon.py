@@ -521,10 +521,11 @@ MAKERS = frozenset(
 def row_preposition(noun: str) -> str:
     """The preposition that ties rows to a row of `noun` they belong to: "in" a container, "by" a
     maker, else "of"."""
-    last = noun.lower()
-    if last in CONTAINERS or last.rpartition(" ")[2] in CONTAINERS:
+    phrase = noun.lower()
+    last = phrase.rpartition(" ")[2]
+    if phrase in CONTAINERS or last in CONTAINERS:  # "play list", or the last word: "home team"
         return "in"
-    return "by" if last.rpartition(" ")[2] in MAKERS else "of"
+    return "by" if last in MAKERS else "of"
 
 
 @functools.lru_cache(maxsize=8192)  # pure, and called with the same few nouns

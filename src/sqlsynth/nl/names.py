@@ -326,11 +326,9 @@ class Namer:
         t = self.table(link)
         if forms is None or t is None or not t.columns or self.schema is None:
             return None
-        ends = {fk.target_table.lower() for fk in self.schema.foreign_keys_of(t.name)}
-        first = next(
-            (fk for fk in self.schema.foreign_keys_of(t.name) if fk.source_columns[0] == t.columns[0].name),
-            None,
-        )
+        fks = self.schema.foreign_keys_of(t.name)
+        ends = {fk.target_table.lower() for fk in fks}
+        first = next((fk for fk in fks if fk.source_columns[0] == t.columns[0].name), None)
         if first is None or len(ends) != 2 or focus.lower() not in ends:
             return None
         if first.target_table.lower() == focus.lower():

@@ -127,21 +127,21 @@ class QueryRealiser(GroupedQueries, SubqueryPhrases, DerivedTables):
             and b._heads(b.items, False)[0]
         )
         np = b.items_np(rows, plural=plural)
-        # a column named as its rows ("the countries whose ..."): not "the country of each country"
-        named_as_rows = rows.startswith(b.entity.plural) and said_once(np, b.entity.plural) != np
-        each = each and not b.per_group_entity() and not named_as_rows
+        of_the_rows = rows.startswith(b.entity.plural)
+        # a column named as its rows is said once ("the countries whose ..."), and never "the
+        # country of each country"
+        once = said_once(np, b.entity.plural) if of_the_rows else np
+        each = each and not b.per_group_entity() and once == np
         if each:
             np = b.items_np(f"each {b.entity.singular} {b.filter_clause(False)}".strip(), plural=False)
             # a summary's columns say "their" of the focus rows: "of each album, and the number of
             # its tracks"
             np = np.replace(" their ", f" {b.entity.its} ")
         head, _, _ = np.partition(" of ")
-        if rows.startswith(b.entity.plural):
-            once = said_once(np, b.entity.plural)
-            if once != np:
-                np = once
-            elif not each and self._all_rows(b, clause, bool(keys)):
-                np = b.items_np(f"all {rows}", plural=plural)  # "the titles of all albums"
+        if not each and once != np:
+            np = once
+        elif not each and of_the_rows and self._all_rows(b, clause, bool(keys)):
+            np = b.items_np(f"all {rows}", plural=plural)  # "the titles of all albums"
         return Phrase(
             np=np + suffix,
             singular=len(b.items) == 1 and (bool(each) or not plural) and not b.items[0].find(exp.Star),

@@ -198,7 +198,6 @@ class SubqueryPhrases:
                     self.namer.foreign_key(outer_src.name, [left.name], inner_src.name, [item.name])
                     is not None
                 ):
-                    filt_p = b.filter_clause(True)
                     role = self.namer.role(outer_src.name, left.name, noun)
                     subject = role if phr.is_focus(outer_src) else f"{phr.path_phrase(outer_src)}'s {role}"
                     filt_s = b.filter_clause(False)
@@ -211,6 +210,7 @@ class SubqueryPhrases:
                         # the key among those of the rows passing one condition is that row's
                         # condition: "whose customer's country is "Canada""
                         return Atom("column", f"{possessive(subject)} {filt_s[len('whose ') :]}", "")
+                    filt_p = b.filter_clause(True)
                     return Atom(
                         "column",
                         subject,
