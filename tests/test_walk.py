@@ -24,7 +24,15 @@ from sqlsynth.generate.measure import atoms, measure
 from sqlsynth.generate.roles import column_roles, is_id_name
 from sqlsynth.generate.spec import ComplexitySpec
 from sqlsynth.generate.values import ColumnValues, ValuePool, like_pattern
-from sqlsynth.generate.walk import Block, Inst, WalkGenerator, _clean_cuts, _inner_where_required, _keys_a_row
+from sqlsynth.generate.walk import (
+    Block,
+    Inst,
+    WalkGenerator,
+    _clean_cuts,
+    _inner_where_required,
+    _keys_a_row,
+    _outside_range,
+)
 from sqlsynth.populate import populate
 from sqlsynth.render import KEYED_GROUP, render
 from sqlsynth.schema.demo import demo_schema
@@ -952,6 +960,55 @@ def test_an_or_asks_for_two_values_of_one_column(populated):
         assert o.left.this == o.right.this and o.left.expression != o.right.expression, o.sql()
     for q in [q for q in made if q.expr.find(exp.Or)][:4]:
         _runs_everywhere(p, q)
+
+
+def test_a_range_is_now_and_then_asked_outside_it(populated):
+    # "products priced below 600 or above 900" (Spider: 4 such ORs to 28 BETWEENs); both ends lie
+    # inside the values, so each side holds rows, and it is never negated (a BETWEEN the long way)
+    p = populated["demo"]
+    spec = ComplexitySpec(
+        num_joins=0, num_conditions="1-2", subqueries=0, set_ops=0, operators=["between", "<", ">"]
+    )
+    made = [q for q in map(p.generator(spec, seed=22).generate, range(300)) if q]
+    outside = [q for q in made if q.expr.args.get("where") and _outside_range(q.expr.args["where"].this)]
+    assert len(outside) >= 3, len(outside)
+    assert not [q for q in made if any(_outside_range(n.this) for n in q.expr.find_all(exp.Not))]
+    for q in outside:
+        either = q.expr.args["where"].this.this
+        below, above = either.this, either.expression
+        assert below.this == above.this, either.sql()
+        table = q.expr.find(exp.Table).name
+        for side in (below, above, exp.LT(this=below.expression.copy(), expression=above.expression.copy())):
+            res = p.engines[0].execute(f'SELECT COUNT(*) FROM "{table}" WHERE {render(side, "sqlite")}')
+            assert res.ok and res.rows[0][0] > 0, render(q.expr, "sqlite")
+    for q in outside[:3]:
+        _runs_everywhere(p, q)
+
+
+def test_a_pair_of_names_is_now_and_then_shown_with_more_of_its_row(populated):
+    # "the ids, full names and salaries of employees": Spider shows 1-3 more columns with half the
+    # first + last name pairs it selects; the row's key goes first (a pair is a table's first two
+    # labels: first and last name, city and postal code)
+    p = populated["demo"]
+    spec = ComplexitySpec(
+        num_joins=0, aggregates=0, group_by=0, subqueries=0, set_ops=0, cte=0, window=0, case=0, functions=0
+    )
+    gen = p.generator(spec, seed=21)
+    sizes: Counter[int] = Counter()
+    keyed = 0
+    for q in filter(None, map(gen.generate, range(600))):
+        table = q.expr.find(exp.Table).name
+        shown = [c.name for c in q.expr.expressions if isinstance(c, exp.Column)]
+        if len(gen.roles[table].labels) < 2 or not set(gen.roles[table].labels[:2]) <= set(shown):
+            continue
+        sizes[len(shown)] += 1
+        key = p.schema.table(table).primary_key
+        if key[0] in shown:
+            assert shown[0] == key[0], render(q.expr, "sqlite")
+            keyed += 1
+    more = sum(n for size, n in sizes.items() if size > 2)
+    assert sizes[2] >= 5 and more >= 5 and max(sizes) <= 5, sizes
+    assert keyed >= 1
 
 
 def _where_atoms(q) -> list[exp.Expression]:

@@ -567,14 +567,41 @@ class WalkGenerator:
         ]
         return rng.choice(options) if options else None
 
+    def _with_names(
+        self, rng: random.Random, block: Block, names: list[tuple[Inst, str]]
+    ) -> list[tuple[Inst, str]]:
+        """`names` and 0-3 more columns to show beside them: "the ids, full names and salaries of
+        employees" (Spider adds some to half of the first + last name pairs it selects). The row's
+        own key comes first when it is one of them."""
+        more = rng.choices(range(len(WITH_NAMES)), cum_weights=WITH_NAMES)[0]
+        if not more:
+            return names
+        inst = names[0][0]
+        seen = {(i.ref, c) for i, c in names}
+        key = inst.table.primary_key
+        ahead: list[tuple[Inst, str]] = []
+        if len(key) == 1 and (inst.ref, key[0]) not in seen and rng.random() < KEY_WITH_NAMES:
+            ahead.append((inst, key[0]))
+            seen.add((inst.ref, key[0]))
+        after: list[tuple[Inst, str]] = []
+        for _ in range(3 * more):
+            if len(ahead) + len(after) >= more:
+                break
+            got = self._pick(rng, block, rng.choice(BESIDE_NAMES), seen)
+            if got is not None:
+                seen.add((got[0].ref, got[1]))
+                after.append(got)
+        return [*ahead, *names, *after]
+
     def _plain_items(self, rng: random.Random, block: Block, t: Targets) -> list[exp.Expression]:
         items: list[exp.Expression] = []
         first = block.insts[0]
         if len(block.insts) == 1 and not t.functions and rng.random() < 0.06:
             return [exp.Star()]  # "all details of ...": the validator refuses it without a filter
         if len(first.roles.labels) >= 2 and rng.random() < 0.25:
-            # names that belong together ("first and last name of ...")
-            return [block.col(first, c) for c in first.roles.labels[:2]]
+            # names that belong together ("first and last name of ..."), often with more of the row
+            names = [(first, c) for c in first.roles.labels[:2]]
+            return [block.col(inst, c) for inst, c in self._with_names(rng, block, names)]
         n = rng.choices((1, 2, 3), cum_weights=(60, 92, 100))[0]  # Spider: 65%, 30%, 5%
         roles = ["labels", "labels", "measures", "temporals", "categories"]
         seen: set[tuple[str, str]] = set()
@@ -906,6 +933,7 @@ class WalkGenerator:
             and rng.random() < 0.05
             and not isinstance(preds[0], (exp.Not, exp.NEQ))  # no "NOT (NOT x IN ...)", "NOT (x <> 1)"
             and not preds[0].find(exp.Subquery, exp.Exists)  # "not below the average": none of Spider's
+            and not _outside_range(preds[0])  # not outside a range is a BETWEEN said the long way
         ):
             # one condition only: beside others, NOT would exclude the row they are all drawn from
             preds[0] = exp.Not(this=exp.Paren(this=preds[0]))
@@ -1047,12 +1075,23 @@ class WalkGenerator:
                     raise Skip
             else:
                 lo, hi = sorted(rng.sample(info.values, 2), key=sort_key)
+                if len(inner) >= 2 and self._outside(rng):
+                    # "products priced below 600 or above 900": both ends inside the values seen
+                    lo, hi = sorted(rng.sample(inner, 2), key=sort_key)
+                    below = exp.LT(this=col, expression=literal(lo, lt))
+                    return exp.Paren(this=exp.or_(below, exp.GT(this=col.copy(), expression=literal(hi, lt))))
             return exp.Between(this=col, low=literal(lo, lt), high=literal(hi, lt))
         if op in ("<", ">", "<=", ">=") and len(info.values) > 2:
             # not the smallest or largest value seen: one side of it would be empty or everything
             values = inner or values
         cls = {"=": exp.EQ, "<>": exp.NEQ, "<": exp.LT, ">": exp.GT, "<=": exp.LTE, ">=": exp.GTE}[op]
         return cls(this=col, expression=literal(rng.choice(values), lt))
+
+    def _outside(self, rng: random.Random) -> bool:
+        """Whether a range condition asks for the values outside it instead (OUTSIDE_RANGE of
+        the time, where the spec allows OR, < and >)."""
+        ops = self.spec.operators
+        return self.spec.allow_or and "<" in ops and ">" in ops and rng.random() < OUTSIDE_RANGE
 
     def _literal_values(self, table: str, column: str, lt: LogicalType) -> tuple[list[Any], list[Any]]:
         """The column's sampled values that make a literal of its type, and those of them but the
@@ -1874,9 +1913,17 @@ OPERATOR_WEIGHTS = {
     "is_null": 0.5,
 }
 
+# how many more columns a selected pair of names gets, cumulative for 0..3: of Spider's gold
+# queries selecting a first and last name, 46 select just them, 34 one more, 8 two and 8 three
+WITH_NAMES = (48, 83, 92, 100)
+KEY_WITH_NAMES = 0.3  # "the ids and full names of ..." (the row's key, beside its names)
+BESIDE_NAMES = ("measures", "temporals", "categories", "labels")
 # Spider groups by two columns in 14 of its 340 grouped queries ("each semester and year", "the
 # most common first and last name")
 TWO_GROUP_COLUMNS = 0.04
+# share of lone range conditions asked outside the range ("below 600 or above 900"): of Spider's
+# gold queries, 4 OR a < and a > on one column, 28 have a BETWEEN
+OUTSIDE_RANGE = 0.12
 # share of orderings from the largest, by (LIMIT, by an aggregate): Spider's sorted lists run from
 # the smallest (62 of 72: "sorted by age"), its top rows are mostly the largest (52 of 78 by a
 # column, 106 of 122 by an aggregate: "the genre with the most tracks")
@@ -2041,6 +2088,14 @@ def _keys_a_row(schema: Schema, table: Table, columns: set[str]) -> bool:
     key = set(table.primary_key)
     fks = {fk.source_columns[0] for fk in schema.foreign_keys_of(table.name) if len(fk.source_columns) == 1}
     return (len(key) > 1 and key <= columns) or (columns <= fks and bool(columns & key))
+
+
+def _outside_range(pred: exp.Expression) -> bool:
+    """`(x < a OR x > b)`, as `_predicate` draws it."""
+    inner = pred.this if isinstance(pred, exp.Paren) else None
+    return (
+        isinstance(inner, exp.Or) and isinstance(inner.this, exp.LT) and isinstance(inner.expression, exp.GT)
+    )
 
 
 def _drawn_range(s: ComplexitySpec, target: str) -> IntRange:
