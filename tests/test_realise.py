@@ -902,6 +902,16 @@ EXPECTED = [
         "WHERE (T2.country = 'France' OR T2.country = 'Spain') AND T1.status = 'paid'",
         'is either "France" or "Spain"',
     ),
+    # conditions on one column: the column said once, "before 1958 or after 1970"
+    ("SELECT name FROM products WHERE price < 10 OR price > 90", "whose price is under 10 or"),
+    ("SELECT name FROM products WHERE NOT price >= 10 OR price > 90", "whose price is less than 10 or"),
+    (
+        "SELECT name FROM products WHERE status = 'active' AND (price < 10 OR price > 90)",
+        "whose price is either",
+    ),
+    ("SELECT email FROM customers WHERE email LIKE '%a%' OR email LIKE '%b%'", 'letter "a" or contains'),
+    ("SELECT name FROM products WHERE price >= 10 AND price <= 90", "whose price is at least 10 and"),
+    ("SELECT name FROM products WHERE NOT (price < 10 OR price > 90)", "whose price is at least 10 and"),
     # a measure beside them: said of each of the groups
     (
         "SELECT T1.first_name, COUNT(*) FROM customers AS T1 JOIN orders AS T2 "
@@ -969,6 +979,10 @@ AVOIDED = [
         "ORDER BY MAX(unit_price) DESC",
         "highest maximum",
     ),
+    # a column said again for each of its conditions
+    ("SELECT name FROM products WHERE price < 10 OR price > 90", "or whose price"),
+    ("SELECT name FROM products WHERE status = 'active' AND (price < 10 OR price > 90)", "either whose"),
+    ("SELECT name FROM products WHERE NOT (price < 10 OR price > 90)", "and whose price"),
 ]
 
 

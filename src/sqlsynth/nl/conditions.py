@@ -86,6 +86,8 @@ class ConditionPhraser(ExpressionPhraser):
         if isinstance(cond, (exp.And, exp.Or)):
             is_and = isinstance(cond, exp.And) != neg
             children = _flatten(cond, type(cond))
+            if (same := self._same_subject(children, neg, "and" if is_and else "or", top)) is not None:
+                return same
             named: list[str] = []
             many: list[str] = []  # said last: "whose X and that have a Y whose Z", not "... and whose X"
             said: dict[int, str] = {}  # the clauses of the other atoms, worked out on the way
@@ -109,6 +111,23 @@ class ConditionPhraser(ExpressionPhraser):
         if top and not neg and (belonging := self._belonging(cond)) is not None:
             return belonging
         return self._atom_clause(self.atom(cond, neg), plural)
+
+    def _same_subject(self, conds: list[exp.Expression], neg: bool, word: str, top: bool) -> str | None:
+        """Conditions on one column, joined by `word`, with the column said once: "whose birth date
+        is before 1958 or after 1970" (not "whose birth date is before 1958 or whose birth date is
+        after 1970"); None unless every one is a plain predicate on the same column."""
+        plain = [_plain_predicate(c, neg) for c in conds]
+        if any(p is None for p in plain):
+            return None
+        atoms = [self.atom(c, n) for c, n in plain]  # type: ignore[misc]
+        if any(a.kind != "column" or a.subject != atoms[0].subject for a in atoms):
+            return None
+        vps = [atoms[0].vp, *(a.vp.removeprefix("is ") for a in atoms[1:])]
+        said = join_words(vps, word)
+        if word == "or" and not top:
+            verb, _, rest = said.partition(" ")
+            said = f"{verb} either {rest}" if verb == "is" else f"either {said}"
+        return f"whose {atoms[0].subject} {said}"
 
     def _belonging_first(self, conds: list[exp.Expression]) -> tuple[str, list[exp.Expression]]:
         """The first of ANDed conditions that says which named row the focus rows belong to (see
@@ -482,6 +501,15 @@ def _is_compound(cond: exp.Expression, neg: bool) -> bool:
     if isinstance(cond, exp.Not):
         return _is_compound(cond.this, not neg)
     return isinstance(cond, exp.Or) if neg else isinstance(cond, exp.And)
+
+
+def _plain_predicate(cond: exp.Expression, neg: bool) -> tuple[exp.Expression, bool] | None:
+    """(predicate on one column, negated) that `cond` is, through parentheses and NOTs; None for
+    a compound condition."""
+    while isinstance(cond, (exp.Paren, exp.Not)):
+        neg ^= isinstance(cond, exp.Not)
+        cond = cond.this
+    return (cond, neg) if isinstance(cond, COMPARISONS + SIMPLE) else None
 
 
 def _one_column_values(cond: exp.Expression) -> exp.In | None:
