@@ -5,7 +5,9 @@ deterministic."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import operator
+import pickle
 import random
 from collections import Counter
 from collections.abc import Iterator
@@ -563,6 +565,54 @@ def test_value_pool_counts_each_column_and_survives_one_it_cannot_count(tmp_path
         assert (pool.get("t", "gone").distinct, pool.get("t", "gone").values) == (0, [])
         assert pool.get("t", "b").counts == [2, 1]  # 'y' twice, 'x' once, as the values
         assert pool.referenced == {}  # no foreign key
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgres"])
+def test_a_large_table_is_profiled_on_its_first_rows_scaled_to_its_size(
+    kind: str, request, tmp_path: Path
+) -> None:
+    # counting every column of a table of millions of rows takes minutes: a table of more than
+    # sample_rows rows is counted in its first sample_rows + 1 rows, and the counts scaled
+    url = {"sqlite": f"sqlite:///{tmp_path}/big.db", "duckdb": f"duckdb:///{tmp_path}/big.duckdb"}.get(kind)
+    url = url or request.getfixturevalue("pg_url")
+    with open_engine(url, read_only=False) as engine:
+        engine.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, kind TEXT, note TEXT, grp INTEGER)")
+        engine.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
+            "INSERT INTO t SELECT i, CASE WHEN i > 500 THEN 'c' WHEN i % 3 = 0 THEN 'b' ELSE 'a' END, "
+            "CASE WHEN i % 2 = 0 THEN NULL ELSE 'n' || i END, i % 60 FROM n"
+        )
+    schema = Schema(
+        tables=[
+            Table(
+                name="t",
+                columns=[
+                    Column(name="id", type="INTEGER"),
+                    Column(name="kind", type="TEXT"),
+                    Column(name="note", type="TEXT"),
+                    Column(name="grp", type="INTEGER"),
+                ],
+                primary_key=["id"],
+            )
+        ]
+    )
+    with open_engine(url) as engine:
+        pool = ValuePool.from_engine(engine, schema, sample_rows=100)
+        exact = ValuePool.from_engine(engine, schema, sample_rows=None)
+        fits = ValuePool.from_engine(engine, schema, sample_rows=1000)
+    scale = 1000 / 101
+    assert pool.row_counts == exact.row_counts == {"t": 1000}  # counted exactly
+    kind = pool.get("t", "kind")
+    assert kind.values == ["a", "b"] and exact.get("t", "kind").values == ["c", "a", "b"]
+    assert kind.counts == [round(68 * scale), round(33 * scale)] and kind.distinct == 2
+    assert pool.get("t", "id").distinct == 1000  # no value repeats in the sample: one a row
+    # 41 values twice in the sample, 19 once: each of those stands for sqrt(scale) values
+    assert pool.get("t", "grp").distinct == round(math.sqrt(scale) * 19 + 41)
+    assert pool.get("t", "note").distinct == round(51 * scale)
+    assert pool.get("t", "note").null_fraction == pytest.approx(50 / 101)
+    assert exact.get("t", "id").distinct == 1000 and exact.get("t", "kind").counts == [500, 334, 166]
+    # a table that fits is counted whole, as without a sample
+    assert pickle.dumps(fits) == pickle.dumps(exact)
 
 
 def test_value_pool_keeps_rows_that_a_foreign_key_refers_to(populated):
