@@ -328,6 +328,24 @@ def test_postgres_statement_timeout_is_per_statement(pg_url: str) -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("read_only", [True, False])
+def test_postgres_hashes_a_not_in_subquery_of_many_rows(pg_url: str, read_only: bool) -> None:
+    # with the server's default 4 MB work_mem the subquery's 300,000 rows are scanned again for
+    # each outer row (27 s, past the timeout); with the session's WORK_MEM they are hashed once
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE a AS SELECT g AS x FROM generate_series(1, 3000) g")
+        conn.execute("CREATE TABLE b AS SELECT g AS y FROM generate_series(1, 300000) g")
+        conn.execute("ANALYZE a; ANALYZE b")
+        assert conn.execute("SHOW work_mem").fetchone() == ("4MB",)  # the server's default
+    sql = "EXPLAIN SELECT COUNT(*) FROM a WHERE NOT x IN (SELECT y FROM b)"
+    with open_engine(pg_url, read_only=read_only) as engine:
+        assert engine.execute("SHOW work_mem").rows == [("64MB",)]
+        plan = "\n".join(row[0] for row in engine.execute(sql).rows)
+        assert "hashed SubPlan" in plan, plan
+        assert engine.execute("SELECT COUNT(*) FROM a WHERE NOT x IN (SELECT y FROM b)").rows == [(0,)]
+
+
+@pytest.mark.postgres
 def test_postgres_max_rows_on_statements_that_are_not_queries(pg_url: str) -> None:
     db = _postgres_db(pg_url)
     with open_engine(db.url) as engine:
