@@ -910,6 +910,7 @@ EXPECTED = [
         "whose price is either",
     ),
     ("SELECT email FROM customers WHERE email LIKE '%a%' OR email LIKE '%b%'", 'letter "a" or contains'),
+    ("SELECT email FROM customers WHERE email LIKE '%a%' OR email = 'b@x.org'", 'letter "a" or is "b@x.org"'),
     ("SELECT name FROM products WHERE price >= 10 AND price <= 90", "whose price is at least 10 and"),
     ("SELECT name FROM products WHERE NOT (price < 10 OR price > 90)", "whose price is at least 10 and"),
     # a measure beside them: said of each of the groups

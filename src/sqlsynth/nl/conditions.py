@@ -122,7 +122,8 @@ class ConditionPhraser(ExpressionPhraser):
         atoms = [self.atom(c, n) for c, n in plain]  # type: ignore[misc]
         if any(a.kind != "column" or a.subject != atoms[0].subject for a in atoms):
             return None
-        vps = [atoms[0].vp, *(a.vp.removeprefix("is ") for a in atoms[1:])]
+        shared = "is " if atoms[0].vp.startswith("is ") else ""  # "is before 1958 or after 1970"
+        vps = [atoms[0].vp, *(a.vp.removeprefix(shared) if shared else a.vp for a in atoms[1:])]
         said = join_words(vps, word)
         if word == "or" and not top:
             verb, _, rest = said.partition(" ")
