@@ -119,6 +119,9 @@ class ConditionPhraser(ExpressionPhraser):
         plain = [_plain_predicate(c, neg) for c in conds]
         if any(p is None for p in plain):
             return None
+        columns = {tuple(col.sql() for col in p.find_all(exp.Column)) for p, _ in plain}  # type: ignore[misc]
+        if len(columns) != 1 or len(next(iter(columns))) != 1:
+            return None  # phrase nothing for conditions on several columns
         atoms = [self.atom(c, n) for c, n in plain]  # type: ignore[misc]
         if any(a.kind != "column" or a.subject != atoms[0].subject for a in atoms):
             return None
