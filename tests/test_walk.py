@@ -582,6 +582,12 @@ def test_a_large_table_is_profiled_on_its_first_rows_scaled_to_its_size(
             "INSERT INTO t SELECT i, CASE WHEN i > 500 THEN 'c' WHEN i % 3 = 0 THEN 'b' ELSE 'a' END, "
             "CASE WHEN i % 2 = 0 THEN NULL ELSE 'n' || i END, i % 60 FROM n"
         )
+        # its first 101 rows refer to 3 rows of t, the others to 899 more
+        engine.execute("CREATE TABLE u (id INTEGER PRIMARY KEY, t_id INTEGER)")
+        engine.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
+            "INSERT INTO u SELECT i, CASE WHEN i <= 101 THEN i % 3 + 1 ELSE i - 97 END FROM n"
+        )
     schema = Schema(
         tables=[
             Table(
@@ -593,15 +599,23 @@ def test_a_large_table_is_profiled_on_its_first_rows_scaled_to_its_size(
                     Column(name="grp", type="INTEGER"),
                 ],
                 primary_key=["id"],
-            )
-        ]
+            ),
+            Table(
+                name="u",
+                columns=[Column(name="id", type="INTEGER"), Column(name="t_id", type="INTEGER")],
+                primary_key=["id"],
+            ),
+        ],
+        foreign_keys=[
+            ForeignKey(source_table="u", source_columns=["t_id"], target_table="t", target_columns=["id"])
+        ],
     )
     with open_engine(url) as engine:
         pool = ValuePool.from_engine(engine, schema, sample_rows=100)
         exact = ValuePool.from_engine(engine, schema, sample_rows=None)
         fits = ValuePool.from_engine(engine, schema, sample_rows=1000)
     scale = 1000 / 101
-    assert pool.row_counts == exact.row_counts == {"t": 1000}  # counted exactly
+    assert pool.row_counts == exact.row_counts == {"t": 1000, "u": 1000}  # counted exactly
     kind = pool.get("t", "kind")
     assert kind.values == ["a", "b"] and exact.get("t", "kind").values == ["c", "a", "b"]
     assert kind.counts == [round(68 * scale), round(33 * scale)] and kind.distinct == 2
@@ -611,6 +625,8 @@ def test_a_large_table_is_profiled_on_its_first_rows_scaled_to_its_size(
     assert pool.get("t", "note").distinct == round(51 * scale)
     assert pool.get("t", "note").null_fraction == pytest.approx(50 / 101)
     assert exact.get("t", "id").distinct == 1000 and exact.get("t", "kind").counts == [500, 334, 166]
+    # the rows a foreign key refers to: those the sample's rows refer to (not the whole table read)
+    assert len(pool.referenced[("u", "t_id")]) == 3 and len(exact.referenced[("u", "t_id")]) == 40
     # a table that fits is counted whole, as without a sample
     assert pickle.dumps(fits) == pickle.dumps(exact)
 

@@ -139,9 +139,10 @@ class ValuePool:
             if len(fk.source_columns) != 1:
                 continue
             source, target = q(fk.source_table), q(fk.target_table)
+            cut = "" if sample_rows is None else f" LIMIT {sample_rows}"  # rows referred to by a sample
             res = engine.execute(
                 f"SELECT * FROM {target} WHERE {q(fk.target_columns[0])} IN "
-                f"(SELECT {q(fk.source_columns[0])} FROM {source}) LIMIT {per_table}",
+                f"(SELECT {q(fk.source_columns[0])} FROM {source}{cut}) LIMIT {per_table}",
                 timeout_s,
             )
             if res.ok and res.rows:
