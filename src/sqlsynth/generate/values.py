@@ -21,7 +21,7 @@ from sqlsynth.render import quote
 from sqlsynth.schema.types import LogicalType
 
 _NUMBER_TEXT = re.compile(r"[-+]?\d+(\.\d*)?")  # "12", "3.50": a number stored as text
-# a table of more rows is profiled on its first SAMPLE_ROWS rows, as the engine returns them: a
+# a table of more rows is profiled on its first SAMPLE_ROWS + 1 rows, as the engine returns them: a
 # column's frequent values, NULLs and distinct values are counted there and scaled to the table
 # (counting every column of a table of millions of rows takes minutes; its sample, a second)
 SAMPLE_ROWS = 100_000
@@ -88,8 +88,9 @@ class ValuePool:
         """Sample the most frequent distinct values of every column, the first `per_table` rows
         of every table and of the rows each one-column foreign key refers to (read-only queries).
         part=(i, n): only every n-th table and foreign key from the i-th, for `merged`. A table of
-        more than `sample_rows` rows (None: no limit) is profiled on that many of its rows, its
-        counts scaled to its size (see SAMPLE_ROWS); its row count is exact."""
+        more than `sample_rows` rows (None: no limit) is profiled on its first sample_rows + 1 rows,
+        its counts scaled to its size (see SAMPLE_ROWS), and the rows its foreign keys refer to are
+        those its first sample_rows rows refer to; its row count is exact."""
         pool = cls()
         q = functools.partial(quote, dialect=engine.dialect)
         i, n = part
