@@ -27,6 +27,7 @@ import psycopg
 
 from _common import REPO, cpu_model, work_folder, write_section
 from sqlsynth.cli.populate import parse_rows_per_table
+from sqlsynth.dataset import read_records
 from sqlsynth.engines.postgres import WORK_MEM
 from sqlsynth.populate import populate
 from sqlsynth.schema.demo import demo_schema
@@ -81,29 +82,26 @@ def main() -> None:
             "--out",
             str(out),
         ]
-        subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, env=dict(os.environ))
+        subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
         generate_s = time.perf_counter() - started
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        records = [
-            json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()
-        ]
-        queries = [r["sql_by_dialect"]["postgres"] for r in records]
+        queries = [r.sql_by_dialect["postgres"] for r in read_records(out / "records.jsonl")]
         with psycopg.connect(url, autocommit=True) as conn:
             default = conn.execute("SHOW work_mem").fetchone()[0]
             version = conn.execute("SHOW server_version").fetchone()[0]
             conn.execute("SET statement_timeout = '60s'")
-            best: dict[str, tuple[float, float, str, int]] = {}
+            runs: dict[str, tuple[float, float, str, int]] = {}
             for setting in (WORK_MEM, default):  # once each: the default's slow queries take minutes
                 conn.execute(f"SET work_mem = '{setting}'")
-                best[setting] = timed_queries(conn, queries)
+                runs[setting] = timed_queries(conn, queries)
     finally:
         server.stop()
     rows = [
         f"| {setting}{' (server default)' if setting == default else ' (the engine)'} | {b[0]:.2f} "
         f"| {b[1]:.2f} | {b[3]} |"
-        for setting, b in best.items()
+        for setting, b in runs.items()
     ]
-    ratio = best[default][0] / best[WORK_MEM][0]
+    ratio = runs[default][0] / runs[WORK_MEM][0]
     timings = manifest["timings"]
     md = "\n".join(
         [
@@ -127,7 +125,7 @@ def main() -> None:
             *rows,
             "",
             f"All queries with the server's default / with the engine's: **{ratio:.1f}×**. The slowest "
-            f"with the default: `{best[default][2][:200]}`",
+            f"with the default: `{runs[default][2][:200]}`",
             "",
         ]
     )

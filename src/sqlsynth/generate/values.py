@@ -101,16 +101,14 @@ class ValuePool:
                 for c in table.columns
                 if c.logical_type not in (LogicalType.BINARY, LogicalType.JSON, LogicalType.OTHER)
             ]
-            names = [q(c.name) for c in profiled]
-            source, scale = t, 1.0
-            if sample_rows is None:
-                total, counts = _counts(engine, t, names, timeout_s)
-            else:  # counted in its first sample_rows + 1 rows: all of them, or a sample
-                head = f"(SELECT * FROM {t} LIMIT {sample_rows + 1}) AS {q('sample')}"
-                total, counts = _counts(engine, head, names, timeout_s)
-                if total > sample_rows:
-                    seen, total = total, _row_count(engine, t, timeout_s)
-                    source, scale = head, total / seen
+            # counted in its first sample_rows + 1 rows: all of them, or a sample
+            head = (
+                t if sample_rows is None else f"(SELECT * FROM {t} LIMIT {sample_rows + 1}) AS {q('sample')}"
+            )
+            counted, counts = _counts(engine, head, [q(c.name) for c in profiled], timeout_s)
+            sampled = sample_rows is not None and counted > sample_rows
+            total = _row_count(engine, t, timeout_s) if sampled else counted
+            source, scale = (head, total / counted) if sampled else (t, 1.0)
             pool.row_counts[table.name] = total
             res = engine.execute(f"SELECT * FROM {t} LIMIT {per_table}", timeout_s)
             if res.ok and res.rows:
@@ -120,20 +118,19 @@ class ValuePool:
             for col, (non_null, distinct) in zip(profiled, counts, strict=True):
                 c = q(col.name)
                 grouped = f"SELECT {c}, COUNT(*) AS n FROM {source} WHERE {c} IS NOT NULL GROUP BY {c}"
-                if scale != 1.0:  # and how many values the sample holds once, for `_distinct`
+                if sampled:  # and how many values the sample holds once, for `_distinct`
                     once = "SUM(CASE WHEN n = 1 THEN 1 ELSE 0 END) OVER ()"
                     grouped = f"SELECT {c}, n, {once} FROM ({grouped}) AS {q('groups')}"
                 res = engine.execute(f"{grouped} ORDER BY n DESC, {c} LIMIT {per_column}", timeout_s)
                 vals = [_plain(r[0]) for r in res.rows] if res.ok else []
-                rows = total / scale  # the rows counted: the table's, or its sample's
-                if scale != 1.0:
+                if sampled:
                     distinct = _distinct(
                         distinct, non_null, int(res.rows[0][2]) if res.ok and res.rows else 0, scale
                     )
                 pool.columns[(table.name, col.name)] = ColumnValues(
                     values=vals,
                     counts=[_scaled(int(r[1]), scale) for r in res.rows] if res.ok else [],
-                    null_fraction=(1 - non_null / rows) if rows else 0.0,
+                    null_fraction=(1 - non_null / counted) if counted else 0.0,
                     distinct=distinct,
                 )
         for fk in schema.foreign_keys[i::n]:

@@ -116,13 +116,13 @@ class ConditionPhraser(ExpressionPhraser):
         """Conditions on one column, joined by `word`, with the column said once: "whose birth date
         is before 1958 or after 1970" (not "whose birth date is before 1958 or whose birth date is
         after 1970"); None unless every one is a plain predicate on the same column."""
-        plain = [_plain_predicate(c, neg) for c in conds]
-        if any(p is None for p in plain):
+        plain = [p for c in conds if (p := _plain_predicate(c, neg)) is not None]
+        if len(plain) != len(conds):
             return None
-        columns = {tuple(col.sql() for col in p.find_all(exp.Column)) for p, _ in plain}  # type: ignore[misc]
+        columns = {tuple(col.sql() for col in p.find_all(exp.Column)) for p, _ in plain}
         if len(columns) != 1 or len(next(iter(columns))) != 1:
             return None  # phrase nothing for conditions on several columns
-        atoms = [self.atom(c, n) for c, n in plain]  # type: ignore[misc]
+        atoms = [self.atom(c, n) for c, n in plain]
         if any(a.kind != "column" or a.subject != atoms[0].subject for a in atoms):
             return None
         shared = "is " if atoms[0].vp.startswith("is ") else ""  # "is before 1958 or after 1970"
