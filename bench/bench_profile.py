@@ -19,21 +19,22 @@ import datetime as dt
 import os
 import platform
 import statistics
-import sys
 import time
 from pathlib import Path
 
 from _common import cpu_model, work_folder, write_section
 from sqlsynth.cli.populate import parse_rows_per_table
-from sqlsynth.engines import open_engine
+from sqlsynth.engines.base import Engine
+from sqlsynth.generate.runner import open_run_engine
 from sqlsynth.generate.values import SAMPLE_ROWS, ValuePool
 from sqlsynth.populate import populate
 from sqlsynth.schema.demo import demo_schema
+from sqlsynth.schema.model import Schema
 
 HEADER = "## Value profile on large tables"
 
 
-def timed(engine, schema, sample_rows: int | None) -> tuple[float, ValuePool]:
+def timed(engine: Engine, schema: Schema, sample_rows: int | None) -> tuple[float, ValuePool]:
     start = time.perf_counter()
     pool = ValuePool.from_engine(engine, schema, sample_rows=sample_rows)
     return time.perf_counter() - start, pool
@@ -80,7 +81,7 @@ def main() -> None:
     lines: list[str] = []
     diffs: dict[str, dict[str, int]] = {}
     for url in (sqlite_url, duckdb_url):
-        with open_engine(url) as engine:
+        with open_run_engine(url) as engine:  # as `generate` opens it (DuckDB: one thread)
             timed(engine, schema, SAMPLE_ROWS)  # warm the file cache
             whole_s, sampled_s = [], []
             for _ in range(args.repeat):
@@ -140,4 +141,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

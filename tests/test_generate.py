@@ -571,3 +571,31 @@ def test_a_value_pool_profiled_in_parts_is_the_pool_profiled_whole(dbs):
             parts = [ValuePool.from_engine(engine, schema, part=(i, n)) for i in range(n)]
             assert all(len(p.row_counts) < len(whole.row_counts) for p in parts)
             assert pickle.dumps(merged(parts, schema)) == pickle.dumps(whole)  # same entries, same order
+
+
+def test_the_value_pool_of_a_large_duckdb_table_is_the_same_every_run(tmp_path):
+    # DuckDB runs a query over a table of several row groups (122,880 rows each) on all its
+    # threads by default: `WHERE id IN (SELECT ...) LIMIT 40` then returns other rows from run
+    # to run. The profile runs on one thread, as the run's engines do: the same rows every time
+    import pickle
+
+    from sqlsynth.engines import open_engine
+    from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
+
+    db = tmp_path / "big.duckdb"
+    with open_engine(f"duckdb:///{db}", read_only=False) as engine:
+        engine.execute("CREATE TABLE p AS SELECT range AS id, range % 97 AS v FROM range(600000)")
+        # 60 rows refer to rows of p spread over its five row groups: 40 of them need several
+        engine.execute("CREATE TABLE c AS SELECT range AS id, range * 10000 AS p_id FROM range(60)")
+    schema = Schema(
+        tables=[
+            Table(name="p", columns=[Column(name="id", type="BIGINT"), Column(name="v", type="BIGINT")]),
+            Table(name="c", columns=[Column(name="id", type="BIGINT"), Column(name="p_id", type="BIGINT")]),
+        ],
+        foreign_keys=[
+            ForeignKey(source_table="c", source_columns=["p_id"], target_table="p", target_columns=["id"])
+        ],
+    )
+    config = GenerateConfig(db_id="t", dbs=[f"duckdb:///{db}"], n=1)
+    pools = {pickle.dumps(runner_module._profile(config, schema)) for _ in range(4)}
+    assert len(pools) == 1

@@ -737,10 +737,10 @@ def with_join_keys(config: GenerateConfig, schema: Schema) -> Schema:
 
 
 def _profile(config: GenerateConfig, schema: Schema, part: tuple[int, int] = (0, 1)) -> ValuePool:
-    """The value pool of the first database (`part` of it, see ValuePool.from_engine)."""
-    from sqlsynth.engines import open_engine
-
-    with open_engine(config.dbs[0]) as engine:
+    """The value pool of the first database (`part` of it, see ValuePool.from_engine), on an
+    engine opened as the run's are: DuckDB on one thread, which returns the same rows for a LIMIT
+    every time (on several it returns those its threads find first)."""
+    with open_run_engine(config.dbs[0]) as engine:
         return ValuePool.from_engine(engine, schema, part=part)
 
 
