@@ -112,7 +112,8 @@ def main() -> None:
         "",
         f"Workload: the demo model (49 tables) populated with `--rows-per-table {args.rows}` into SQLite "
         f"and a DuckDB copy ({sum(counts.values()):,} rows; {big_tables}; populated in {populate_s:.0f} s). "
-        "`ValuePool.from_engine` counts each table's rows, every column's non-NULL and distinct values and "
+        "`ValuePool.from_engine`, on an engine opened as `generate` opens it (DuckDB on one thread), "
+        "counts each table's rows, every column's non-NULL and distinct values and "
         "its 40 most frequent values, and reads a few whole rows per table and per foreign key. *Whole*: "
         "every table counted in full; *sampled*: as `generate` does it, a table of more than "
         f"{SAMPLE_ROWS:,} rows counted in its first rows, the counts scaled to its size (its row count "
