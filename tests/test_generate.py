@@ -361,6 +361,28 @@ def test_worker_processes_learn_what_is_kept(dbs, tmp_path):
     assert early > late, filters  # before: 5 early, 10 late
 
 
+def test_workers_build_few_candidates_past_the_last_index_taken(dbs, tmp_path, monkeypatch):
+    # the worker processes are forked from this one: the index log below is theirs too
+    from sqlsynth.schema.loaders import load_schema
+
+    log = tmp_path / "built.txt"
+    run = runner_module.Worker.run
+
+    def logged(self, index, *args):
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        os.write(fd, f"{index}\n".encode())
+        os.close(fd)
+        return run(self, index, *args)
+
+    monkeypatch.setattr(runner_module.Worker, "run", logged)
+    config = GenerateConfig(db_id="tricky", dbs=[dbs["sqlite"], dbs["duckdb"]], n=150, seed=11, workers=2)
+    result = run_generate(config, load_schema(dbs["schema"]), tmp_path / "o", progress=False)
+    built = [int(x) for x in log.read_text().split()]
+    assert len(set(built)) == len(built) and set(range(result.total)) <= set(built)
+    past = sum(i >= result.total for i in built)
+    assert past <= 6, (past, result.total)  # before: 27 past 216
+
+
 @pytest.mark.parametrize("children", [1, 2, 3, 7])
 def test_each_worker_process_learns_every_id_kept_before_its_chunk(children):
     # chunks taken in turn by `children` worker processes, 4 ids kept between two chunks
