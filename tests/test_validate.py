@@ -190,6 +190,18 @@ CASES = [
     ("SELECT kind FROM items WHERE kind <> 'b' ORDER BY kind DESC LIMIT 1", {}, None),  # ties, same shown row
     ("SELECT kind FROM items WHERE kind = 'a' ORDER BY kind LIMIT 1", {}, ("well_posed", "echo")),
     ("SELECT kind, COUNT(*) AS n FROM items GROUP BY kind ORDER BY n DESC LIMIT 1", {}, None),  # alias key
+    # 0.1 + 0.2 and 0.3 tie: an engine that adds in another order can put either first
+    (
+        "SELECT name FROM items ORDER BY CASE WHEN id = 1 THEN 0.1 + 0.2 WHEN id = 2 THEN 0.3 END DESC "
+        "LIMIT 1",
+        {},
+        ("unambiguous_order", "tie"),
+    ),
+    (
+        "SELECT name FROM items ORDER BY CASE WHEN id = 1 THEN 0.3001 WHEN id = 2 THEN 0.3 END DESC LIMIT 1",
+        {},
+        None,
+    ),
     ("SELECT name, price FROM items", {"max_rows": 4}, ("executes", "too-many-rows")),
 ]
 
@@ -353,3 +365,64 @@ def test_non_empty_and_non_trivial_use_the_first_engine(engines):
     executes(c, ch)
     assert non_empty(c, ch) is None
     assert non_trivial(c, ch) is None
+
+
+# -- LIKE and case: SQLite's LIKE ignores the case of ASCII letters, DuckDB's and PostgreSQL's do not
+NAMES = ["Anna", "anna", "Ann-Marie", "Bob", "Q[1]?*", "x1y"]
+
+
+@pytest.fixture(scope="module")
+def cased(tmp_path_factory: pytest.TempPathFactory, pg_server) -> Iterator[dict]:
+    import psycopg
+
+    root: Path = tmp_path_factory.mktemp("cased")
+    ddl = "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT)"
+    rows = list(enumerate(NAMES))
+    with sqlite3.connect(root / "c.db") as conn:
+        conn.execute(ddl)
+        conn.executemany("INSERT INTO people VALUES (?, ?)", rows)
+    with duckdb.connect(str(root / "c.duckdb")) as conn:
+        conn.execute(ddl)
+        conn.executemany("INSERT INTO people VALUES (?, ?)", rows)
+    pg = pg_server.create_database("validate_cased")
+    with psycopg.connect(pg, autocommit=True) as conn:
+        conn.execute(ddl)
+        conn.cursor().executemany("INSERT INTO people VALUES (%s, %s)", rows)
+    out = {
+        "sqlite": open_engine(f"sqlite:///{root / 'c.db'}"),
+        "duckdb": open_engine(f"duckdb:///{root / 'c.duckdb'}"),
+        "postgres": open_engine(pg),
+    }
+    yield out
+    for e in out.values():
+        e.close()
+
+
+CASE = ("same_rows_in_either_case", "case")
+# (first engine, WHERE clause, expected verdict of the filters)
+CASE_CASES = [
+    ("sqlite", "name LIKE '%an%'", CASE),  # Anna, anna, Ann-Marie here; anna alone in PostgreSQL
+    ("duckdb", "name LIKE '%an%'", CASE),
+    ("postgres", "name LIKE '%an%'", CASE),
+    ("sqlite", "name LIKE '%nn%'", None),  # the same three in every engine
+    ("duckdb", "name LIKE '%nn%'", None),
+    ("postgres", "name LIKE '%nn%'", None),
+    ("sqlite", "name NOT LIKE 'A%'", CASE),  # Bob, ... here; anna too in PostgreSQL
+    ("postgres", "NOT name LIKE 'A%'", CASE),
+    ("sqlite", "name LIKE 'B%'", None),
+    ("sqlite", "name ILIKE '%an%'", None),  # ILIKE ignores case everywhere
+    # GLOB's own wildcards and brackets in a LIKE pattern are literal characters
+    ("sqlite", "name LIKE '%[1]%'", None),
+    ("sqlite", "name LIKE '%?*'", None),
+    ("sqlite", "name LIKE '%nn%' AND id IN (SELECT id FROM people WHERE name LIKE 'a%')", CASE),
+]
+
+
+@pytest.mark.parametrize(("first", "where", "expected"), CASE_CASES)
+def test_a_like_whose_rows_depend_on_case_is_rejected(cased, first, where, expected):
+    # one engine: the verdict does not wait for another engine to disagree
+    engines = [cased[first]]
+    expr = sqlglot.parse_one(f"SELECT id, name FROM people WHERE {where}", read="sqlite")
+    c = Candidate(expr=expr, tables=["people"], dialects=["sqlite", "duckdb", "postgres"])
+    ch = Checks(engines=engines, config=ValidateConfig(discriminative=False), row_counts={"people": 6})
+    assert run_stateless(c, ch) == expected

@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from sqlsynth.dataset import Record
 from sqlsynth.engines.base import Engine, Result
-from sqlsynth.engines.compare import CompareRules, compare_results, normalize_row
+from sqlsynth.engines.compare import CompareRules, compare_results, normalize_row, values_equal
 from sqlsynth.generate.measure import atoms
 from sqlsynth.render import conjuncts, parses_back, render, select_sources
 
@@ -210,7 +210,7 @@ def unambiguous_order(cand: Candidate, checks: Checks) -> str | None:
     if not res.ok:
         return f"error:{engine.name}"
     rows = [normalize_row(r) for r in res.rows]
-    for start, group in _runs(rows, nkeys):
+    for start, group in _runs(rows, nkeys, checks.config.float_tol):
         if start >= k:
             break
         if len({r[:-nkeys] for r in group}) > 1:
@@ -220,11 +220,17 @@ def unambiguous_order(cand: Candidate, checks: Checks) -> str | None:
     return None
 
 
-def _runs(rows: list[tuple[Any, ...]], nkeys: int) -> list[tuple[int, list[tuple[Any, ...]]]]:
-    """(first index, rows) of each run of consecutive rows with equal keys (the last nkeys)."""
+def _rows_equal(a: tuple[Any, ...], b: tuple[Any, ...], tol: float) -> bool:
+    return all(values_equal(x, y, tol) for x, y in zip(a, b, strict=True))
+
+
+def _runs(rows: list[tuple[Any, ...]], nkeys: int, tol: float) -> list[tuple[int, list[tuple[Any, ...]]]]:
+    """(first index, rows) of each run of consecutive rows with equal keys (the last nkeys), floats
+    within `tol` counting as equal: two sums of the same prices can differ in their last bit, and
+    in the other order in another engine (which adds them in another order)."""
     out: list[tuple[int, list[tuple[Any, ...]]]] = []
     for i, row in enumerate(rows):
-        if out and out[-1][1][-1][-nkeys:] == row[-nkeys:]:
+        if out and _rows_equal(out[-1][1][-1][-nkeys:], row[-nkeys:], tol):
             out[-1][1].append(row)
         else:
             out.append((i, [row]))
@@ -486,6 +492,59 @@ def discriminative(cand: Candidate, checks: Checks) -> str | None:
     return None
 
 
+def same_rows_in_either_case(cand: Candidate, checks: Checks) -> str | None:
+    """Every LIKE gives the same rows whether it tells upper from lower case or not (else `case`).
+    PostgreSQL, DuckDB, BigQuery and Snowflake tell it; SQLite (for ASCII letters) and the usual
+    collations of MySQL and SQL Server do not. A record whose rows depend on it would be right in
+    some of its dialects only, and its question ("whose name contains 'an'") ambiguous. The first
+    engine runs the query with its LIKEs reading case the other way (`like_other_case`);
+    `case-unchecked` when it cannot."""
+    if not any(True for _ in cand.expr.find_all(exp.Like)):
+        return None
+    engine = checks.engines[0]
+    variant = like_other_case(cand.expr, engine.dialect)
+    if variant is None:
+        return "case-unchecked"
+    ref = cand.results[engine.name]
+    limit = min(len(ref.rows) + 1, checks.config.max_rows)  # one row more shows a difference
+    res = engine.execute(render(variant, engine.dialect, copy=False), checks.config.timeout_s, limit)
+    if not res.ok:
+        return "case-unchecked"
+    rules = CompareRules(order_matters=cand.order_matters, float_tol=checks.config.float_tol)
+    return None if len(res.rows) == len(ref.rows) and compare_results(ref, res, rules) else "case"
+
+
+_GLOB_OF_LIKE = str.maketrans({"%": "*", "_": "?", "*": "[*]", "?": "[?]", "[": "[[]"})
+
+
+def like_other_case(expr: exp.Expression, dialect: str) -> exp.Expression | None:
+    """`expr` (a copy) with each LIKE reading case the other way from `dialect`'s LIKE: SQLite's
+    ignores the case of ASCII letters, so there it becomes GLOB (which tells it); elsewhere ILIKE.
+    None when SQLite would need GLOB for a pattern that is not a string literal, or with ESCAPE."""
+    if any(isinstance(like.parent, exp.Escape) for like in expr.find_all(exp.Like)):
+        return None
+    if dialect != "sqlite":
+        return expr.transform(
+            lambda n: (
+                exp.ILike(this=n.this, expression=n.expression, negate=n.args.get("negate"))
+                if isinstance(n, exp.Like)
+                else n
+            )
+        )
+    if not all(
+        isinstance(p := like.expression, exp.Literal) and p.is_string for like in expr.find_all(exp.Like)
+    ):
+        return None
+
+    def glob(n: exp.Expression) -> exp.Expression:
+        if not isinstance(n, exp.Like):
+            return n
+        g = exp.Glob(this=n.this, expression=exp.Literal.string(n.expression.name.translate(_GLOB_OF_LIKE)))
+        return exp.Not(this=g) if n.args.get("negate") else g
+
+    return expr.transform(glob)
+
+
 # Cheapest verdict first: what the SQL alone tells comes before any engine runs it; the reference
 # engine (usually SQLite, the fastest) runs the query and its result is checked before the other
 # engines run it; sqlglot parses back only what no engine ran.
@@ -496,6 +555,7 @@ STATELESS: tuple[Filter, ...] = (
     non_trivial,
     unambiguous_order,
     discriminative,
+    same_rows_in_either_case,
     engines_agree,
     parse_back,
 )
