@@ -499,7 +499,7 @@ def same_rows_in_either_case(cand: Candidate, checks: Checks) -> str | None:
     some of its dialects only, and its question ("whose name contains 'an'") ambiguous. The first
     engine runs the query with its LIKEs reading case the other way (`like_other_case`);
     `case-unchecked` when it cannot."""
-    if not any(True for _ in cand.expr.find_all(exp.Like)):
+    if cand.expr.find(exp.Like) is None:
         return None
     engine = checks.engines[0]
     variant = like_other_case(cand.expr, engine.dialect)
