@@ -42,16 +42,22 @@ ROWS = [(1, "pen", 2.5, "a"), (2, "ink", 9.0, "b"), (3, "pad", 4.0, None), (4, "
 def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list]:
     root: Path = tmp_path_factory.mktemp("validate")
     ddl = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price DOUBLE, kind TEXT)"
-    with sqlite3.connect(root / "v.db") as conn:
-        conn.execute(ddl)
-        conn.executemany("INSERT INTO items VALUES (?, ?, ?, ?)", ROWS)
-    with duckdb.connect(str(root / "v.duckdb")) as conn:
-        conn.execute(ddl)
-        conn.executemany("INSERT INTO items VALUES (?, ?, ?, ?)", ROWS)
-    out = [open_engine(f"sqlite:///{root / 'v.db'}"), open_engine(f"duckdb:///{root / 'v.duckdb'}")]
+    out = [open_engine(url) for url in files_with_rows(root, ddl, "items", ROWS)]
     yield out
     for e in out:
         e.close()
+
+
+def files_with_rows(root: Path, ddl: str, table: str, rows: list[tuple]) -> list[str]:
+    """URLs of a new SQLite and a new DuckDB file holding `rows` in `table` (made by `ddl`)."""
+    insert = f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})"
+    with sqlite3.connect(root / "t.db") as conn:
+        conn.execute(ddl)
+        conn.executemany(insert, rows)
+    with duckdb.connect(str(root / "t.duckdb")) as conn:
+        conn.execute(ddl)
+        conn.executemany(insert, rows)
+    return [f"sqlite:///{root / 't.db'}", f"duckdb:///{root / 't.duckdb'}"]
 
 
 def checks(engines, **config) -> Checks:
@@ -378,21 +384,12 @@ def cased(tmp_path_factory: pytest.TempPathFactory, pg_server) -> Iterator[dict]
     root: Path = tmp_path_factory.mktemp("cased")
     ddl = "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT)"
     rows = list(enumerate(NAMES))
-    with sqlite3.connect(root / "c.db") as conn:
-        conn.execute(ddl)
-        conn.executemany("INSERT INTO people VALUES (?, ?)", rows)
-    with duckdb.connect(str(root / "c.duckdb")) as conn:
-        conn.execute(ddl)
-        conn.executemany("INSERT INTO people VALUES (?, ?)", rows)
     pg = pg_server.create_database("validate_cased")
     with psycopg.connect(pg, autocommit=True) as conn:
         conn.execute(ddl)
         conn.cursor().executemany("INSERT INTO people VALUES (%s, %s)", rows)
-    out = {
-        "sqlite": open_engine(f"sqlite:///{root / 'c.db'}"),
-        "duckdb": open_engine(f"duckdb:///{root / 'c.duckdb'}"),
-        "postgres": open_engine(pg),
-    }
+    urls = [*files_with_rows(root, ddl, "people", rows), pg]
+    out = dict(zip(("sqlite", "duckdb", "postgres"), map(open_engine, urls), strict=True))
     yield out
     for e in out.values():
         e.close()
