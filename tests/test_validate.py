@@ -209,6 +209,14 @@ CASES = [
         None,
     ),
     ("SELECT name, price FROM items", {"max_rows": 4}, ("executes", "too-many-rows")),
+    # a subquery used as a value returns one row: SQLite takes the first of two, PostgreSQL refuses
+    (
+        "SELECT name FROM items WHERE price > (SELECT price FROM items WHERE kind = 'a')",
+        {},
+        ("scalar_subqueries_one_row", "many-rows-subquery"),
+    ),
+    ("SELECT name FROM items WHERE price > (SELECT price FROM items WHERE kind = 'b')", {}, None),
+    ("SELECT name FROM items WHERE price > (SELECT AVG(price) FROM items WHERE kind = 'a')", {}, None),
 ]
 
 

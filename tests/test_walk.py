@@ -735,6 +735,28 @@ def test_a_value_of_one_row_is_compared_as_people_ask(populated):
             _runs_everywhere(p, q)
 
 
+def test_a_declared_key_whose_values_repeat_does_not_name_a_row(populated):
+    # a key declared but not kept (Spider's flight_1 declares certificate's key as eid alone; a
+    # warehouse's keys are not enforced): "(SELECT aid FROM certificate WHERE eid = 269734834)"
+    # returns several rows, which SQLite cuts to one and PostgreSQL refuses
+    p = populated["demo"]
+    pool = dataclasses.replace(p.pool, columns=dict(p.pool.columns))
+    keys = {(t.name, t.primary_key[0]) for t in p.schema.tables if len(t.primary_key) == 1}
+    for key in keys:
+        col = pool.columns[key]
+        pool.columns[key] = dataclasses.replace(
+            col, distinct=pool.row_counts[key[0]] // 2, counts=[2] * len(col.counts)
+        )
+    spec = ComplexitySpec(subqueries=1, subquery_kinds=["scalar"], set_ops=0, cte=0, window=0)
+    drawn = [q for q in map(WalkGenerator(p.schema, pool, spec, seed=4).generate, range(400)) if q]
+    inner = [c.expression.this for q in drawn for c in _scalar_comparisons(q)]
+    pins = [
+        (i.find(exp.Table).name, i.args["where"].this.this.name) for i in inner if not i.find(exp.AggFunc)
+    ]
+    assert len(pins) >= 10
+    assert not [pin for pin in pins if pin in keys], pins  # before: 26 of 71 by a key
+
+
 @pytest.mark.parametrize(
     ("values", "counts", "distinct", "value", "once"),
     [

@@ -1296,6 +1296,8 @@ class WalkGenerator:
         roles = self.roles[table.name]
         pins = [c for c in roles.labels if c in roles.filterable and c != needed]
         key = table.primary_key[0] if len(table.primary_key) == 1 and table.primary_key[0] != needed else None
+        if key is not None and not self._unique(table.name, key):
+            key = None  # a key declared but not kept (a DDL file's, a warehouse's): not a row's name
         if key is not None and (not pins or rng.random() < 0.25):
             pins = [key]
         for c in rng.sample(pins, len(pins)):

@@ -137,6 +137,41 @@ def executes(cand: Candidate, checks: Checks) -> str | None:
     return _run(cand, checks, checks.engines[0])
 
 
+def scalar_subqueries_one_row(cand: Candidate, checks: Checks) -> str | None:
+    """Every subquery used as a value returns at most one row (else `many-rows-subquery`). SQLite
+    takes the first row of one that returns more, in no defined order; PostgreSQL and DuckDB stop
+    with an error. A subquery of aggregates without GROUP BY returns one row, and one that refers
+    to the outer query cannot run alone: neither runs here."""
+    engine = checks.engines[0]
+    for sub in scalar_subqueries(cand.expr):
+        res = engine.execute(render(sub, engine.dialect), checks.config.timeout_s, 2)
+        if res.ok and len(res.rows) > 1:
+            return "many-rows-subquery"
+    return None
+
+
+def scalar_subqueries(expr: exp.Expression) -> list[exp.Select]:
+    """The SELECTs of `expr`'s subqueries used as values (not IN, EXISTS or FROM), but those that
+    return one row whatever the data (aggregates without GROUP BY) and those that refer to a table
+    of an outer query."""
+    out = []
+    for sub in expr.find_all(exp.Subquery):
+        inner = sub.this
+        if not isinstance(inner, exp.Select) or isinstance(
+            sub.parent, (exp.In, exp.Exists, exp.From, exp.Join)
+        ):
+            continue
+        if sub.args.get("alias") is not None:  # a derived table
+            continue
+        if not inner.args.get("group") and all(e.find(exp.AggFunc) for e in inner.expressions):
+            continue
+        own = {t.alias_or_name for t in inner.find_all(exp.Table)}
+        if any(c.table and c.table not in own for c in inner.find_all(exp.Column)):
+            continue  # correlated
+        out.append(inner)
+    return out
+
+
 def engines_agree(cand: Candidate, checks: Checks) -> str | None:
     """Every other engine runs its rendering and returns the same rows as the reference (in the
     same order when the query fixes one)."""
@@ -551,6 +586,7 @@ def like_other_case(expr: exp.Expression, dialect: str) -> exp.Expression | None
 STATELESS: tuple[Filter, ...] = (
     well_posed,
     executes,
+    scalar_subqueries_one_row,
     non_empty,
     non_trivial,
     unambiguous_order,
