@@ -180,3 +180,21 @@ def test_a_name_that_is_the_tables_own_key_names_its_rows(table, column, label):
 )
 def test_ids_are_told_by_their_name(name, is_id):
     assert is_id_name(name) is is_id
+
+
+# (declared type, sampled values, a date the engines read as one)
+DATES = [
+    (LogicalType.DATETIME, ["2005-04-12 09:30", "2005-04-13 10:00:00"], True),
+    (LogicalType.DATE, ["2005-04-12", "2021-03-04T05:06:07Z"], True),
+    # SQLite's date functions give NULL for these, and their order as text is not the dates' order
+    (LogicalType.DATETIME, ["04/12/2005 09:30", "04/13/2005 10:00"], False),
+    (LogicalType.DATE, ["1998-03-24", "0000-00-00"], False),
+    (LogicalType.DATETIME, [2006, 2007], False),  # a year declared a date (Spider's sakila_1)
+]
+
+
+@pytest.mark.parametrize(("lt", "values", "temporal"), DATES)
+def test_a_date_column_is_temporal_when_its_values_read_as_dates(lt, values, temporal):
+    roles = roles_of(lt, values, len(values))
+    assert ("x" in roles.temporals) is temporal
+    assert "x" in roles.filterable

@@ -480,6 +480,55 @@ def test_a_table_without_categories_is_grouped_by_a_column_whose_values_repeat()
     assert all([c.name for c in g.find_all(exp.Column)] == ["Classroom"] for g in grouped)
 
 
+@pytest.mark.parametrize(("spelled", "dated"), [("%m/%d/%Y %H:%M", False), ("%Y-%m-%d %H:%M", True)])
+def test_a_date_spelled_otherwise_than_iso_is_asked_about_as_text(spelled, dated):
+    # Spider's flight_1 keeps "04/12/2005 09:30": SQLite's strftime gives NULL for it, and
+    # "departures later than 04/12/2005 09:30" compares text, not times
+    import datetime as dt
+
+    from sqlsynth.generate.values import ColumnValues
+    from sqlsynth.schema.model import Column, Table
+    from sqlsynth.schema.types import LogicalType
+
+    when = [(dt.datetime(2005, 1 + i % 12, 1 + i % 28, i % 24, 30)).strftime(spelled) for i in range(60)]
+    table = Table(
+        name="flight",
+        columns=[
+            Column(name="flno", logical_type=LogicalType.INTEGER),
+            Column(name="origin", logical_type=LogicalType.TEXT),
+            Column(name="departure_date", logical_type=LogicalType.DATETIME),
+            Column(name="price", logical_type=LogicalType.DECIMAL),
+        ],
+        primary_key=["flno"],
+    )
+    rows = [
+        {"flno": i, "origin": f"c{i % 7}", "departure_date": w, "price": 100.5 + i}
+        for i, w in enumerate(when)
+    ]
+    pool = ValuePool(
+        columns={
+            ("flight", "flno"): ColumnValues(values=list(range(40)), distinct=60),
+            ("flight", "origin"): ColumnValues(values=[f"c{i}" for i in range(7)], distinct=7),
+            ("flight", "departure_date"): ColumnValues(values=when[:40], counts=[1] * 40, distinct=60),
+            ("flight", "price"): ColumnValues(values=[100.5 + i for i in range(40)], distinct=60),
+        },
+        row_counts={"flight": 60},
+        rows={"flight": rows[:40]},
+    )
+    spec = ComplexitySpec(functions="0-1", num_conditions="0-2", set_ops=0, cte=0, subqueries=0, window=0)
+    queries = [
+        q for q in map(WalkGenerator(Schema(tables=[table]), pool, spec, seed=2).generate, range(300)) if q
+    ]
+    on_date = (exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.TimeToStr)
+    used = {
+        type(n)
+        for q in queries
+        for n in q.expr.find_all(*on_date)
+        if any(c.name == "departure_date" for c in n.find_all(exp.Column))
+    }
+    assert bool(used) is dated, used
+
+
 def test_in_and_exists_reach_other_tables_and_filter_a_referenced_one(populated):
     # `customer_id IN (SELECT customer_id FROM customers)` holds for every row with a key: idle
     p = populated["demo"]

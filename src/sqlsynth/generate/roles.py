@@ -133,8 +133,8 @@ def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) ->
                 temporals.append(name)  # "the earliest year", "in order of year"
             elif kind is None:
                 measures.append(name)
-        elif lt in (LogicalType.DATE, LogicalType.DATETIME):
-            temporals.append(name)
+        elif lt in (LogicalType.DATE, LogicalType.DATETIME) and (info is None or info.dates):
+            temporals.append(name)  # not a date spelled otherwise: "the earliest" would be the first text
         elif lt is LogicalType.BOOLEAN:
             booleans.append(name)
     # No name-like column: the first non-key, non-free text column names the rows, else a key.

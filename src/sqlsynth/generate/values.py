@@ -20,6 +20,10 @@ from sqlglot import exp
 from sqlsynth.render import quote
 from sqlsynth.schema.types import LogicalType
 
+# a date (and time) in ISO 8601, as SQLite's date functions read it
+_ISO_DATE = re.compile(
+    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?"
+)
 _NUMBER_TEXT = re.compile(r"[-+]?\d+(\.\d*)?")  # "12", "3.50": a number stored as text
 # a table of more rows is profiled on its first SAMPLE_ROWS + 1 rows, as the engine returns them: a
 # column's frequent values, NULLs and distinct values are counted there and scaled to the table
@@ -48,6 +52,17 @@ class ColumnValues:
         """Sampled values that are all numbers written as text ("12", "3.50"): a quantity stored
         in a text column, whose length means nothing."""
         return all(isinstance(v, str) and _NUMBER_TEXT.fullmatch(v.strip()) for v in self.values)
+
+    @functools.cached_property
+    def dates(self) -> bool:
+        """Sampled values that are all dates or times the engines read as such: date objects, or
+        text in ISO 8601 ("2005-04-12 09:30"). SQLite keeps a date as text and its date functions
+        give NULL for any other spelling ("04/12/2005 09:30"), whose order is not the dates' order
+        either."""
+        return bool(self.values) and all(
+            isinstance(v, dt.date) or (isinstance(v, str) and _ISO_DATE.fullmatch(v.strip()))
+            for v in self.values
+        )
 
     @functools.cached_property
     def whole_numbers(self) -> bool:

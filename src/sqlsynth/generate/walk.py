@@ -627,7 +627,7 @@ class WalkGenerator:
 
     def _function(self, rng: random.Random, inst: Inst, name: str, col: exp.Column) -> exp.Expression:
         lt = inst.table.column(name).logical_type
-        if lt in (LogicalType.DATE, LogicalType.DATETIME):
+        if lt in (LogicalType.DATE, LogicalType.DATETIME) and self.pool.get(inst.table.name, name).dates:
             fmt = rng.choice(("%Y", "%Y-%m"))
             return exp.TimeToStr(this=exp.TsOrDsToTimestamp(this=col), format=exp.Literal.string(fmt))
         if lt is LogicalType.TEXT and self._measurable_text(inst, name):
@@ -1015,7 +1015,10 @@ class WalkGenerator:
         column = i.table.column(c)
         info = self.pool.get(i.table.name, c)
         col = block.col(i, c)
-        ops = self._operators(column.logical_type, info.null_fraction > 0, len(info.values), c in i.roles.ids)
+        lt = column.logical_type
+        if lt.is_temporal and info.values and not info.dates:
+            lt = LogicalType.TEXT  # "04/12/2005 09:30": text, whose order is not the dates' order
+        ops = self._operators(lt, info.null_fraction > 0, len(info.values), c in i.roles.ids)
         if column.logical_type is LogicalType.TEXT and info.long_text:
             ops = [o for o in ops if o in ("like", "is_null")]  # nobody types a paragraph to match
         names_a_row = several is not None and self._names_a_row(i, c)
