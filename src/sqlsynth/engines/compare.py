@@ -243,13 +243,14 @@ def _fmt(row: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _rows_equal(a: Sequence[Any], b: Sequence[Any], tol: float) -> bool:
+def rows_equal(a: Sequence[Any], b: Sequence[Any], tol: float) -> bool:
+    """Two normalised rows, equal value by value (`values_equal`)."""
     return len(a) == len(b) and all(values_equal(x, y, tol) for x, y in zip(a, b, strict=True))
 
 
 def _ordered_mismatch(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]], tol: float) -> str | None:
     for k, (ra, rb) in enumerate(zip(a, b, strict=True), start=1):
-        if not _rows_equal(ra, rb, tol):
+        if not rows_equal(ra, rb, tol):
             return f"values differ at row {k}: {_fmt(ra)} vs {_fmt(rb)}"
     return None
 
@@ -261,12 +262,12 @@ def _matchable(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]], tol: float) -
     different places, a bipartite matching (Kuhn's augmenting paths) decides, up to
     MATCHING_MAX_ROWS rows."""
     sa, sb = sorted(a, key=_row_key), sorted(b, key=_row_key)
-    if all(_rows_equal(x, y, tol) for x, y in zip(sa, sb, strict=True)):
+    if all(rows_equal(x, y, tol) for x, y in zip(sa, sb, strict=True)):
         return True
     n = len(a)
     if n > MATCHING_MAX_ROWS:
         return False
-    edges = [[j for j in range(n) if _rows_equal(a[i], b[j], tol)] for i in range(n)]
+    edges = [[j for j in range(n) if rows_equal(a[i], b[j], tol)] for i in range(n)]
     if any(not e for e in edges):
         return False
     owner: list[int | None] = [None] * n
@@ -302,8 +303,8 @@ def _multiset_mismatch(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]], tol: 
         rows_a, rows_b = groups_a.get(shape, []), groups_b.get(shape, [])
         if len(rows_a) != len(rows_b) or not _matchable(rows_a, rows_b, tol):
             row = (rows_a or rows_b)[0]
-            n_a = sum(_rows_equal(row, r, tol) for r in a)
-            n_b = sum(_rows_equal(row, r, tol) for r in b)
+            n_a = sum(rows_equal(row, r, tol) for r in a)
+            n_b = sum(rows_equal(row, r, tol) for r in b)
             return f"rows differ: {_fmt(row)} occurs {n_a} times in a, {n_b} in b"
     return None
 

@@ -1016,7 +1016,7 @@ class WalkGenerator:
         info = self.pool.get(i.table.name, c)
         col = block.col(i, c)
         lt = column.logical_type
-        if lt.is_temporal and info.values and not info.dates:
+        if lt in (LogicalType.DATE, LogicalType.DATETIME) and info.values and not info.dates:
             lt = LogicalType.TEXT  # "04/12/2005 09:30": text, whose order is not the dates' order
         ops = self._operators(lt, info.null_fraction > 0, len(info.values), c in i.roles.ids)
         if column.logical_type is LogicalType.TEXT and info.long_text:

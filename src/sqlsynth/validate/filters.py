@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from sqlsynth.dataset import Record
 from sqlsynth.engines.base import Engine, Result
-from sqlsynth.engines.compare import CompareRules, compare_results, normalize_row, values_equal
+from sqlsynth.engines.compare import CompareRules, compare_results, normalize_row, rows_equal
 from sqlsynth.generate.measure import atoms
 from sqlsynth.render import conjuncts, parses_back, render, select_sources
 
@@ -255,17 +255,13 @@ def unambiguous_order(cand: Candidate, checks: Checks) -> str | None:
     return None
 
 
-def _rows_equal(a: tuple[Any, ...], b: tuple[Any, ...], tol: float) -> bool:
-    return all(values_equal(x, y, tol) for x, y in zip(a, b, strict=True))
-
-
 def _runs(rows: list[tuple[Any, ...]], nkeys: int, tol: float) -> list[tuple[int, list[tuple[Any, ...]]]]:
     """(first index, rows) of each run of consecutive rows with equal keys (the last nkeys), floats
     within `tol` counting as equal: two sums of the same prices can differ in their last bit, and
     in the other order in another engine (which adds them in another order)."""
     out: list[tuple[int, list[tuple[Any, ...]]]] = []
     for i, row in enumerate(rows):
-        if out and _rows_equal(out[-1][1][-1][-nkeys:], row[-nkeys:], tol):
+        if out and rows_equal(out[-1][1][-1][-nkeys:], row[-nkeys:], tol):
             out[-1][1].append(row)
         else:
             out.append((i, [row]))
@@ -502,13 +498,9 @@ def discriminative(cand: Candidate, checks: Checks) -> str | None:
     k = limit_of(cand.expr)
     if k is not None and 0 < len(ref.rows) < k:
         return "idle-limit"  # "the 10 teachers ... whose classroom is 102": there is one
-    rules = CompareRules(order_matters=cand.order_matters, float_tol=checks.config.float_tol)
-    # one row more than the reference is enough to see a difference: stop fetching there
-    limit = min(len(ref.rows) + 1, checks.config.max_rows)
 
     def same(variant: exp.Expression) -> bool:
-        res = engine.execute(render(variant, engine.dialect, copy=False), checks.config.timeout_s, limit)
-        return res.ok and len(res.rows) == len(ref.rows) and bool(compare_results(ref, res, rules))
+        return _same_as_reference(cand, checks, variant) is True
 
     left = _except_left(cand.expr) if ref.rows else None
     if left is not None:
@@ -536,17 +528,23 @@ def same_rows_in_either_case(cand: Candidate, checks: Checks) -> str | None:
     `case-unchecked` when it cannot."""
     if cand.expr.find(exp.Like) is None:
         return None
+    variant = like_other_case(cand.expr, checks.engines[0].dialect)
+    same = _same_as_reference(cand, checks, variant) if variant is not None else None
+    return "case-unchecked" if same is None else None if same else "case"
+
+
+def _same_as_reference(cand: Candidate, checks: Checks, variant: exp.Expression) -> bool | None:
+    """Whether `variant` (a tree it may change) gives the reference engine's rows for the
+    candidate, run on that engine; None if it fails there. Fetches one row more than the reference
+    has: enough to see a difference."""
     engine = checks.engines[0]
-    variant = like_other_case(cand.expr, engine.dialect)
-    if variant is None:
-        return "case-unchecked"
     ref = cand.results[engine.name]
-    limit = min(len(ref.rows) + 1, checks.config.max_rows)  # one row more shows a difference
+    limit = min(len(ref.rows) + 1, checks.config.max_rows)
     res = engine.execute(render(variant, engine.dialect, copy=False), checks.config.timeout_s, limit)
     if not res.ok:
-        return "case-unchecked"
+        return None
     rules = CompareRules(order_matters=cand.order_matters, float_tol=checks.config.float_tol)
-    return None if len(res.rows) == len(ref.rows) and compare_results(ref, res, rules) else "case"
+    return len(res.rows) == len(ref.rows) and bool(compare_results(ref, res, rules))
 
 
 _GLOB_OF_LIKE = str.maketrans({"%": "*", "_": "?", "*": "[*]", "?": "[?]", "[": "[[]"})
