@@ -62,7 +62,9 @@ DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def retyped_dates(schema: Schema, sqlite_url: str) -> tuple[Schema, list[str]]:
     """`schema` with each column declared a date whose sampled values are not ISO 8601 dates
-    made text (see ColumnValues.dates), and each declared a datetime whose values are all dates
+    made text, or an integer if they are whole numbers (see ColumnValues.dates: PostgreSQL would
+    read "04/12/2005 09:30" as a timestamp, and show it otherwise), and each declared a datetime
+    whose values are all dates
     without a time made a date (PostgreSQL would show '2008-01-01' as 2008-01-01 00:00:00, which
     the comparison keeps apart from a date); and those columns, as table.column (type)."""
     engine = open_engine(sqlite_url)
@@ -77,8 +79,9 @@ def retyped_dates(schema: Schema, sqlite_url: str) -> tuple[Schema, list[str]]:
         for col in table.columns:
             info = pool.get(table.name, col.name)
             if col.logical_type.is_temporal and info.values and not info.dates:
-                col = col.model_copy(update={"type": "text", "logical_type": LogicalType.TEXT})
-                changed.append(f"{table.name}.{col.name} (text)")
+                lt = LogicalType.INTEGER if info.whole_numbers else LogicalType.TEXT  # a year: 2006
+                col = col.model_copy(update={"type": lt.value, "logical_type": lt})
+                changed.append(f"{table.name}.{col.name} ({lt.value})")
             elif col.logical_type is LogicalType.DATETIME and info.values and _date_only(info.values):
                 col = col.model_copy(update={"type": "date", "logical_type": LogicalType.DATE})
                 changed.append(f"{table.name}.{col.name} (date)")

@@ -253,6 +253,18 @@ def test_column_permutations_are_bounded() -> None:
     assert not cmp.equal and "first 50" in (cmp.reason or "")
 
 
+def test_near_equal_floats_that_sort_apart_pair_up_in_a_large_result() -> None:
+    """Two customers' average payment is 3.70875: SQLite's floats give them 3.7087500000000004 and
+    3.7087499999999975, which sorts the second first; PostgreSQL's exact numbers tie and sort by id. Past
+    the rows a matching may pair one by one (400), the floats rounded to the tolerance order both."""
+    rest = [(10.0 + i / 7, 100 + i) for i in range(450)]
+    other = [(x * (1 + 1e-13), k) for x, k in rest]  # equal within the tolerance, not exactly
+    a = [(math.nextafter(3.70875, 4), 1), (3.7087499999999975, 2), *rest]
+    b = [(Decimal("3.70875"), 1), (Decimal("3.70875"), 2), *other]
+    assert results_equal(a, b)
+    assert not results_equal(a, [(3.70875, 1), (3.70876, 2), *other])
+
+
 def test_fingerprint() -> None:
     rows = [(1, Decimal("2.50"), "2024-01-02"), (2, None, "x")]
     same = [(2, None, "x"), (1, 2.5000000000001, dt.date(2024, 1, 2))]

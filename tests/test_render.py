@@ -16,6 +16,8 @@ from sqlsynth.errors import SqlsynthError
 from sqlsynth.render import (
     DIALECTS,
     KEYED_GROUP,
+    TEXT_KEY,
+    TEXT_KEYS,
     canonical_sql,
     generate,
     parses_back,
@@ -691,6 +693,39 @@ def test_a_keyed_group_runs_alike_on_sqlite_and_duckdb(engines: dict[str, Any]) 
     assert engines["duckdb"].execute(render(tree, "duckdb")).fetchall() == on_sqlite
     with pytest.raises(duckdb.BinderException, match="GROUP BY"):  # why the widening is needed
         engines["duckdb"].execute(render(tree, "sqlite")).fetchall()
+
+
+# -- a key declared text on one side and a number on the other (render.TEXT_KEY) ---------------
+def _text_keyed(sql: str, node: type[exp.Expression], side: str) -> exp.Expression:
+    tree = sqlglot.parse_one(sql, read="sqlite")
+    tree.find(node).meta[TEXT_KEY] = side
+    tree.meta[TEXT_KEYS] = True
+    return tree
+
+
+JOIN_ON = "SELECT s.name FROM stores AS s JOIN addresses AS a ON s.address_id = a.address_id"
+IN_SUB = "SELECT name FROM stores WHERE address_id IN (SELECT address_id FROM addresses)"
+
+
+@pytest.mark.parametrize(
+    ("sql", "node", "side", "dialect", "expected"),
+    [
+        (JOIN_ON, exp.EQ, "this", "sqlite", 'ON "s"."address_id" = "a"."address_id"'),
+        (JOIN_ON, exp.EQ, "this", "duckdb", 'ON "s"."address_id" = "a"."address_id"'),  # casts itself
+        (JOIN_ON, exp.EQ, "this", "postgres", 'ON CAST("s"."address_id" AS TEXT) = "a"."address_id"'),
+        (JOIN_ON, exp.EQ, "expression", "postgres", 'ON "s"."address_id" = CAST("a"."address_id" AS TEXT)'),
+        (JOIN_ON, exp.EQ, "this", "bigquery", "ON CAST(`s`.`address_id` AS STRING) = `a`.`address_id`"),
+        (IN_SUB, exp.In, "this", "postgres", 'WHERE CAST("address_id" AS TEXT) IN (SELECT "address_id"'),
+        (IN_SUB, exp.In, "query", "postgres", 'IN (SELECT CAST("address_id" AS TEXT) FROM "addresses")'),
+        (IN_SUB, exp.In, "query", "sqlite", 'IN (SELECT "address_id" FROM "addresses")'),
+    ],
+)
+def test_a_text_key_is_compared_as_text_where_the_dialect_has_no_number_text_equality(
+    sql: str, node: type[exp.Expression], side: str, dialect: str, expected: str
+) -> None:
+    tree = _text_keyed(sql, node, side)
+    assert expected in render(tree, dialect)
+    assert "CAST" not in tree.sql()  # the tree itself is left as it is
 
 
 @pytest.mark.parametrize("dialect", [None, "sqlite", "postgres", "duckdb", "tsql", "bigquery"])

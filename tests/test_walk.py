@@ -529,6 +529,77 @@ def test_a_date_spelled_otherwise_than_iso_is_asked_about_as_text(spelled, dated
     assert bool(used) is dated, used
 
 
+def test_a_key_declared_text_and_referred_to_as_a_number_joins_on_postgres(tmp_path, pg_server):
+    # SQLite keeps what Spider's cre_Drama_Workshop_Groups declares: `Addresses.Address_ID
+    # VARCHAR`, `Stores.Address_ID INTEGER`; PostgreSQL has no integer = text
+    import sqlite3
+
+    import psycopg
+
+    from sqlsynth.schema.model import Column, Table
+    from sqlsynth.schema.types import LogicalType
+
+    def col(name: str, lt: LogicalType) -> Column:
+        return Column(name=name, logical_type=lt)
+
+    schema = Schema(
+        tables=[
+            Table(
+                name="addresses",
+                columns=[
+                    col("address_id", LogicalType.TEXT),
+                    col("city", LogicalType.TEXT),
+                    col("state", LogicalType.TEXT),
+                ],
+                primary_key=["address_id"],
+            ),
+            Table(
+                name="stores",
+                columns=[
+                    col("store_id", LogicalType.INTEGER),
+                    col("address_id", LogicalType.INTEGER),
+                    col("store_name", LogicalType.TEXT),
+                    col("revenue", LogicalType.DECIMAL),
+                ],
+                primary_key=["store_id"],
+            ),
+        ],
+        foreign_keys=[
+            ForeignKey(
+                source_table="stores",
+                source_columns=["address_id"],
+                target_table="addresses",
+                target_columns=["address_id"],
+            )
+        ],
+    )
+    ddl = [
+        "CREATE TABLE addresses (address_id VARCHAR(20) PRIMARY KEY, city TEXT, state TEXT)",
+        "CREATE TABLE stores (store_id INTEGER PRIMARY KEY, address_id INTEGER, store_name TEXT, "
+        "revenue REAL)",
+    ]
+    addresses = [(str(i), f"City{i % 5}", f"S{i % 3}") for i in range(1, 13)]
+    stores = [(i, 1 + i % 12, f"Store {i}", 100.5 + 7 * i) for i in range(40)]
+    with sqlite3.connect(tmp_path / "k.db") as conn:
+        for stmt in ddl:
+            conn.execute(stmt)
+        conn.executemany("INSERT INTO addresses VALUES (?, ?, ?)", addresses)
+        conn.executemany("INSERT INTO stores VALUES (?, ?, ?, ?)", stores)
+    pg_url = pg_server.create_database("walk_text_keys")
+    with psycopg.connect(pg_url) as conn:
+        for stmt in ddl:
+            conn.execute(stmt)
+        conn.cursor().executemany("INSERT INTO addresses VALUES (%s, %s, %s)", addresses)
+        conn.cursor().executemany("INSERT INTO stores VALUES (%s, %s, %s, %s)", stores)
+    p = Populated(schema, [open_engine(f"sqlite:///{tmp_path / 'k.db'}"), open_engine(pg_url)])
+    spec = ComplexitySpec(num_joins="0-1", window=0)
+    queries = [q for q in map(p.generator(spec, seed=5).generate, range(120)) if q]
+    keyed = [q for q in queries if q.expr.find(exp.Join, exp.In, exp.Exists)]
+    assert len(keyed) >= 20
+    for q in keyed:
+        _runs_everywhere(p, q)
+
+
 def test_in_and_exists_reach_other_tables_and_filter_a_referenced_one(populated):
     # `customer_id IN (SELECT customer_id FROM customers)` holds for every row with a key: idle
     p = populated["demo"]

@@ -91,6 +91,30 @@ def _group_by_shown_columns(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+# A join on a key declared text on one side and a number on the other (SQLite's cre_Drama-like
+# schemas: `Addresses.Address_ID VARCHAR`, `Stores.Address_ID INTEGER`): the `=` holds this meta key,
+# naming its number side ("this" or "expression"), and the query's root TEXT_KEYS. SQLite compares
+# the two by affinity, DuckDB, MySQL, T-SQL and Snowflake cast implicitly; PostgreSQL and BigQuery
+# have no number = text, so there the number side is cast to text (which never fails, where a cast
+# of text to a number fails on any text that is not one).
+TEXT_KEY = "sqlsynth_text_key"
+TEXT_KEYS = "sqlsynth_text_keys"
+TEXT_KEYS_CAST = frozenset({"postgres", "bigquery"})
+
+
+def _cast_text_keys(tree: exp.Expression) -> exp.Expression:
+    """Cast the number side of each `=` or IN marked TEXT_KEY to text (in place; an IN's "query"
+    side is its subquery's one select item)."""
+    for node in list(tree.find_all(exp.EQ, exp.In)):
+        side = node.meta.get(TEXT_KEY)
+        if side == "query":
+            node = node.args["query"].this.expressions[0]
+            node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("text")))
+        elif side in ("this", "expression"):
+            node.set(side, exp.Cast(this=node.args[side], to=exp.DataType.build("text")))
+    return tree
+
+
 def render(expr: exp.Expression | str, dialect: str, *, pretty: bool = False, copy: bool = True) -> str:
     """The query in `dialect`, every identifier quoted. Text input is read as SQLite.
 
@@ -99,6 +123,8 @@ def render(expr: exp.Expression | str, dialect: str, *, pretty: bool = False, co
     tree = _as_expr(expr, "sqlite")
     if dialect not in KEYED_GROUP_AS_IS and tree.meta.get(KEYED_GROUP):
         tree, copy = _group_by_shown_columns(tree.copy() if copy else tree), False
+    if dialect in TEXT_KEYS_CAST and tree.meta.get(TEXT_KEYS):
+        tree, copy = _cast_text_keys(tree.copy() if copy else tree), False
     return generate(tree, dialect, identify=True, pretty=pretty, copy=copy)
 
 

@@ -255,14 +255,24 @@ def _ordered_mismatch(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]], tol: f
     return None
 
 
+def _pairwise_equal(
+    a: list[tuple[Any, ...]], b: list[tuple[Any, ...]], tol: float, key: Callable[[tuple[Any, ...]], Any]
+) -> bool:
+    sa, sb = sorted(a, key=key), sorted(b, key=key)
+    return all(rows_equal(x, y, tol) for x, y in zip(sa, sb, strict=True))
+
+
 def _matchable(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]], tol: float) -> bool:
     """Can the rows of a be paired one-to-one with equal rows of b (both the same length)?
 
-    Sorted rows compared pairwise settle almost every case; when near-equal floats sort into
-    different places, a bipartite matching (Kuhn's augmenting paths) decides, up to
-    MATCHING_MAX_ROWS rows."""
-    sa, sb = sorted(a, key=_row_key), sorted(b, key=_row_key)
-    if all(rows_equal(x, y, tol) for x, y in zip(sa, sb, strict=True)):
+    Sorted rows compared pairwise settle almost every case. When near-equal floats sort into
+    different places (3.7087499999999975 and 3.70875, each beside another key), rows sorted by
+    their floats rounded to the digits `tol` leaves mostly pair up; else a bipartite matching
+    (Kuhn's augmenting paths) decides, up to MATCHING_MAX_ROWS rows."""
+    if _pairwise_equal(a, b, tol, _row_key):
+        return True
+    digits = _digits(tol)
+    if _pairwise_equal(a, b, tol, lambda row: _row_key(tuple(_round(v, digits) for v in row))):
         return True
     n = len(a)
     if n > MATCHING_MAX_ROWS:

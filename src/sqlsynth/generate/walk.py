@@ -23,7 +23,7 @@ import functools
 import itertools
 import random
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlglot import exp
 
@@ -31,8 +31,8 @@ from sqlsynth.generate.measure import measure, spider_hardness
 from sqlsynth.generate.roles import ColumnRoles, column_roles
 from sqlsynth.generate.spec import HARDNESS_LEVELS, HARDNESS_PRESETS, ComplexitySpec, IntRange
 from sqlsynth.generate.values import ValuePool, like_pattern, literal, number, sort_key
-from sqlsynth.render import KEYED_GROUP, generate
-from sqlsynth.schema.model import ForeignKey, Schema, Table
+from sqlsynth.render import KEYED_GROUP, TEXT_KEY, TEXT_KEYS, generate
+from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
 
 TOP_K = (1, 3, 5, 10)
@@ -255,6 +255,8 @@ class WalkGenerator:
                 continue
             tables = sorted({t for t, _ in block_used})
             columns = sorted(f"{t}.{c}" for t, c in block_used)
+            if any(node.meta.get(TEXT_KEY) for node in expr.find_all(exp.EQ, exp.In)):
+                expr.meta[TEXT_KEYS] = True
             return GeneratedQuery(expr, tables, columns, counts, level, order_matters)
         return None
 
@@ -468,11 +470,17 @@ class WalkGenerator:
             new = block.insts[n]
             source, target = _fk_ends(parent, fk, new)
             keys = zip(fk.source_columns, fk.target_columns, strict=True)
-            eqs = [exp.EQ(this=block.col(source, a), expression=block.col(target, b)) for a, b in keys]
+            eqs = [self._join_eq(block, source, a, target, b) for a, b in keys]
             on = exp.and_(*eqs)
             side = {"left": "LEFT", "right": "RIGHT", "full": "FULL"}.get(kind)
             query = query.join(exp.Join(this=_table(new), on=on, side=side), copy=False)
         return query
+
+    def _join_eq(self, block: Block, source: Inst, a: str, target: Inst, b: str) -> exp.EQ:
+        """`source.a = target.b`, marked render.TEXT_KEY when one is declared a number and the other
+        text (see there)."""
+        eq = exp.EQ(this=block.col(source, a), expression=block.col(target, b))
+        return _text_key(eq, source.table.column(a), target.table.column(b))
 
     # -- SELECT ------------------------------------------------------------------------------
     def _select(self, rng: random.Random, block: Block, t: Targets) -> tuple[exp.Select, bool]:
@@ -1247,12 +1255,14 @@ class WalkGenerator:
             if inner_pred is not None:
                 inner = inner.where(inner_pred)
             sub = exp.In(this=block.col(inst, own_col), query=exp.Subquery(this=inner))
+            sub = _text_key(sub, inst.table.column(own_col), other.column(other_col))
             return exp.Not(this=sub) if kind == "not_in" else sub
         # EXISTS: correlated on the key; the outer side must be qualified.
         block.qualify = True
         if inst.alias is None:
             inst.alias = inst.table.name
         correl = exp.EQ(this=exp.column(other_col, table="S1", quoted=True), expression=inst.col(own_col))
+        correl = _text_key(correl, other.column(other_col), inst.table.column(own_col))
         block.used.add((inst.table.name, own_col))
         cond = exp.and_(correl, _requalify(inner_pred, "S1")) if inner_pred is not None else correl
         inner = exp.select(exp.Literal.number(1)).from_(_table(inner_inst)).where(cond)
@@ -1357,6 +1367,7 @@ class WalkGenerator:
         if kind == "not_in" and child.column(key).nullable and (info.null_fraction or not info.values):
             raise Skip  # NOT IN a list holding NULL is never true
         sub = exp.In(this=block.col(inst, fk.target_columns[0]), query=exp.Subquery(this=inner))
+        sub = _text_key(sub, inst.table.column(fk.target_columns[0]), child.column(key))
         return exp.Not(this=sub) if kind == "not_in" else sub
 
     def _group_sizes(
@@ -1833,9 +1844,13 @@ class WalkGenerator:
                     this=exp.Table(
                         this=stats, alias=exp.TableAlias(this=exp.to_identifier("T2", quoted=True))
                     ),
-                    on=exp.EQ(
-                        this=exp.column(pkey, table="T1", quoted=True),
-                        expression=exp.column(key, table="T2", quoted=True),
+                    on=_text_key(
+                        exp.EQ(
+                            this=exp.column(pkey, table="T1", quoted=True),
+                            expression=exp.column(key, table="T2", quoted=True),
+                        ),
+                        parent.column(pkey),
+                        child.column(key),
                     ),
                 )
             )
@@ -1886,6 +1901,19 @@ class WalkGenerator:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+_Keyed = TypeVar("_Keyed", exp.EQ, exp.In)
+
+
+def _text_key(cmp: _Keyed, left: Column, right: Column) -> _Keyed:
+    """`cmp` (`left = right`, or `left IN (SELECT right ...)`) marked render.TEXT_KEY with its side
+    that is declared a number when the other is declared text (see there)."""
+    kinds = (left.logical_type, right.logical_type)
+    if LogicalType.TEXT in kinds and (kinds[0].is_numeric or kinds[1].is_numeric):
+        second = "query" if isinstance(cmp, exp.In) else "expression"
+        cmp.meta[TEXT_KEY] = "this" if kinds[0].is_numeric else second
+    return cmp
+
+
 def _table(inst: Inst) -> exp.Table:
     table = _table_named(inst.table.name)
     if inst.alias:
