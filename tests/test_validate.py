@@ -217,6 +217,14 @@ CASES = [
     ),
     ("SELECT name FROM items WHERE price > (SELECT price FROM items WHERE kind = 'b')", {}, None),
     ("SELECT name FROM items WHERE price > (SELECT AVG(price) FROM items WHERE kind = 'a')", {}, None),
+    # kind 'a' averages 7.25 exactly here; another engine's arithmetic may put it a hair either side
+    (
+        "SELECT kind FROM items GROUP BY kind HAVING AVG(price) > 7.25",
+        {},
+        ("clear_of_float_boundaries", "float-boundary"),
+    ),
+    ("SELECT kind FROM items GROUP BY kind HAVING AVG(price) > 8", {}, None),
+    ("SELECT kind FROM items GROUP BY kind HAVING SUM(id) >= 5", {}, None),  # whole numbers add up exactly
 ]
 
 

@@ -533,6 +533,42 @@ def same_rows_in_either_case(cand: Candidate, checks: Checks) -> str | None:
     return "case-unchecked" if same is None else None if same else "case"
 
 
+def clear_of_float_boundaries(cand: Candidate, checks: Checks) -> str | None:
+    """A comparison of an AVG or SUM of fractional numbers with a number (`HAVING AVG(price) >
+    1.99`) keeps its rows when the number moves by the float tolerance either way (else
+    `float-boundary`). A group whose average is that number exactly in one engine's arithmetic is a
+    hair above it in another's: SQLite's floats make the average of 1.99 and 1.99 1.9900000000000002,
+    PostgreSQL's numerics keep 1.99. Sums of whole numbers are exact everywhere: not checked."""
+    if checks.values is None:
+        return None
+    tol = checks.config.float_tol
+    for index in range(len(float_boundaries(cand.expr, checks.values))):
+        for sign in (-1, 1):
+            variant = cand.expr.copy()
+            lit = float_boundaries(variant, checks.values)[index]
+            value = float(lit.this)
+            lit.replace(exp.Literal.number(repr(value + sign * tol * max(1.0, abs(value)))))
+            if _same_as_reference(cand, checks, variant) is False:
+                return "float-boundary"
+    return None
+
+
+def float_boundaries(expr: exp.Expression, values: Callable[[str, str], list[Any]]) -> list[exp.Literal]:
+    """The number literals that an AVG or SUM of a column holding fractional numbers (by its known
+    `values`) is compared with, in the order of the tree."""
+    out = []
+    for cmp in expr.find_all(exp.GT, exp.GTE, exp.LT, exp.LTE, exp.EQ, exp.NEQ):
+        sides = [cmp.this.unnest(), cmp.expression.unnest()]
+        agg = next((x for x in sides if isinstance(x, (exp.Avg, exp.Sum))), None)
+        lit = next((x for x in sides if isinstance(x, exp.Literal) and x.is_number), None)
+        col = agg.this if agg is not None else None
+        if lit is None or not isinstance(col, exp.Column) or (table := _table_of(col)) is None:
+            continue
+        if any(isinstance(v, float) and not v.is_integer() for v in values(table, col.name)):
+            out.append(lit)
+    return out
+
+
 def _same_as_reference(cand: Candidate, checks: Checks, variant: exp.Expression) -> bool | None:
     """Whether `variant` (a tree it may change) gives the reference engine's rows for the
     candidate, run on that engine; None if it fails there. Fetches one row more than the reference
@@ -590,6 +626,7 @@ STATELESS: tuple[Filter, ...] = (
     unambiguous_order,
     discriminative,
     same_rows_in_either_case,
+    clear_of_float_boundaries,
     engines_agree,
     parse_back,
 )
