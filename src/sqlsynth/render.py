@@ -108,8 +108,8 @@ def _cast_text_keys(tree: exp.Expression) -> exp.Expression:
     for node in list(tree.find_all(exp.EQ, exp.In)):
         side = node.meta.get(TEXT_KEY)
         if side == "query":
-            node = node.args["query"].this.expressions[0]
-            node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("text")))
+            item = node.args["query"].this.expressions[0]
+            item.replace(exp.Cast(this=item.copy(), to=exp.DataType.build("text")))
         elif side in ("this", "expression"):
             node.set(side, exp.Cast(this=node.args[side], to=exp.DataType.build("text")))
     return tree
