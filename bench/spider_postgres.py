@@ -44,7 +44,7 @@ from sqlsynth.dataset import read_records
 from sqlsynth.engines import open_engine
 from sqlsynth.engines.compare import CompareRules, compare_results
 from sqlsynth.generate.runner import GenerateConfig, run_generate
-from sqlsynth.generate.values import ValuePool
+from sqlsynth.generate.values import ValuePool, reads_as_dates
 from sqlsynth.schema.ddl_render import render_ddl
 from sqlsynth.schema.loaders import load_schema
 from sqlsynth.schema.model import Schema
@@ -78,7 +78,7 @@ def retyped_dates(schema: Schema, sqlite_url: str) -> tuple[Schema, list[str]]:
         columns = []
         for col in table.columns:
             info = pool.get(table.name, col.name)
-            if col.logical_type.is_temporal and info.values and not info.dates:
+            if col.logical_type.is_dated and not reads_as_dates(col.logical_type, info):
                 lt = LogicalType.INTEGER if info.whole_numbers else LogicalType.TEXT  # a year: 2006
                 col = col.model_copy(update={"type": lt.value, "logical_type": lt})
                 changed.append(f"{table.name}.{col.name} ({lt.value})")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlsynth.generate.values import ValuePool
+from sqlsynth.generate.values import ValuePool, reads_as_dates
 from sqlsynth.nl.lexicon import name_part, split_identifier
 from sqlsynth.schema.model import Schema, Table
 from sqlsynth.schema.types import LogicalType
@@ -133,7 +133,7 @@ def column_roles(schema: Schema, table: Table, pool: ValuePool | None = None) ->
                 temporals.append(name)  # "the earliest year", "in order of year"
             elif kind is None:
                 measures.append(name)
-        elif lt in (LogicalType.DATE, LogicalType.DATETIME) and (info is None or info.dates):
+        elif reads_as_dates(lt, info):
             temporals.append(name)  # not a date spelled otherwise: "the earliest" would be the first text
         elif lt is LogicalType.BOOLEAN:
             booleans.append(name)

@@ -165,6 +165,12 @@ class ValuePool:
         return pool
 
 
+def reads_as_dates(lt: LogicalType, info: ColumnValues | None) -> bool:
+    """Declared a date or datetime, with sampled values (when known) that the engines read as
+    dates (see ColumnValues.dates): what date functions, ranges and "the earliest" may ask of."""
+    return lt.is_dated and (info is None or not info.values or info.dates)
+
+
 def merged(parts: list[ValuePool], schema: Schema) -> ValuePool:
     """One pool of the parts `from_engine(..., part=(i, n))` made, i = 0..n-1, as `from_engine`
     would have made it whole (same entries, in the same order)."""

@@ -30,7 +30,7 @@ from sqlglot import exp
 from sqlsynth.generate.measure import measure, spider_hardness
 from sqlsynth.generate.roles import ColumnRoles, column_roles
 from sqlsynth.generate.spec import HARDNESS_LEVELS, HARDNESS_PRESETS, ComplexitySpec, IntRange
-from sqlsynth.generate.values import ValuePool, like_pattern, literal, number, sort_key
+from sqlsynth.generate.values import ValuePool, like_pattern, literal, number, reads_as_dates, sort_key
 from sqlsynth.render import KEYED_GROUP, TEXT_KEY, TEXT_KEYS, generate
 from sqlsynth.schema.model import Column, ForeignKey, Schema, Table
 from sqlsynth.schema.types import LogicalType
@@ -204,6 +204,12 @@ class WalkGenerator:
         if not self.usable:
             raise ValueError(f"schema {schema.name!r} has no table with usable columns")
         self.max_joins = self._max_joins()
+        # whether any key is declared text at one end and a number at the other (see _text_key)
+        self.text_keys = any(
+            _number_and_text(schema.table(fk.source_table).column(a), schema.table(fk.target_table).column(b))
+            for fk in schema.foreign_keys
+            for a, b in zip(fk.source_columns, fk.target_columns, strict=True)
+        )
         usable_names = {t.name for t in self.usable}
         # per table, in schema order: (foreign key, table at its other end) to join a usable table
         self.adjacent: dict[str, list[tuple[ForeignKey, Table]]] = {}
@@ -255,7 +261,7 @@ class WalkGenerator:
                 continue
             tables = sorted({t for t, _ in block_used})
             columns = sorted(f"{t}.{c}" for t, c in block_used)
-            if any(node.meta.get(TEXT_KEY) for node in expr.find_all(exp.EQ, exp.In)):
+            if self.text_keys and any(node.meta.get(TEXT_KEY) for node in expr.find_all(exp.EQ, exp.In)):
                 expr.meta[TEXT_KEYS] = True
             return GeneratedQuery(expr, tables, columns, counts, level, order_matters)
         return None
@@ -635,7 +641,7 @@ class WalkGenerator:
 
     def _function(self, rng: random.Random, inst: Inst, name: str, col: exp.Column) -> exp.Expression:
         lt = inst.table.column(name).logical_type
-        if lt in (LogicalType.DATE, LogicalType.DATETIME) and self.pool.get(inst.table.name, name).dates:
+        if reads_as_dates(lt, self.pool.get(inst.table.name, name)):
             fmt = rng.choice(("%Y", "%Y-%m"))
             return exp.TimeToStr(this=exp.TsOrDsToTimestamp(this=col), format=exp.Literal.string(fmt))
         if lt is LogicalType.TEXT and self._measurable_text(inst, name):
@@ -1024,7 +1030,7 @@ class WalkGenerator:
         info = self.pool.get(i.table.name, c)
         col = block.col(i, c)
         lt = column.logical_type
-        if lt in (LogicalType.DATE, LogicalType.DATETIME) and info.values and not info.dates:
+        if lt.is_dated and not reads_as_dates(lt, info):
             lt = LogicalType.TEXT  # "04/12/2005 09:30": text, whose order is not the dates' order
         ops = self._operators(lt, info.null_fraction > 0, len(info.values), c in i.roles.ids)
         if column.logical_type is LogicalType.TEXT and info.long_text:
@@ -1907,11 +1913,16 @@ _Keyed = TypeVar("_Keyed", exp.EQ, exp.In)
 def _text_key(cmp: _Keyed, left: Column, right: Column) -> _Keyed:
     """`cmp` (`left = right`, or `left IN (SELECT right ...)`) marked render.TEXT_KEY with its side
     that is declared a number when the other is declared text (see there)."""
-    kinds = (left.logical_type, right.logical_type)
-    if LogicalType.TEXT in kinds and (kinds[0].is_numeric or kinds[1].is_numeric):
+    if _number_and_text(left, right):
         second = "query" if isinstance(cmp, exp.In) else "expression"
-        cmp.meta[TEXT_KEY] = "this" if kinds[0].is_numeric else second
+        cmp.meta[TEXT_KEY] = "this" if left.logical_type.is_numeric else second
     return cmp
+
+
+def _number_and_text(left: Column, right: Column) -> bool:
+    """One column declared a number, the other text."""
+    kinds = (left.logical_type, right.logical_type)
+    return LogicalType.TEXT in kinds and (kinds[0].is_numeric or kinds[1].is_numeric)
 
 
 def _table(inst: Inst) -> exp.Table:

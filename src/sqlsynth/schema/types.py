@@ -29,6 +29,11 @@ class LogicalType(StrEnum):
     def is_temporal(self) -> bool:
         return self in (LogicalType.DATE, LogicalType.DATETIME, LogicalType.TIME)
 
+    @property
+    def is_dated(self) -> bool:
+        """A date or a date with a time (not a time of day)."""
+        return self in (LogicalType.DATE, LogicalType.DATETIME)
+
 
 _T = exp.DataType.Type
 _BY_SQLGLOT: dict[LogicalType, set[exp.DataType.Type]] = {
