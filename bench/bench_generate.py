@@ -409,6 +409,14 @@ def where_time_goes(manifest: dict[str, Any], wall: float) -> list[str]:
     return rows
 
 
+def overhead(run: dict[str, Any]) -> tuple[float, float, float]:
+    """A run's wall time and its generation loop's (manifest seconds), each over the pure execution
+    time of its kept queries; and that time, s."""
+    t = run["manifest"]["timings"]
+    ex = sum(t["kept_execution_ms"].values()) / 1000
+    return (run["wall_s"] / ex, t["seconds"] / ex, ex) if ex else (float("inf"), float("inf"), 0.0)
+
+
 def report(
     args: argparse.Namespace,
     info: dict[str, Any],
@@ -434,17 +442,12 @@ def report(
     speed_quiet = _median(q1) / _median(q2) if q1 and q2 else float("nan")
     speed_verdict = speed_quiet if q1 and q2 else speed_med
     ref = sorted(one, key=lambda r: r["wall_s"])[len(one) // 2]  # the median 1-worker run
+    ref2 = sorted(two, key=lambda r: r["wall_s"])[len(two) // 2]  # the median 2-worker run
     fast = min(one, key=lambda r: r["wall_s"])
-
-    def overhead(r: dict[str, Any]) -> tuple[float, float, float]:
-        t = r["manifest"]["timings"]
-        ex = sum(t["kept_execution_ms"].values()) / 1000
-        return (r["wall_s"] / ex, t["seconds"] / ex, ex) if ex else (float("inf"), float("inf"), 0.0)
-
     over_med, loop_med, exec_s = overhead(ref)
     over_best, loop_best, _ = overhead(fast)
     # with 2 workers: the run's wall time against its kept queries' execution, summed over both processes
-    over2_med = overhead(sorted(two, key=lambda r: r["wall_s"])[len(two) // 2])[0]
+    over2_med, _, exec2 = overhead(ref2)
     over2_best = overhead(min(two, key=lambda r: r["wall_s"]))[0]
     m = ref["manifest"]
     exec_ms = m["timings"]["kept_execution_ms"]
@@ -596,8 +599,6 @@ def report(
     if speed_verdict < 1.8:
         which = "quiet runs" if q1 and q2 else "back-to-back pairs"
         misses.append(f"the 2-worker speedup, {speed_verdict:.2f}× ({which}) against 1.8×")
-    ref2 = sorted(two, key=lambda r: r["wall_s"])[len(two) // 2]  # the median 2-worker run
-    exec2 = sum(ref2["manifest"]["timings"]["kept_execution_ms"].values()) / 1000
     lines += [
         f"2 workers (median run): this process, one of the two workers (it builds candidates while the "
         f"next chunk in order is under way in the worker process, takes outcomes in index order, dedups "
@@ -654,16 +655,7 @@ def steady_lines(args: argparse.Namespace, steady: list[dict[str, Any]], smith_r
     med1, med2 = _median(one), _median(two)
     ratio = med2 / smith_rate if smith_rate else float("nan")
     profile = _median([r["manifest"]["timings"].get("profile_s", 0.0) for r in steady])
-    over = {
-        k: _median(
-            [
-                r["wall_s"] * 1000 / sum(r["manifest"]["timings"]["kept_execution_ms"].values())
-                for r in steady
-                if r["workers"] == k
-            ]
-        )
-        for k in (1, 2)
-    }
+    over = {k: _median([overhead(r)[0] for r in steady if r["workers"] == k]) for k in (1, 2)}
     return [
         "",
         f"Longer runs, N = {args.steady_n} ({args.steady_repeat} per worker count, alternating, after "
